@@ -1,0 +1,47 @@
+// Progressive enhancement only: every page works without this file.
+(() => {
+  "use strict";
+
+  // People paste whatever they have: "Jane@Contoso.com", "https://www.contoso.com/about".
+  // Reduce it to the domain before the form goes to the server (which checks it anyway).
+  const normaliseDomain = (raw) =>
+    raw
+      .trim()
+      .replace(/^[a-z][a-z0-9+.-]*:\/\//i, "") // scheme
+      .replace(/[/?#\\].*$/, "") // path, query, fragment
+      .replace(/^.*@/, "") // the name part of an email address
+      .replace(/:\d*$/, "") // port
+      .replace(/^www\./i, "")
+      .replace(/\.+$/, "") // trailing dot
+      .toLowerCase();
+
+  for (const form of document.querySelectorAll("form.domain-form")) {
+    form.addEventListener("submit", () => {
+      const input = form.elements.namedItem("domain");
+      if (input instanceof HTMLInputElement) {
+        const cleaned = normaliseDomain(input.value);
+        if (cleaned) input.value = cleaned;
+      }
+    });
+  }
+
+  // "Type your company's domain" links jump to the form: put the cursor in the field too.
+  const field = document.getElementById("domain");
+  if (field) {
+    for (const link of document.querySelectorAll('a[href="#try"]')) {
+      link.addEventListener("click", () => field.focus({ preventScroll: true }));
+    }
+  }
+
+  // Printed guides should show everything, including the folded-away parts.
+  const opened = [];
+  window.addEventListener("beforeprint", () => {
+    for (const details of document.querySelectorAll("details:not([open])")) {
+      details.open = true;
+      opened.push(details);
+    }
+  });
+  window.addEventListener("afterprint", () => {
+    while (opened.length) opened.pop().open = false;
+  });
+})();

@@ -1,0 +1,575 @@
+//! The configuration contract: flags and environment variables, validated once at start.
+//!
+//! clap collects the raw strings (so `--help` documents every option and its variable); this module
+//! turns them into typed values and reports the first bad one as `VARIABLE: what is wrong`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use url::Url;
+
+/// The default database: an SQLite file beside the working directory, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://authwalk.db";
+
+/// Raw options as typed by the operator (flags or environment variables).
+#[derive(Debug, Clone, Args)]
+pub struct RawConfig {
+    /// Address to serve on.
+    #[arg(
+        long,
+        env = "AUTHWALK_LISTEN",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
+    pub listen: String,
+
+    /// Database: `postgres://…` selects Postgres, anything else an SQLite file (created if missing).
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+
+    /// Base of links, QR codes and emails [default: http:// + listen address].
+    #[arg(long, env = "AUTHWALK_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// Comma-separated `ip:port` nameservers for every lookup (UDP and TCP) [default: system resolver].
+    #[arg(long, env = "AUTHWALK_DNS_SERVERS", global = true)]
+    pub dns_servers: Option<String>,
+
+    /// Comma-separated `host=ip:port` pins for outbound HTTPS (like curl --resolve); pinned hosts are trusted.
+    #[arg(long, env = "AUTHWALK_CONNECT_TO", global = true)]
+    pub connect_to: Option<String>,
+
+    /// PEM file of extra trusted root certificates (corporate proxies, test servers).
+    #[arg(long, env = "AUTHWALK_EXTRA_CA", global = true)]
+    pub extra_ca: Option<PathBuf>,
+
+    /// A stored tenant older than this is served, then refreshed in the background.
+    #[arg(
+        long,
+        env = "AUTHWALK_REFRESH_AFTER",
+        default_value = "24h",
+        global = true
+    )]
+    pub refresh_after: String,
+
+    /// How long "not an Entra domain" is remembered.
+    #[arg(
+        long,
+        env = "AUTHWALK_NOT_FOUND_TTL",
+        default_value = "1h",
+        global = true
+    )]
+    pub not_found_ttl: String,
+
+    /// Timeout of each outbound lookup.
+    #[arg(
+        long,
+        env = "AUTHWALK_UPSTREAM_TIMEOUT",
+        default_value = "4s",
+        global = true
+    )]
+    pub upstream_timeout: String,
+
+    /// Log filter (tracing's EnvFilter syntax).
+    #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
+    pub rust_log: String,
+
+    /// Log format: `pretty` for people, `json` for log collectors.
+    #[arg(
+        long,
+        env = "AUTHWALK_LOG_FORMAT",
+        default_value = "pretty",
+        global = true
+    )]
+    pub log_format: String,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Which database backend a URL selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A Postgres server URL (`postgres://` or `postgresql://`).
+    Postgres(String),
+    /// An SQLite file path (from `sqlite://path`, `sqlite:path` or a bare path).
+    Sqlite(PathBuf),
+}
+
+/// An operator pin: connect to `addr` whenever `host` is asked for, and verify TLS for `host`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectPin {
+    /// Lower-case host name as it appears in URLs.
+    pub host: String,
+    /// Where to connect instead of resolving `host`.
+    pub addr: SocketAddr,
+}
+
+/// Extra root certificates, read and checked at start.
+#[derive(Debug, Clone)]
+pub struct ExtraCa {
+    /// Where the PEM came from (for messages).
+    pub path: PathBuf,
+    /// The PEM bytes; holds at least one certificate.
+    pub pem: Vec<u8>,
+}
+
+/// Validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to serve on.
+    pub listen: SocketAddr,
+    /// The database to use.
+    pub database: DatabaseUrl,
+    /// Base of every absolute link we hand out, without a trailing slash.
+    pub public_url: Url,
+    /// Nameservers for every lookup; empty means the system resolver.
+    pub dns_servers: Vec<SocketAddr>,
+    /// Operator pins for outbound HTTPS.
+    pub connect_to: Vec<ConnectPin>,
+    /// Extra trusted roots.
+    pub extra_ca: Option<ExtraCa>,
+    /// Age after which a stored tenant is refreshed in the background.
+    pub refresh_after: Duration,
+    /// How long a `not_entra` answer is remembered.
+    pub not_found_ttl: Duration,
+    /// Timeout of each outbound lookup.
+    pub upstream_timeout: Duration,
+    /// Log filter directive.
+    pub rust_log: String,
+    /// Log format.
+    pub log_format: LogFormat,
+}
+
+/// A configuration value that cannot be used: names the variable and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    /// The environment variable (flags use the same words).
+    pub variable: &'static str,
+    /// What is wrong, quoting the value.
+    pub problem: String,
+}
+
+fn bad(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        problem: problem.into(),
+    }
+}
+
+impl RawConfig {
+    /// Check every value and build the typed configuration.
+    pub fn validate(&self) -> Result<Config, ConfigError> {
+        let listen = parse_socket_addr("AUTHWALK_LISTEN", &self.listen)?;
+        let database = parse_database_url(&self.database_url)?;
+        let public_url = match &self.public_url {
+            Some(raw) => parse_public_url(raw)?,
+            None => Url::parse(&format!("http://{listen}"))
+                .map_err(|e| bad("AUTHWALK_LISTEN", format!("cannot form a public URL: {e}")))?,
+        };
+        let dns_servers = match &self.dns_servers {
+            Some(raw) => split_list(raw)
+                .map(|item| parse_socket_addr("AUTHWALK_DNS_SERVERS", item))
+                .collect::<Result<Vec<_>, _>>()?,
+            None => Vec::new(),
+        };
+        let connect_to = match &self.connect_to {
+            Some(raw) => split_list(raw)
+                .map(parse_connect_pin)
+                .collect::<Result<Vec<_>, _>>()?,
+            None => Vec::new(),
+        };
+        let extra_ca = self.extra_ca.as_deref().map(read_extra_ca).transpose()?;
+        let log_format = LogFormat::from_str(&self.log_format, true).map_err(|_| {
+            bad(
+                "AUTHWALK_LOG_FORMAT",
+                format!("unknown format {:?} (use pretty or json)", self.log_format),
+            )
+        })?;
+        tracing_subscriber::EnvFilter::try_new(&self.rust_log).map_err(|e| {
+            bad(
+                "RUST_LOG",
+                format!("invalid filter {:?}: {e}", self.rust_log),
+            )
+        })?;
+        Ok(Config {
+            listen,
+            database,
+            public_url,
+            dns_servers,
+            connect_to,
+            extra_ca,
+            refresh_after: parse_duration("AUTHWALK_REFRESH_AFTER", &self.refresh_after)?,
+            not_found_ttl: parse_duration("AUTHWALK_NOT_FOUND_TTL", &self.not_found_ttl)?,
+            upstream_timeout: parse_duration("AUTHWALK_UPSTREAM_TIMEOUT", &self.upstream_timeout)?,
+            rust_log: self.rust_log.clone(),
+            log_format,
+        })
+    }
+}
+
+impl Default for RawConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:3000".into(),
+            database_url: DEFAULT_DATABASE_URL.into(),
+            public_url: None,
+            dns_servers: None,
+            connect_to: None,
+            extra_ca: None,
+            refresh_after: "24h".into(),
+            not_found_ttl: "1h".into(),
+            upstream_timeout: "4s".into(),
+            rust_log: "info".into(),
+            log_format: "pretty".into(),
+        }
+    }
+}
+
+fn split_list(raw: &str) -> impl Iterator<Item = &str> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+}
+
+fn parse_socket_addr(variable: &'static str, raw: &str) -> Result<SocketAddr, ConfigError> {
+    raw.trim().parse().map_err(|_| {
+        bad(
+            variable,
+            format!("invalid socket address {raw:?} (expected ip:port)"),
+        )
+    })
+}
+
+fn parse_duration(variable: &'static str, raw: &str) -> Result<Duration, ConfigError> {
+    let duration = humantime::parse_duration(raw.trim()).map_err(|e| {
+        bad(
+            variable,
+            format!("invalid duration {raw:?}: {e} (examples: 500ms, 4s, 1h, 24h)"),
+        )
+    })?;
+    if duration.is_zero() {
+        return Err(bad(
+            variable,
+            format!("duration {raw:?} must be greater than zero"),
+        ));
+    }
+    Ok(duration)
+}
+
+fn parse_database_url(raw: &str) -> Result<DatabaseUrl, ConfigError> {
+    let raw = raw.trim();
+    if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+        Url::parse(raw).map_err(|e| bad("DATABASE_URL", format!("invalid Postgres URL: {e}")))?;
+        return Ok(DatabaseUrl::Postgres(raw.to_owned()));
+    }
+    let path = raw
+        .strip_prefix("sqlite://")
+        .or_else(|| raw.strip_prefix("sqlite:"))
+        .unwrap_or(raw);
+    // Connection options after `?` belong to URLs, not file names: we set the pragmas ourselves.
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() {
+        return Err(bad(
+            "DATABASE_URL",
+            format!("{raw:?} names no database (use postgres://… or sqlite://file.db)"),
+        ));
+    }
+    if path.contains("://") {
+        return Err(bad(
+            "DATABASE_URL",
+            format!("unsupported database {raw:?} (use postgres://… or sqlite://file.db)"),
+        ));
+    }
+    Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+}
+
+fn parse_public_url(raw: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(raw.trim())
+        .map_err(|e| bad("AUTHWALK_PUBLIC_URL", format!("invalid URL {raw:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(bad(
+            "AUTHWALK_PUBLIC_URL",
+            format!("{raw:?} must be an http(s) URL with a host"),
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad(
+            "AUTHWALK_PUBLIC_URL",
+            format!("{raw:?} must not carry a query or fragment"),
+        ));
+    }
+    Ok(url)
+}
+
+fn parse_connect_pin(item: &str) -> Result<ConnectPin, ConfigError> {
+    let (host, addr) = item.split_once('=').ok_or_else(|| {
+        bad(
+            "AUTHWALK_CONNECT_TO",
+            format!("invalid pin {item:?} (expected host=ip:port)"),
+        )
+    })?;
+    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    let valid_host = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    if !valid_host {
+        return Err(bad(
+            "AUTHWALK_CONNECT_TO",
+            format!("invalid host {host:?} in pin {item:?}"),
+        ));
+    }
+    let addr = addr.trim().parse().map_err(|_| {
+        bad(
+            "AUTHWALK_CONNECT_TO",
+            format!("invalid socket address in pin {item:?} (expected host=ip:port)"),
+        )
+    })?;
+    Ok(ConnectPin { host, addr })
+}
+
+fn read_extra_ca(path: &std::path::Path) -> Result<ExtraCa, ConfigError> {
+    let pem = std::fs::read(path).map_err(|e| {
+        bad(
+            "AUTHWALK_EXTRA_CA",
+            format!("cannot read {}: {e}", path.display()),
+        )
+    })?;
+    let holds_certificate = String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----");
+    if !holds_certificate {
+        return Err(bad(
+            "AUTHWALK_EXTRA_CA",
+            format!("{} holds no PEM certificate", path.display()),
+        ));
+    }
+    Ok(ExtraCa {
+        path: path.to_owned(),
+        pem,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw() -> RawConfig {
+        RawConfig::default()
+    }
+
+    #[test]
+    fn defaults_are_valid_and_match_the_contract() {
+        let config = raw().validate().unwrap();
+        assert_eq!(config.listen, "127.0.0.1:3000".parse().unwrap());
+        assert_eq!(
+            config.database,
+            DatabaseUrl::Sqlite(PathBuf::from("authwalk.db"))
+        );
+        assert_eq!(config.public_url.as_str(), "http://127.0.0.1:3000/");
+        assert!(config.dns_servers.is_empty());
+        assert!(config.connect_to.is_empty());
+        assert_eq!(config.refresh_after, Duration::from_secs(24 * 3600));
+        assert_eq!(config.not_found_ttl, Duration::from_secs(3600));
+        assert_eq!(config.upstream_timeout, Duration::from_secs(4));
+        assert_eq!(config.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn bad_listen_address_names_the_variable() {
+        let err = RawConfig {
+            listen: "abc".into(),
+            ..raw()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"AUTHWALK_LISTEN: invalid socket address "abc" (expected ip:port)"#
+        );
+    }
+
+    #[test]
+    fn postgres_urls_select_postgres() {
+        for url in [
+            "postgres://postgres@127.0.0.1/test",
+            "postgresql://u:p@db:5432/x",
+        ] {
+            let config = RawConfig {
+                database_url: url.into(),
+                ..raw()
+            }
+            .validate()
+            .unwrap();
+            assert_eq!(config.database, DatabaseUrl::Postgres(url.into()));
+        }
+    }
+
+    #[test]
+    fn sqlite_urls_and_paths_select_sqlite() {
+        for (url, path) in [
+            ("sqlite://data/a.db", "data/a.db"),
+            ("sqlite:b.db", "b.db"),
+            ("sqlite:///var/lib/authwalk.db", "/var/lib/authwalk.db"),
+            ("c.db", "c.db"),
+            ("sqlite://d.db?mode=rwc", "d.db"),
+        ] {
+            let config = RawConfig {
+                database_url: url.into(),
+                ..raw()
+            }
+            .validate()
+            .unwrap();
+            assert_eq!(config.database, DatabaseUrl::Sqlite(path.into()), "{url}");
+        }
+    }
+
+    #[test]
+    fn unknown_database_scheme_is_refused() {
+        let err = RawConfig {
+            database_url: "mysql://root@localhost/db".into(),
+            ..raw()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(err.variable, "DATABASE_URL");
+        assert!(err.problem.contains("mysql://"), "{err}");
+    }
+
+    #[test]
+    fn public_url_defaults_to_listen_and_accepts_https() {
+        let config = RawConfig {
+            listen: "0.0.0.0:8080".into(),
+            ..raw()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(config.public_url.as_str(), "http://0.0.0.0:8080/");
+        let config = RawConfig {
+            public_url: Some("https://passkeys.example.com".into()),
+            ..raw()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(config.public_url.scheme(), "https");
+        let err = RawConfig {
+            public_url: Some("ftp://x".into()),
+            ..raw()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(err.variable, "AUTHWALK_PUBLIC_URL");
+    }
+
+    #[test]
+    fn dns_servers_and_pins_are_lists() {
+        let config = RawConfig {
+            dns_servers: Some("127.0.0.1:5353, [::1]:53".into()),
+            connect_to: Some(
+                "login.microsoftonline.com=127.0.0.1:8443,Example.COM.=[::1]:443".into(),
+            ),
+            ..raw()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(config.dns_servers.len(), 2);
+        assert_eq!(config.connect_to[0].host, "login.microsoftonline.com");
+        assert_eq!(config.connect_to[0].addr, "127.0.0.1:8443".parse().unwrap());
+        assert_eq!(config.connect_to[1].host, "example.com");
+    }
+
+    #[test]
+    fn malformed_lists_are_refused_with_the_item() {
+        let err = RawConfig {
+            dns_servers: Some("127.0.0.1".into()),
+            ..raw()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(err.variable, "AUTHWALK_DNS_SERVERS");
+        let err = RawConfig {
+            connect_to: Some("login.microsoftonline.com:127.0.0.1:443".into()),
+            ..raw()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(err.variable, "AUTHWALK_CONNECT_TO");
+        assert!(err.problem.contains("host=ip:port"));
+    }
+
+    #[test]
+    fn durations_use_human_units_and_refuse_zero() {
+        let config = RawConfig {
+            upstream_timeout: "750ms".into(),
+            refresh_after: "2h 30m".into(),
+            ..raw()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(config.upstream_timeout, Duration::from_millis(750));
+        assert_eq!(config.refresh_after, Duration::from_secs(9000));
+        for bad_value in ["0s", "soon", "-1s"] {
+            let err = RawConfig {
+                not_found_ttl: bad_value.into(),
+                ..raw()
+            }
+            .validate()
+            .unwrap_err();
+            assert_eq!(err.variable, "AUTHWALK_NOT_FOUND_TTL", "{bad_value}");
+        }
+    }
+
+    #[test]
+    fn extra_ca_must_be_a_readable_pem() {
+        let err = RawConfig {
+            extra_ca: Some("/nonexistent/ca.pem".into()),
+            ..raw()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(err.variable, "AUTHWALK_EXTRA_CA");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ca.pem");
+        std::fs::write(&path, "not a certificate").unwrap();
+        let err = RawConfig {
+            extra_ca: Some(path.clone()),
+            ..raw()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(err.problem.contains("no PEM certificate"));
+    }
+
+    #[test]
+    fn log_settings_are_checked() {
+        let err = RawConfig {
+            log_format: "xml".into(),
+            ..raw()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(err.variable, "AUTHWALK_LOG_FORMAT");
+        let err = RawConfig {
+            rust_log: "info,[".into(),
+            ..raw()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(err.variable, "RUST_LOG");
+        let config = RawConfig {
+            log_format: "JSON".into(),
+            ..raw()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(config.log_format, LogFormat::Json);
+    }
+}

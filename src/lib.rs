@@ -1,0 +1,141 @@
+//! authwalk: branded, device-aware walkthroughs for passkeys in Microsoft Authenticator.
+//!
+//! [`App::build`] wires configuration, store and router and binds the listener; `main.rs` and the
+//! integration tests both start the service through it.
+
+pub mod config;
+pub mod domain;
+pub mod net;
+pub mod store;
+pub mod telemetry;
+pub mod web;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::store::{Store, StoreError};
+use crate::web::AppState;
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address from `AUTHWALK_LISTEN`.
+        addr: SocketAddr,
+        /// Why binding failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Serving stopped with an I/O error.
+    #[error("the server stopped: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// The router of the whole service for the given state.
+pub fn app(state: AppState) -> Router {
+    web::router(state)
+}
+
+/// A built service: database migrated, listener bound, not yet serving.
+#[derive(Debug)]
+pub struct App {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    state: AppState,
+}
+
+impl App {
+    /// Open and migrate the store, then bind `config.listen` (port 0 picks a free port).
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        let store = Store::connect(&config.database).await?;
+        store.migrate().await?;
+        web::assets::preload();
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        let local_addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let state = AppState {
+            config: Arc::new(config),
+            store,
+        };
+        Ok(Self {
+            listener,
+            local_addr,
+            state,
+        })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The shared state handlers see (for tests and the CLI).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serve until `shutdown` completes, then finish in-flight requests and close the store.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartError> {
+        let store = self.state.store.clone();
+        let router = app(self.state);
+        let result = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(StartError::Serve);
+        store.close().await;
+        result
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM (the container runtime's stop signal).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

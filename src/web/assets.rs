@@ -1,0 +1,174 @@
+//! Static assets embedded in the binary, served under content-hashed names.
+//!
+//! `app.css` is served as `/assets/app.<hash>.css` with a one-year immutable lifetime: a new build
+//! with changed bytes gets a new name, so caches never serve a stale file.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rust_embed::RustEmbed;
+use sha2::{Digest, Sha256};
+
+use super::error::AppError;
+
+#[derive(RustEmbed)]
+#[folder = "assets/"]
+struct Embedded;
+
+/// Cache lifetime of content-hashed files.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// One embedded file, ready to serve.
+#[derive(Debug)]
+struct StaticAsset {
+    url: &'static str,
+    bytes: Cow<'static, [u8]>,
+    content_type: &'static str,
+    etag: HeaderValue,
+}
+
+#[derive(Debug, Default)]
+struct Catalog {
+    by_logical_name: HashMap<String, usize>,
+    by_hashed_name: HashMap<String, usize>,
+    assets: Vec<StaticAsset>,
+}
+
+static CATALOG: LazyLock<Catalog> = LazyLock::new(build_catalog);
+
+fn build_catalog() -> Catalog {
+    let mut catalog = Catalog::default();
+    for logical_name in Embedded::iter() {
+        let Some(file) = Embedded::get(&logical_name) else {
+            continue;
+        };
+        let digest = hex::encode(Sha256::digest(&file.data));
+        let short_hash = &digest[..16];
+        let hashed_name = match logical_name.rsplit_once('.') {
+            Some((stem, ext)) => format!("{stem}.{short_hash}.{ext}"),
+            None => format!("{logical_name}.{short_hash}"),
+        };
+        // Leaked once per embedded file at start: the URLs live as long as the process.
+        let url: &'static str = Box::leak(format!("/assets/{hashed_name}").into_boxed_str());
+        let Ok(etag) = HeaderValue::from_str(&format!("\"{short_hash}\"")) else {
+            continue;
+        };
+        let index = catalog.assets.len();
+        catalog.assets.push(StaticAsset {
+            url,
+            content_type: content_type_for(&logical_name),
+            bytes: file.data,
+            etag,
+        });
+        catalog
+            .by_logical_name
+            .insert(logical_name.into_owned(), index);
+        catalog.by_hashed_name.insert(hashed_name, index);
+    }
+    catalog
+}
+
+fn content_type_for(name: &str) -> &'static str {
+    match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("webmanifest") => "application/manifest+json",
+        Some("woff2") => "font/woff2",
+        Some("txt") => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The content-hashed URL of an embedded file (`"app.css"` → `"/assets/app.3f…9c.css"`).
+///
+/// An unknown name yields a URL that answers 404; the page tests fetch every asset URL a page
+/// references, so a typo in a template fails the tests rather than a visitor's page.
+pub fn url(logical_name: &str) -> &'static str {
+    CATALOG
+        .by_logical_name
+        .get(logical_name)
+        .and_then(|&index| CATALOG.assets.get(index))
+        .map_or("/assets/missing", |asset| asset.url)
+}
+
+/// Load every embedded file now, so the first visitor doesn't pay for hashing.
+pub fn preload() -> usize {
+    CATALOG.assets.len()
+}
+
+/// `GET /assets/{file}`: an embedded file by its hashed name, with ETag and 304 support.
+pub async fn serve(Path(file): Path<String>, headers: HeaderMap) -> Result<Response, AppError> {
+    let asset = CATALOG
+        .by_hashed_name
+        .get(&file)
+        .and_then(|&index| CATALOG.assets.get(index))
+        .ok_or(AppError::NotFound)?;
+    let cache_headers = [
+        (header::ETAG, asset.etag.clone()),
+        (header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)),
+    ];
+    if etag_matches(&headers, &asset.etag) {
+        return Ok((StatusCode::NOT_MODIFIED, cache_headers).into_response());
+    }
+    Ok((
+        cache_headers,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(asset.content_type),
+        )],
+        asset.bytes.clone(),
+    )
+        .into_response())
+}
+
+/// Whether `If-None-Match` names this ETag (a list, `*`, or a weak form all count).
+pub fn etag_matches(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    let Some(etag) = etag.to_str().ok() else {
+        return false;
+    };
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|candidate| candidate.trim().trim_start_matches("W/"))
+        .any(|candidate| candidate == "*" || candidate == etag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_file_gets_a_hashed_url() {
+        assert!(preload() >= 3);
+        let css = url("app.css");
+        assert!(
+            css.starts_with("/assets/app.") && css.ends_with(".css"),
+            "{css}"
+        );
+        assert_eq!(css.len(), "/assets/app..css".len() + 16);
+        assert_eq!(url("no-such-file.css"), "/assets/missing");
+    }
+
+    #[test]
+    fn if_none_match_lists_and_weak_tags_match() {
+        let etag = HeaderValue::from_static("\"abc\"");
+        let mut headers = HeaderMap::new();
+        assert!(!etag_matches(&headers, &etag));
+        headers.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_static("\"x\", W/\"abc\""),
+        );
+        assert!(etag_matches(&headers, &etag));
+        headers.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"x\""));
+        assert!(!etag_matches(&headers, &etag));
+    }
+}

@@ -1,0 +1,237 @@
+//! Test support: start the real app on 127.0.0.1:0 against a fresh database of either backend.
+//!
+//! SQLite always runs (a file in a temporary directory). Postgres runs when `AUTHWALK_TEST_POSTGRES`
+//! holds a server URL: each app gets its own database, created here and dropped afterwards. Without
+//! the variable the Postgres variant prints one line and passes — except under CI (`CI` set), where a
+//! missing server is a failure, so CI can never skip them silently.
+#![allow(
+    dead_code,
+    reason = "each test crate uses a different part of the support code"
+)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::print_stdout,
+    reason = "tests read their own environment, build plain HTTP clients for our server and say \
+              when a backend was not run"
+)]
+
+pub mod tcp_proxy;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use authwalk::App;
+use authwalk::config::RawConfig;
+use sqlx::Connection;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The backend a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// A fresh database on the server named by `AUTHWALK_TEST_POSTGRES`.
+    Postgres,
+}
+
+/// The Postgres server tests may use, or `None` (with one printed line) when there is none.
+pub fn postgres_server() -> Option<String> {
+    match std::env::var("AUTHWALK_TEST_POSTGRES") {
+        Ok(url) if !url.trim().is_empty() => Some(url.trim().to_owned()),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("AUTHWALK_TEST_POSTGRES is not set under CI: the Postgres tests must run")
+        }
+        _ => {
+            println!("postgres: not run (set AUTHWALK_TEST_POSTGRES=postgres://… to run it)");
+            None
+        }
+    }
+}
+
+/// A database made for one test; a Postgres one is dropped when this is dropped.
+#[derive(Debug)]
+pub struct TestDatabase {
+    /// The `DATABASE_URL` the app should use.
+    pub url: String,
+    /// The backend.
+    pub backend: Backend,
+    postgres: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDatabase {
+    /// A fresh, empty database, or `None` when the Postgres server is not configured.
+    pub async fn create(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let path = dir.path().join("authwalk.db");
+                Some(Self {
+                    url: format!("sqlite://{}", path.display()),
+                    backend,
+                    postgres: None,
+                    _dir: Some(dir),
+                })
+            }
+            Backend::Postgres => {
+                let server = postgres_server()?;
+                let name = format!("authwalk_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = sqlx::PgConnection::connect(&server)
+                    .await
+                    .expect("connect to AUTHWALK_TEST_POSTGRES");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                    .execute(&mut admin)
+                    .await
+                    .expect("create test database");
+                let mut url = url::Url::parse(&server).expect("AUTHWALK_TEST_POSTGRES is a URL");
+                url.set_path(&name);
+                Some(Self {
+                    url: url.to_string(),
+                    backend,
+                    postgres: Some((server, name)),
+                    _dir: None,
+                })
+            }
+        }
+    }
+
+    /// The SQLite file path, for SQLite databases.
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        self.url.strip_prefix("sqlite://").map(Into::into)
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs outside async; a short-lived runtime on its own thread does the cleanup.
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime for cleanup");
+            runtime.block_on(async move {
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&server).await {
+                    let statement = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(statement))
+                        .execute(&mut admin)
+                        .await;
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
+
+/// The default configuration of a test app: port 0, quiet logs, the given database.
+pub fn test_config(database_url: &str) -> RawConfig {
+    RawConfig {
+        listen: "127.0.0.1:0".into(),
+        database_url: database_url.into(),
+        rust_log: "warn".into(),
+        ..RawConfig::default()
+    }
+}
+
+/// A running app and a client for it.
+pub struct TestApp {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// A client that does not follow redirects (tests assert them).
+    pub client: reqwest::Client,
+    /// The app's store, for asserting what was written.
+    pub store: authwalk::store::Store,
+    /// The database (kept alive as long as the app).
+    pub database: TestDatabase,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+}
+
+impl TestApp {
+    /// Start the app on a fresh database of `backend`; `None` when that backend is not available.
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with configuration changes applied before start.
+    pub async fn spawn_with(
+        backend: Backend,
+        customize: impl FnOnce(&mut RawConfig),
+    ) -> Option<Self> {
+        let database = TestDatabase::create(backend).await?;
+        let mut raw = test_config(&database.url);
+        customize(&mut raw);
+        Some(Self::start(raw, database).await)
+    }
+
+    /// Start the app with exactly this configuration on `database`.
+    pub async fn start(raw: RawConfig, database: TestDatabase) -> Self {
+        let config = raw.validate().expect("valid test configuration");
+        authwalk::telemetry::init(&config.rust_log, config.log_format);
+        let app = App::build(config).await.expect("app starts");
+        let addr = app.local_addr();
+        let store = app.state().store.clone();
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            app.run(async {
+                let _ = stop.await;
+            })
+            .await
+            .expect("server runs");
+        });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client");
+        Self {
+            addr,
+            client,
+            store,
+            database,
+            shutdown: Some(shutdown),
+            server: Some(server),
+        }
+    }
+
+    /// An absolute URL on this app.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// Stop serving and wait for the server task to end.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+/// Run an async test body once per backend: `both_backends!(name, body_fn);` defines
+/// `mod name { fn sqlite(); fn postgres(); }` where `body_fn(Backend)` is an async fn.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$body($crate::support::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$body($crate::support::Backend::Postgres).await;
+            }
+        }
+    };
+}
