@@ -165,7 +165,10 @@ async fn bad_domain_reshows_the_form_with_a_reason_and_the_typed_value(backend: 
         ("co.uk", "co.uk"),
         ("localhost", "localhost"),
         ("127.0.0.1", "127.0.0.1"),
-        ("%3Cscript%3Ealert(1)%3C%2Fscript%3E", "&#60;script&#62;alert(1)&#60;/script&#62;"),
+        (
+            "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+            "&#60;script&#62;alert(1)&#60;/script&#62;",
+        ),
         ("", ""),
     ] {
         let response = app.get(&format!("/t?domain={typed}")).await;

@@ -180,7 +180,13 @@ impl OutboundClient {
             .map_err(|e| ClientSetupError::Build(e.to_string()))?;
         Ok(Self {
             http,
-            pinned_hosts: Arc::new(config.connect_to.iter().map(|pin| pin.host.clone()).collect()),
+            pinned_hosts: Arc::new(
+                config
+                    .connect_to
+                    .iter()
+                    .map(|pin| pin.host.clone())
+                    .collect(),
+            ),
             timeout: config.upstream_timeout,
         })
     }
@@ -202,7 +208,8 @@ impl OutboundClient {
         body: serde_json::Value,
         cap: usize,
     ) -> Result<Fetched, FetchError> {
-        self.fetch(Method::POST, url, Payload::Json(body), cap).await
+        self.fetch(Method::POST, url, Payload::Json(body), cap)
+            .await
     }
 
     /// Send a request under the rules above, within the client's deadline.

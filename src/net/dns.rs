@@ -147,7 +147,11 @@ impl Dns {
     }
 }
 
-fn build(servers: &[SocketAddr], timeout: Duration, cache: bool) -> Result<TokioResolver, DnsError> {
+fn build(
+    servers: &[SocketAddr],
+    timeout: Duration,
+    cache: bool,
+) -> Result<TokioResolver, DnsError> {
     let provider = TokioRuntimeProvider::default();
     let mut builder = if servers.is_empty() {
         TokioResolver::builder(provider).map_err(|error| DnsError::Setup(error.to_string()))?
@@ -162,7 +166,10 @@ fn build(servers: &[SocketAddr], timeout: Duration, cache: bool) -> Result<Tokio
                 NameServerConfig::new(server.ip(), true, vec![udp, tcp])
             })
             .collect();
-        TokioResolver::builder_with_config(ResolverConfig::from_name_servers(name_servers), provider)
+        TokioResolver::builder_with_config(
+            ResolverConfig::from_name_servers(name_servers),
+            provider,
+        )
     };
     let options: &mut ResolverOpts = builder.options_mut();
     options.timeout = timeout;
@@ -171,15 +178,16 @@ fn build(servers: &[SocketAddr], timeout: Duration, cache: bool) -> Result<Tokio
     if !cache {
         options.cache_size = 0;
     }
-    builder.build().map_err(|error| DnsError::Setup(error.to_string()))
+    builder
+        .build()
+        .map_err(|error| DnsError::Setup(error.to_string()))
 }
 
 fn absolute(name: &str) -> Result<Name, DnsError> {
-    let mut parsed = Name::from_ascii(name.trim_end_matches('.')).map_err(|_| {
-        DnsError::InvalidName {
+    let mut parsed =
+        Name::from_ascii(name.trim_end_matches('.')).map_err(|_| DnsError::InvalidName {
             name: name.to_owned(),
-        }
-    })?;
+        })?;
     parsed.set_fqdn(true);
     Ok(parsed)
 }
@@ -210,7 +218,11 @@ fn no_records(name: &str, record_type: &'static str) -> DnsError {
     }
 }
 
-fn classify(name: &str, record_type: &'static str, error: &hickory_resolver::net::NetError) -> DnsError {
+fn classify(
+    name: &str,
+    record_type: &'static str,
+    error: &hickory_resolver::net::NetError,
+) -> DnsError {
     if error.is_nx_domain() || error.is_no_records_found() {
         no_records(name, record_type)
     } else {

@@ -15,6 +15,8 @@
               when a backend was not run"
 )]
 
+pub mod fake_dns;
+pub mod fake_microsoft;
 pub mod tcp_proxy;
 
 use std::net::SocketAddr;

@@ -1,0 +1,1 @@
+//! A fake DNS server on UDP and TCP for hickory.
