@@ -4,6 +4,7 @@
 //! integration tests both start the service through it.
 
 pub mod config;
+pub mod discovery;
 pub mod domain;
 pub mod net;
 pub mod store;
@@ -18,6 +19,9 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::discovery::{Discovery, DiscoverySettings};
+use crate::net::client::ClientSetupError;
+use crate::net::{Dns, DnsError, OutboundClient};
 use crate::store::{Store, StoreError};
 use crate::web::AppState;
 
@@ -27,6 +31,12 @@ pub enum StartError {
     /// The database could not be opened or migrated.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The DNS resolver could not be configured.
+    #[error(transparent)]
+    Dns(#[from] DnsError),
+    /// The outbound HTTP client could not be built.
+    #[error(transparent)]
+    Client(#[from] ClientSetupError),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -46,6 +56,36 @@ pub fn app(state: AppState) -> Router {
     web::router(state)
 }
 
+/// The long-lived services every entry point (server, CLI) needs.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// The database (migrated).
+    pub store: Store,
+    /// Domain → tenant profile.
+    pub discovery: Discovery,
+}
+
+impl Services {
+    /// Open and migrate the store, and build the resolver, the outbound client and discovery.
+    pub async fn build(config: &Config) -> Result<Self, StartError> {
+        let store = Store::connect(&config.database).await?;
+        store.migrate().await?;
+        let dns = Dns::new(&config.dns_servers, config.upstream_timeout)?;
+        let client = OutboundClient::new(config, dns.clone())?;
+        let discovery = Discovery::new(
+            store.clone(),
+            client,
+            dns,
+            DiscoverySettings {
+                upstream_timeout: config.upstream_timeout,
+                refresh_after: config.refresh_after,
+                not_found_ttl: config.not_found_ttl,
+            },
+        );
+        Ok(Self { store, discovery })
+    }
+}
+
 /// A built service: database migrated, listener bound, not yet serving.
 #[derive(Debug)]
 pub struct App {
@@ -57,8 +97,7 @@ pub struct App {
 impl App {
     /// Open and migrate the store, then bind `config.listen` (port 0 picks a free port).
     pub async fn build(config: Config) -> Result<Self, StartError> {
-        let store = Store::connect(&config.database).await?;
-        store.migrate().await?;
+        let services = Services::build(&config).await?;
         web::assets::preload();
         let listener =
             TcpListener::bind(config.listen)
@@ -71,9 +110,15 @@ impl App {
             addr: config.listen,
             source,
         })?;
+        let mut config = config;
+        // `AUTHWALK_LISTEN=…:0` picks a free port; links must name the port actually bound.
+        if config.public_url.port() == Some(0) {
+            let _ = config.public_url.set_port(Some(local_addr.port()));
+        }
         let state = AppState {
             config: Arc::new(config),
-            store,
+            store: services.store,
+            discovery: services.discovery,
         };
         Ok(Self {
             listener,

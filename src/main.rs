@@ -2,9 +2,12 @@
 
 use std::process::ExitCode;
 
-use authwalk::config::RawConfig;
+use authwalk::config::{Config, RawConfig};
+use authwalk::domain::DomainName;
 use authwalk::store::Store;
-use authwalk::{App, shutdown_signal, telemetry};
+use authwalk::store::models::DomainStatus;
+use authwalk::web::api::TenantJson;
+use authwalk::{App, Services, shutdown_signal, telemetry};
 use clap::{Parser, Subcommand};
 
 /// Branded, device-aware walkthroughs for passkeys in Microsoft Authenticator.
@@ -25,6 +28,13 @@ enum Command {
     Serve,
     /// Apply pending database migrations, then exit.
     Migrate,
+    /// Resolve a domain and print its tenant profile as JSON.
+    ///
+    /// Exit status: 0 Entra tenant, 3 not an Entra domain, 4 unreachable, 2 invalid domain.
+    Resolve {
+        /// The company domain (`contoso.com`, an email address or a URL also work).
+        domain: String,
+    },
 }
 
 #[tokio::main]
@@ -44,10 +54,47 @@ async fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Migrate => migrate(config).await,
+        Command::Resolve { domain } => resolve(config, &domain).await,
     }
 }
 
-async fn serve(config: authwalk::config::Config) -> ExitCode {
+#[expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "the command's output"
+)]
+async fn resolve(config: Config, raw: &str) -> ExitCode {
+    let domain = match DomainName::parse(raw) {
+        Ok(domain) => domain,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::from(2);
+        }
+    };
+    let services = match Services::build(&config).await {
+        Ok(services) => services,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let profile = services.discovery.profile(&domain).await;
+    services.store.close().await;
+    match serde_json::to_string_pretty(&TenantJson::from(profile.as_ref())) {
+        Ok(json) => println!("{json}"),
+        Err(error) => {
+            eprintln!("cannot print the profile: {error}");
+            return ExitCode::FAILURE;
+        }
+    }
+    match profile.status {
+        DomainStatus::Entra => ExitCode::SUCCESS,
+        DomainStatus::NotEntra => ExitCode::from(3),
+        DomainStatus::Unreachable => ExitCode::from(4),
+    }
+}
+
+async fn serve(config: Config) -> ExitCode {
     let app = match App::build(config).await {
         Ok(app) => app,
         Err(error) => {
@@ -70,7 +117,7 @@ async fn serve(config: authwalk::config::Config) -> ExitCode {
     }
 }
 
-async fn migrate(config: authwalk::config::Config) -> ExitCode {
+async fn migrate(config: Config) -> ExitCode {
     let result = async {
         let store = Store::connect(&config.database).await?;
         store.migrate().await?;

@@ -93,12 +93,12 @@ fn serve_answers_and_stops_gracefully_on_sigterm() {
         .env("AUTHWALK_LISTEN", "127.0.0.1:0")
         .env("AUTHWALK_LOG_FORMAT", "json")
         .env("DATABASE_URL", format!("sqlite://{}", path.display()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
+    let logs = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(logs).lines();
     let address = loop {
         let line = lines.next().expect("the server logs its address").unwrap();
         let entry: serde_json::Value = serde_json::from_str(&line).unwrap();

@@ -163,8 +163,8 @@ impl OutboundClient {
             .redirect(reqwest::redirect::Policy::none())
             .dns_resolver(FilteringResolver { dns })
             .user_agent(user_agent)
+            // The overall deadline is ours (see `fetch`), so it is reported as a timeout.
             .connect_timeout(config.upstream_timeout)
-            .timeout(config.upstream_timeout)
             .pool_idle_timeout(Duration::from_secs(30))
             .https_only(false);
         for pin in &config.connect_to {
@@ -382,17 +382,21 @@ impl Resolve for FilteringResolver {
         let dns = self.dns.clone();
         let host = name.as_str().to_owned();
         Box::pin(async move {
+            // Boxed once, as `dyn Error`, so `transport_error` finds the refusal in the chain.
+            let refuse = |error: FetchError| -> Box<dyn std::error::Error + Send + Sync> {
+                Box::new(ResolveRefusal(error))
+            };
             let ips = dns
                 .lookup_ips(&host)
                 .await
-                .map_err(|error| Box::new(ResolveRefusal(FetchError::Dns(error))))?;
+                .map_err(|error| refuse(FetchError::Dns(error)))?;
             policy::check_all(&ips).map_err(|(address, range)| {
                 tracing::warn!(%host, %address, %range, "refused a non-public address");
-                Box::new(ResolveRefusal(FetchError::Blocked {
+                refuse(FetchError::Blocked {
                     host: host.clone(),
                     address,
                     range,
-                }))
+                })
             })?;
             // Port 0: hyper fills in the scheme's port (URLs with other ports are refused earlier).
             let addrs: Addrs = Box::new(ips.into_iter().map(|ip| SocketAddr::new(ip, 0)));

@@ -3,12 +3,19 @@
 //! Postgres is the production store (several instances share it); SQLite is the zero-setup default.
 //! Both use runtime queries, so every statement is exercised by the integration tests on both backends.
 
+pub mod models;
 mod postgres;
 mod sqlite;
 
 use std::time::Duration;
 
+use uuid::Uuid;
+
 use crate::config::DatabaseUrl;
+use crate::domain::DomainName;
+use models::{
+    Branding, Cloud, DomainStatus, Federation, NamespaceType, ProfileRow, Tenant, TenantProfile,
+};
 
 /// How long a caller waits for a pooled connection before the database counts as unavailable.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -27,6 +34,17 @@ pub enum StoreError {
     /// Migrations could not be applied.
     #[error("database migrations failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored row holds a value our code never writes.
+    #[error("stored data for {what} is invalid: {detail}")]
+    Corrupt {
+        /// Which record.
+        what: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// `unreachable` outcomes are never stored.
+    #[error("refused to store an unreachable outcome for {0}")]
+    Unstorable(String),
     /// The database file's directory could not be created.
     #[error("cannot create the directory for the SQLite database {path}: {source}")]
     CreateDir {
@@ -124,6 +142,56 @@ impl Store {
         }
     }
 
+    /// Persist a resolved profile: tenant, domain and (when known) the tenant's brandings, in one
+    /// transaction. Brandings that are `None` (throttled) leave the stored ones as they are.
+    pub async fn save_profile(&self, profile: &TenantProfile) -> Result<(), StoreError> {
+        if profile.status == DomainStatus::Unreachable {
+            return Err(StoreError::Unstorable(profile.domain.to_string()));
+        }
+        match &self.backend {
+            Backend::Postgres(pool) => postgres::save_profile(pool, profile).await,
+            Backend::Sqlite(pool) => sqlite::save_profile(pool, profile).await,
+        }
+    }
+
+    /// The stored profile of `domain`, if any.
+    pub async fn load_profile(
+        &self,
+        domain: &DomainName,
+    ) -> Result<Option<TenantProfile>, StoreError> {
+        let row = match &self.backend {
+            Backend::Postgres(pool) => postgres::load_profile_row(pool, domain.as_str()).await?,
+            Backend::Sqlite(pool) => sqlite::load_profile_row(pool, domain.as_str()).await?,
+        };
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let tenant_id = row
+            .tenant_id
+            .as_deref()
+            .map(|id| parse_uuid(domain, id))
+            .transpose()?;
+        let brandings = match tenant_id {
+            Some(tenant_id) => match &self.backend {
+                Backend::Postgres(pool) => postgres::load_brandings(pool, tenant_id).await?,
+                Backend::Sqlite(pool) => sqlite::load_brandings(pool, tenant_id).await?,
+            },
+            None => Vec::new(),
+        };
+        profile_from_row(domain, row, tenant_id, brandings).map(Some)
+    }
+
+    /// Serialise resolutions of one domain across instances: Postgres holds a transaction-scoped
+    /// advisory lock until [`ResolutionLock::release`]; SQLite (one instance) needs none.
+    pub async fn lock_resolution(&self, domain: &DomainName) -> Result<ResolutionLock, StoreError> {
+        match &self.backend {
+            Backend::Postgres(pool) => Ok(ResolutionLock {
+                transaction: Some(postgres::lock_resolution(pool, domain.as_str()).await?),
+            }),
+            Backend::Sqlite(_) => Ok(ResolutionLock { transaction: None }),
+        }
+    }
+
     /// Close every pooled connection (used at shutdown so SQLite checkpoints its WAL).
     pub async fn close(&self) {
         match &self.backend {
@@ -131,4 +199,75 @@ impl Store {
             Backend::Sqlite(pool) => pool.close().await,
         }
     }
+}
+
+/// A held resolution lock (see [`Store::lock_resolution`]); dropping it also releases it.
+#[derive(Debug)]
+pub struct ResolutionLock {
+    transaction: Option<sqlx::Transaction<'static, sqlx::Postgres>>,
+}
+
+impl ResolutionLock {
+    /// Release the lock now.
+    pub async fn release(self) {
+        if let Some(transaction) = self.transaction
+            && let Err(error) = transaction.commit().await
+        {
+            tracing::debug!(%error, "releasing the resolution lock failed; it ends with the session");
+        }
+    }
+}
+
+fn parse_uuid(domain: &DomainName, value: &str) -> Result<Uuid, StoreError> {
+    Uuid::parse_str(value).map_err(|error| StoreError::Corrupt {
+        what: domain.to_string(),
+        detail: format!("tenant id {value:?}: {error}"),
+    })
+}
+
+fn profile_from_row(
+    domain: &DomainName,
+    row: ProfileRow,
+    tenant_id: Option<Uuid>,
+    brandings: Vec<Branding>,
+) -> Result<TenantProfile, StoreError> {
+    let corrupt = |detail: String| StoreError::Corrupt {
+        what: domain.to_string(),
+        detail,
+    };
+    let status = match row.status.as_str() {
+        "entra" => DomainStatus::Entra,
+        "not_entra" => DomainStatus::NotEntra,
+        other => return Err(corrupt(format!("status {other:?}"))),
+    };
+    let tenant = match tenant_id {
+        Some(tenant_id) => {
+            let cloud_name = row.cloud.unwrap_or_default();
+            let cloud = Cloud::from_stored(&cloud_name)
+                .ok_or_else(|| corrupt(format!("cloud {cloud_name:?}")))?;
+            Some(Tenant {
+                tenant_id,
+                display_name: row.display_name,
+                cloud,
+                region_scope: row.region_scope,
+                region_sub_scope: row.region_sub_scope,
+            })
+        }
+        None => None,
+    };
+    let signals =
+        serde_json::from_str(&row.signals).map_err(|error| corrupt(format!("signals: {error}")))?;
+    Ok(TenantProfile {
+        domain: domain.clone(),
+        status,
+        tenant,
+        namespace_type: NamespaceType::from_stored(&row.namespace_type),
+        federation: row.federation_idp_host.map(|idp_host| Federation {
+            idp_host,
+            protocol: row.federation_protocol,
+        }),
+        brandings: Some(brandings),
+        signals,
+        resolved_at: row.resolved_at,
+    })
 }

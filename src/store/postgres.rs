@@ -5,6 +5,9 @@ use std::str::FromStr;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
+use uuid::Uuid;
+
+use super::models::{Branding, ProfileRow, TenantProfile};
 use super::{ACQUIRE_TIMEOUT, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -42,4 +45,122 @@ pub(super) async fn table_names(pool: &PgPool) -> Result<Vec<String>, StoreError
     .fetch_all(pool)
     .await?;
     Ok(names)
+}
+
+pub(super) async fn save_profile(pool: &PgPool, profile: &TenantProfile) -> Result<(), StoreError> {
+    let mut transaction = pool.begin().await?;
+    if let Some(tenant) = &profile.tenant {
+        sqlx::query(
+            "INSERT INTO tenants (tenant_id, display_name, cloud, region_scope, region_sub_scope) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (tenant_id) DO UPDATE SET \
+               display_name = COALESCE(EXCLUDED.display_name, tenants.display_name), \
+               cloud = EXCLUDED.cloud, region_scope = EXCLUDED.region_scope, \
+               region_sub_scope = EXCLUDED.region_sub_scope, updated_at = now()",
+        )
+        .bind(tenant.tenant_id)
+        .bind(&tenant.display_name)
+        .bind(tenant.cloud.as_str())
+        .bind(&tenant.region_scope)
+        .bind(&tenant.region_sub_scope)
+        .execute(&mut *transaction)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO domains (domain, status, tenant_id, namespace_type, federation_idp_host, \
+           federation_protocol, signals, resolved_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (domain) DO UPDATE SET status = EXCLUDED.status, \
+           tenant_id = EXCLUDED.tenant_id, namespace_type = EXCLUDED.namespace_type, \
+           federation_idp_host = EXCLUDED.federation_idp_host, \
+           federation_protocol = EXCLUDED.federation_protocol, signals = EXCLUDED.signals, \
+           resolved_at = EXCLUDED.resolved_at",
+    )
+    .bind(profile.domain.as_str())
+    .bind(profile.status.as_str())
+    .bind(profile.tenant.as_ref().map(|tenant| tenant.tenant_id))
+    .bind(profile.namespace_type.as_str())
+    .bind(profile.federation.as_ref().map(|f| f.idp_host.clone()))
+    .bind(profile.federation.as_ref().and_then(|f| f.protocol.clone()))
+    .bind(sqlx::types::Json(profile.signals))
+    .bind(profile.resolved_at)
+    .execute(&mut *transaction)
+    .await?;
+    if let (Some(tenant), Some(brandings)) = (&profile.tenant, &profile.brandings) {
+        sqlx::query("DELETE FROM brandings WHERE tenant_id = $1")
+            .bind(tenant.tenant_id)
+            .execute(&mut *transaction)
+            .await?;
+        for branding in brandings {
+            sqlx::query(
+                "INSERT INTO brandings (tenant_id, locale, banner_logo_url, square_logo_url, \
+                   square_logo_dark_url, illustration_url, background_color, sign_in_text, \
+                   username_hint, fetched_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(tenant.tenant_id)
+            .bind(branding.locale)
+            .bind(&branding.banner_logo_url)
+            .bind(&branding.square_logo_url)
+            .bind(&branding.square_logo_dark_url)
+            .bind(&branding.illustration_url)
+            .bind(&branding.background_color)
+            .bind(&branding.sign_in_text)
+            .bind(&branding.username_hint)
+            .bind(profile.resolved_at)
+            .execute(&mut *transaction)
+            .await?;
+        }
+    }
+    transaction.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn load_profile_row(
+    pool: &PgPool,
+    domain: &str,
+) -> Result<Option<ProfileRow>, StoreError> {
+    let row = sqlx::query_as(
+        "SELECT d.status, d.tenant_id::text AS tenant_id, d.namespace_type, \
+           d.federation_idp_host, d.federation_protocol, d.signals::text AS signals, \
+           d.resolved_at, t.display_name, t.cloud, t.region_scope, t.region_sub_scope \
+         FROM domains d LEFT JOIN tenants t ON t.tenant_id = d.tenant_id \
+         WHERE d.domain = $1",
+    )
+    .bind(domain)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
+}
+
+pub(super) async fn load_brandings(
+    pool: &PgPool,
+    tenant_id: Uuid,
+) -> Result<Vec<Branding>, StoreError> {
+    let brandings = sqlx::query_as(
+        "SELECT locale, banner_logo_url, square_logo_url, square_logo_dark_url, \
+           illustration_url, background_color, sign_in_text, username_hint \
+         FROM brandings WHERE tenant_id = $1 ORDER BY locale",
+    )
+    .bind(tenant_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(brandings)
+}
+
+/// Begin a transaction holding the domain's advisory lock (waits while another instance holds it).
+pub(super) async fn lock_resolution(
+    pool: &PgPool,
+    domain: &str,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+    let mut transaction = pool.begin().await?;
+    // A resolution takes seconds; never wait for a stuck one much longer than that.
+    sqlx::query("SET LOCAL lock_timeout = '15s'")
+        .execute(&mut *transaction)
+        .await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('authwalk:resolve:' || $1, 0))")
+        .bind(domain)
+        .execute(&mut *transaction)
+        .await?;
+    Ok(transaction)
 }

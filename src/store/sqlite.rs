@@ -6,6 +6,9 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use uuid::Uuid;
+
+use super::models::{Branding, ProfileRow, TenantProfile};
 use super::{ACQUIRE_TIMEOUT, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -54,4 +57,119 @@ pub(super) async fn table_names(pool: &SqlitePool) -> Result<Vec<String>, StoreE
     .fetch_all(pool)
     .await?;
     Ok(names)
+}
+
+pub(super) async fn save_profile(
+    pool: &SqlitePool,
+    profile: &TenantProfile,
+) -> Result<(), StoreError> {
+    let signals = serde_json::to_string(&profile.signals).map_err(|error| StoreError::Corrupt {
+        what: profile.domain.to_string(),
+        detail: format!("signals: {error}"),
+    })?;
+    let mut transaction = pool.begin().await?;
+    if let Some(tenant) = &profile.tenant {
+        sqlx::query(
+            "INSERT INTO tenants (tenant_id, display_name, cloud, region_scope, region_sub_scope) \
+             VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (tenant_id) DO UPDATE SET \
+               display_name = COALESCE(excluded.display_name, tenants.display_name), \
+               cloud = excluded.cloud, region_scope = excluded.region_scope, \
+               region_sub_scope = excluded.region_sub_scope, \
+               updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        )
+        .bind(tenant.tenant_id.hyphenated().to_string())
+        .bind(&tenant.display_name)
+        .bind(tenant.cloud.as_str())
+        .bind(&tenant.region_scope)
+        .bind(&tenant.region_sub_scope)
+        .execute(&mut *transaction)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO domains (domain, status, tenant_id, namespace_type, federation_idp_host, \
+           federation_protocol, signals, resolved_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (domain) DO UPDATE SET status = excluded.status, \
+           tenant_id = excluded.tenant_id, namespace_type = excluded.namespace_type, \
+           federation_idp_host = excluded.federation_idp_host, \
+           federation_protocol = excluded.federation_protocol, signals = excluded.signals, \
+           resolved_at = excluded.resolved_at",
+    )
+    .bind(profile.domain.as_str())
+    .bind(profile.status.as_str())
+    .bind(
+        profile
+            .tenant
+            .as_ref()
+            .map(|tenant| tenant.tenant_id.hyphenated().to_string()),
+    )
+    .bind(profile.namespace_type.as_str())
+    .bind(profile.federation.as_ref().map(|f| f.idp_host.clone()))
+    .bind(profile.federation.as_ref().and_then(|f| f.protocol.clone()))
+    .bind(signals)
+    .bind(profile.resolved_at)
+    .execute(&mut *transaction)
+    .await?;
+    if let (Some(tenant), Some(brandings)) = (&profile.tenant, &profile.brandings) {
+        let tenant_id = tenant.tenant_id.hyphenated().to_string();
+        sqlx::query("DELETE FROM brandings WHERE tenant_id = ?")
+            .bind(&tenant_id)
+            .execute(&mut *transaction)
+            .await?;
+        for branding in brandings {
+            sqlx::query(
+                "INSERT INTO brandings (tenant_id, locale, banner_logo_url, square_logo_url, \
+                   square_logo_dark_url, illustration_url, background_color, sign_in_text, \
+                   username_hint, fetched_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&tenant_id)
+            .bind(branding.locale)
+            .bind(&branding.banner_logo_url)
+            .bind(&branding.square_logo_url)
+            .bind(&branding.square_logo_dark_url)
+            .bind(&branding.illustration_url)
+            .bind(&branding.background_color)
+            .bind(&branding.sign_in_text)
+            .bind(&branding.username_hint)
+            .bind(profile.resolved_at)
+            .execute(&mut *transaction)
+            .await?;
+        }
+    }
+    transaction.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn load_profile_row(
+    pool: &SqlitePool,
+    domain: &str,
+) -> Result<Option<ProfileRow>, StoreError> {
+    let row = sqlx::query_as(
+        "SELECT d.status, d.tenant_id, d.namespace_type, d.federation_idp_host, \
+           d.federation_protocol, d.signals, d.resolved_at, t.display_name, t.cloud, \
+           t.region_scope, t.region_sub_scope \
+         FROM domains d LEFT JOIN tenants t ON t.tenant_id = d.tenant_id \
+         WHERE d.domain = ?",
+    )
+    .bind(domain)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
+}
+
+pub(super) async fn load_brandings(
+    pool: &SqlitePool,
+    tenant_id: Uuid,
+) -> Result<Vec<Branding>, StoreError> {
+    let brandings = sqlx::query_as(
+        "SELECT locale, banner_logo_url, square_logo_url, square_logo_dark_url, \
+           illustration_url, background_color, sign_in_text, username_hint \
+         FROM brandings WHERE tenant_id = ? ORDER BY locale",
+    )
+    .bind(tenant_id.hyphenated().to_string())
+    .fetch_all(pool)
+    .await?;
+    Ok(brandings)
 }

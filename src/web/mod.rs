@@ -3,6 +3,7 @@
 //! Errors: handlers return [`error::AppError`]; [`error::render_errors`] lays every error response
 //! out as an HTML page or, under `/api/`, as JSON.
 
+pub mod api;
 pub mod assets;
 pub mod error;
 pub mod pages;
@@ -25,6 +26,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
+use crate::discovery::Discovery;
 use crate::store::Store;
 
 /// Shared state of every handler; cheap to clone.
@@ -34,6 +36,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The database.
     pub store: Store,
+    /// Domain → tenant profile.
+    pub discovery: Discovery,
 }
 
 /// Longest time a request may take before it is answered with 503.
@@ -58,6 +62,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/", get(pages::landing))
         .route("/t", get(pages::lookup))
+        .route("/api/v1/tenants/{domain}", get(api::tenant))
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))
         .route("/assets/{file}", get(assets::serve))

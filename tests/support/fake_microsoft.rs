@@ -1,1 +1,1139 @@
-//! A fake of Microsoft's login endpoints over real HTTPS (see the module docs below once written).
+//! A fake of Microsoft's login endpoints over real HTTPS, answering as `shared/reference/entra.md`
+//! documents.
+//!
+//! [`FakeMicrosoft::start`] makes a throw-away CA and a leaf certificate for every Microsoft host
+//! the app talks to ([`HOSTS`]), writes the CA to a PEM file and serves an axum router over
+//! tokio-rustls on `127.0.0.1:0` (HTTP/1.1 and HTTP/2 by ALPN). The app reaches it only through
+//! its configuration: [`FakeMicrosoft::connect_to`] for `AUTHWALK_CONNECT_TO` and
+//! [`FakeMicrosoft::ca_pem_path`] for `AUTHWALK_EXTRA_CA`; TLS is verified for the real host name.
+//!
+//! Requests are routed on the Host header (HTTP/1.1) or the `:authority` (HTTP/2):
+//! `login.microsoftonline.com` is the public cloud, `login.microsoftonline.us` US Government,
+//! `login.partner.microsoftonline.cn` China; the branding CDN hosts answer 404 for now.
+//! The answer depends on the domain asked about (see the scenario constants below); every request
+//! is counted per host and [`Endpoint`], and may be delayed.
+//!
+//! Which host knows which tenant: the public and US Government hosts answer about tenants of every
+//! cloud (the public host tells a US Government or China tenant where its cloud is); the China host
+//! knows only China tenants. A US Government tenant asked about on another cloud's host has no
+//! brand name in its realm and no branding in its credential type, as Microsoft answers.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, Version, header};
+use axum::response::{IntoResponse, Response};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
+
+/// The public cloud's login host.
+pub const PUBLIC_LOGIN_HOST: &str = "login.microsoftonline.com";
+/// The US Government cloud's login host (GCC High, DoD).
+pub const US_GOV_LOGIN_HOST: &str = "login.microsoftonline.us";
+/// The China (21Vianet) cloud's login host.
+pub const CHINA_LOGIN_HOST: &str = "login.partner.microsoftonline.cn";
+/// Microsoft's branding CDN hosts (404 for every path for now).
+pub const CDN_HOSTS: [&str; 3] = [
+    "aadcdn.msftauthimages.net",
+    "aadcdn.msauthimages.net",
+    "secure.aadcdn.microsoftonline-p.com",
+];
+/// Every host the certificate names and [`FakeMicrosoft::connect_to`] pins.
+pub const HOSTS: [&str; 6] = [
+    PUBLIC_LOGIN_HOST,
+    US_GOV_LOGIN_HOST,
+    CHINA_LOGIN_HOST,
+    CDN_HOSTS[0],
+    CDN_HOSTS[1],
+    CDN_HOSTS[2],
+];
+
+/// `contoso.com`: managed, public cloud, region NA, brand "Contoso", WITH branding (locales 0, 1031).
+pub const CONTOSO_TENANT: &str = "c0a7050c-1111-4a11-8c11-000000000001";
+/// `northwind.com`: managed, public cloud, region EU, brand "Northwind Traders", no branding.
+pub const NORTHWIND_TENANT: &str = "a0e7f1d2-2222-4b22-9d22-000000000002";
+/// `fabrikam.com`: federated (AD FS at `sts.fabrikam.com`, WS-Trust), region NA, no branding.
+pub const FABRIKAM_TENANT: &str = "fab01ca3-3333-4c33-ae33-000000000003";
+/// `gcchigh-agency.gov`: US Government GCC High (`USGov` + `DODCON`), brand "Agency" on the .us host.
+pub const GCC_HIGH_TENANT: &str = "9cc41900-4444-4d44-bf44-000000000004";
+/// `gcc-moderate.gov`: GCC Moderate (`NA` + `GCC`), public cloud, brand "Moderate Agency".
+pub const GCC_MODERATE_TENANT: &str = "9cc30de7-5555-4e55-8055-000000000005";
+/// `contoso-china.cn`: China (21Vianet), region AS, brand "Contoso China", no branding.
+pub const CONTOSO_CHINA_TENANT: &str = "c4140c40-6666-4f66-9166-000000000006";
+/// `branding-throttled.com`: managed, brand "Throttled Co"; credential type answers throttled.
+pub const BRANDING_THROTTLED_TENANT: &str = "7b7077ed-7777-4077-a277-000000000007";
+/// `slow-tenant.com`: like Northwind, but every endpoint waits [`SLOW_TENANT_DELAY`] first.
+pub const SLOW_TENANT: &str = "5104e7e0-8888-4188-b388-000000000008";
+/// How long `slow-tenant.com` makes every answer wait.
+pub const SLOW_TENANT_DELAY: Duration = Duration::from_secs(30);
+
+/// Contoso's default (locale 0) banner logo.
+pub const CONTOSO_BANNER_LOGO: &str = "https://aadcdn.msftauthimages.net/c1c6b6c8-o0aw3xmpgjpm1n7ai7mdbnyhkzcwagpnbcbdx4dwsca/logintenantbranding/0/bannerlogo?ts=638473919203401117";
+/// Contoso's default square logo.
+pub const CONTOSO_TILE_LOGO: &str = "https://aadcdn.msftauthimages.net/c1c6b6c8-o0aw3xmpgjpm1n7ai7mdbnyhkzcwagpnbcbdx4dwsca/logintenantbranding/0/tilelogo?ts=638473919208089287";
+/// Contoso's default square logo for dark themes.
+pub const CONTOSO_TILE_DARK_LOGO: &str = "https://aadcdn.msftauthimages.net/c1c6b6c8-o0aw3xmpgjpm1n7ai7mdbnyhkzcwagpnbcbdx4dwsca/logintenantbranding/0/squarelogodark?ts=638473919212933128";
+/// Contoso's default background illustration.
+pub const CONTOSO_ILLUSTRATION: &str = "https://aadcdn.msftauthimages.net/c1c6b6c8-o0aw3xmpgjpm1n7ai7mdbnyhkzcwagpnbcbdx4dwsca/logintenantbranding/0/illustration?ts=638473919196838772";
+/// Contoso's default background colour.
+pub const CONTOSO_BACKGROUND_COLOR: &str = "#0072C6";
+/// Contoso's German (1031) background colour.
+pub const CONTOSO_DE_BACKGROUND_COLOR: &str = "#004E8C";
+/// The GCC High agency's banner logo (answered on the .us host only).
+pub const GCC_HIGH_BANNER_LOGO: &str = "https://aadcdn.msftauthimages.net/81d6b03a-qlu1ltpvqyjdsixrykc4smhbbgfmbw6v7zu2abhbw5e/logintenantbranding/0/bannerlogo?ts=638311402551457305";
+/// The GCC High agency's background colour (answered on the .us host only).
+pub const GCC_HIGH_BACKGROUND_COLOR: &str = "#112E51";
+
+/// What a request asked for, as counted by [`FakeMicrosoft::requests`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// `GET /{tenant}[/v2.0]/.well-known/openid-configuration`.
+    OpenIdConfiguration,
+    /// `GET /getuserrealm.srf`.
+    UserRealm,
+    /// `POST /common/GetCredentialType`.
+    CredentialType,
+    /// Anything else, including every request to a CDN host.
+    Other,
+}
+
+/// One request as the fake received it.
+#[derive(Clone, Debug)]
+pub struct RecordedRequest {
+    /// Host name (lower-case, without port).
+    pub host: String,
+    /// How it was classified.
+    pub endpoint: Endpoint,
+    /// HTTP method.
+    pub method: Method,
+    /// Path and query as sent.
+    pub path_and_query: String,
+    /// HTTP version (HTTP/1.1 or HTTP/2).
+    pub version: Version,
+    /// The User-Agent header, if any.
+    pub user_agent: Option<String>,
+    /// The request body (lossy UTF-8).
+    pub body: String,
+}
+
+#[derive(Default)]
+struct Shared {
+    counts: HashMap<(String, Endpoint), usize>,
+    log: Vec<RecordedRequest>,
+    delay: Duration,
+    delay_for: HashMap<Endpoint, Duration>,
+}
+
+type SharedState = Arc<Mutex<Shared>>;
+
+fn lock(state: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
+    state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A running fake of Microsoft's login hosts; stops when dropped.
+pub struct FakeMicrosoft {
+    addr: SocketAddr,
+    state: SharedState,
+    ca_pem: String,
+    ca_pem_path: PathBuf,
+    _dir: tempfile::TempDir,
+    server: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for FakeMicrosoft {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeMicrosoft")
+            .field("addr", &self.addr)
+            .field("ca_pem_path", &self.ca_pem_path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakeMicrosoft {
+    /// Make the certificates and start serving on `127.0.0.1:0`.
+    pub async fn start() -> Self {
+        let (ca_pem, chain, key) = certificates();
+        let dir = tempfile::tempdir().expect("temporary directory for the test CA");
+        let ca_pem_path = dir.path().join("fake-microsoft-ca.pem");
+        std::fs::write(&ca_pem_path, &ca_pem).expect("write the test CA");
+
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let mut tls = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .expect("TLS server configuration");
+        tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        let acceptor = TlsAcceptor::from(Arc::new(tls));
+
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the fake Microsoft");
+        let addr = listener.local_addr().expect("fake Microsoft address");
+        let state = SharedState::default();
+        let router = Router::new().fallback(handle).with_state(state.clone());
+        let server = tokio::spawn(serve(listener, acceptor, router));
+        Self {
+            addr,
+            state,
+            ca_pem,
+            ca_pem_path,
+            _dir: dir,
+            server,
+        }
+    }
+
+    /// Where it listens (every host is served on this one address).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The test CA's PEM file, for `AUTHWALK_EXTRA_CA`.
+    pub fn ca_pem_path(&self) -> &Path {
+        &self.ca_pem_path
+    }
+
+    /// The test CA as PEM text.
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// `host=127.0.0.1:P` for every host of [`HOSTS`], comma-separated, for `AUTHWALK_CONNECT_TO`.
+    pub fn connect_to(&self) -> String {
+        HOSTS
+            .iter()
+            .map(|host| format!("{host}={}", self.addr))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Requests received for `endpoint` on any host.
+    pub fn requests(&self, endpoint: Endpoint) -> usize {
+        lock(&self.state)
+            .counts
+            .iter()
+            .filter(|((_, counted), _)| *counted == endpoint)
+            .map(|(_, count)| count)
+            .sum()
+    }
+
+    /// Requests received for `endpoint` on `host` (case-insensitive).
+    pub fn requests_on(&self, host: &str, endpoint: Endpoint) -> usize {
+        let key = (host.trim_end_matches('.').to_ascii_lowercase(), endpoint);
+        lock(&self.state).counts.get(&key).copied().unwrap_or(0)
+    }
+
+    /// Requests received in all.
+    pub fn total_requests(&self) -> usize {
+        lock(&self.state).counts.values().sum()
+    }
+
+    /// Every request received since start (or the last [`FakeMicrosoft::reset_counts`]), in order.
+    pub fn recorded(&self) -> Vec<RecordedRequest> {
+        lock(&self.state).log.clone()
+    }
+
+    /// Make every answer wait `delay` first (zero: no delay). A per-endpoint delay takes precedence.
+    pub fn set_delay(&self, delay: Duration) {
+        lock(&self.state).delay = delay;
+    }
+
+    /// Make every answer for `endpoint` wait `delay` first, instead of the global delay.
+    pub fn set_delay_for(&self, endpoint: Endpoint, delay: Duration) {
+        lock(&self.state).delay_for.insert(endpoint, delay);
+    }
+
+    /// Forget every count and recorded request (delays stay).
+    pub fn reset_counts(&self) {
+        let mut state = lock(&self.state);
+        state.counts.clear();
+        state.log.clear();
+    }
+}
+
+impl Drop for FakeMicrosoft {
+    fn drop(&mut self) {
+        // Dropping the accept task drops its JoinSet, which aborts every open connection.
+        self.server.abort();
+    }
+}
+
+/// A test CA (PEM), the leaf chain for every host of [`HOSTS`] and the leaf's key.
+fn certificates() -> (String, Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) {
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+    ca_params.distinguished_name = rcgen::DistinguishedName::new();
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "authwalk fake Microsoft test CA");
+    ca_params
+        .distinguished_name
+        .push(DnType::OrganizationName, "authwalk tests");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca_key = KeyPair::generate().expect("CA key");
+    let ca_cert = ca_params.self_signed(&ca_key).expect("self-signed CA");
+    let issuer = Issuer::new(ca_params, ca_key);
+
+    let mut leaf_params =
+        CertificateParams::new(HOSTS.map(str::to_owned).to_vec()).expect("leaf parameters");
+    leaf_params.distinguished_name = rcgen::DistinguishedName::new();
+    leaf_params
+        .distinguished_name
+        .push(DnType::CommonName, PUBLIC_LOGIN_HOST);
+    leaf_params.is_ca = IsCa::ExplicitNoCa;
+    leaf_params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    leaf_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    leaf_params.use_authority_key_identifier_extension = true;
+    let leaf_key = KeyPair::generate().expect("leaf key");
+    let leaf_cert = leaf_params
+        .signed_by(&leaf_key, &issuer)
+        .expect("leaf signed by the test CA");
+
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
+    (ca_cert.pem(), vec![leaf_cert.der().clone()], key)
+}
+
+async fn serve(listener: TcpListener, acceptor: TlsAcceptor, router: Router) {
+    let mut connections = JoinSet::new();
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        while connections.try_join_next().is_some() {}
+        let acceptor = acceptor.clone();
+        let service = TowerToHyperService::new(router.clone());
+        connections.spawn(async move {
+            let Ok(tls) = acceptor.accept(stream).await else {
+                return;
+            };
+            let _ = auto::Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(tls), service)
+                .await;
+        });
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routing, counting, delays
+// ---------------------------------------------------------------------------------------------
+
+/// The cloud a login host belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cloud {
+    Public,
+    UsGov,
+    China,
+}
+
+impl Cloud {
+    fn of_host(host: &str) -> Option<Self> {
+        match host {
+            PUBLIC_LOGIN_HOST => Some(Self::Public),
+            US_GOV_LOGIN_HOST => Some(Self::UsGov),
+            CHINA_LOGIN_HOST => Some(Self::China),
+            _ => None,
+        }
+    }
+
+    fn login_host(self) -> &'static str {
+        match self {
+            Self::Public => PUBLIC_LOGIN_HOST,
+            Self::UsGov => US_GOV_LOGIN_HOST,
+            Self::China => CHINA_LOGIN_HOST,
+        }
+    }
+
+    fn instance_name(self) -> &'static str {
+        match self {
+            Self::Public => "microsoftonline.com",
+            Self::UsGov => "microsoftonline.us",
+            Self::China => "partner.microsoftonline.cn",
+        }
+    }
+
+    fn graph_host(self) -> &'static str {
+        match self {
+            Self::Public => "graph.windows.net",
+            Self::UsGov => "graph.microsoftazure.us",
+            Self::China => "graph.chinacloudapi.cn",
+        }
+    }
+
+    fn msgraph_host(self) -> &'static str {
+        match self {
+            Self::Public => "graph.microsoft.com",
+            Self::UsGov => "graph.microsoft.us",
+            Self::China => "microsoftgraph.chinacloudapi.cn",
+        }
+    }
+
+    fn rbac_url(self) -> &'static str {
+        match self {
+            Self::Public => "https://pas.windows.net",
+            Self::UsGov => "https://pasff.usgovcloudapi.net",
+            Self::China => "https://pas.chinacloudapi.cn",
+        }
+    }
+
+    /// The v1 issuer host: public and US Government share `sts.windows.net`.
+    fn v1_sts(self) -> &'static str {
+        match self {
+            Self::Public | Self::UsGov => "sts.windows.net",
+            Self::China => "sts.chinacloudapi.cn",
+        }
+    }
+
+    /// Whether this host answers about a tenant of `home`.
+    fn knows(self, home: Cloud) -> bool {
+        self != Self::China || home == Self::China
+    }
+}
+
+fn request_host(request: &Request) -> String {
+    let raw = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| request.uri().authority().map(|a| a.as_str().to_owned()))
+        .unwrap_or_default();
+    let without_port = match raw.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => raw.as_str(),
+    };
+    without_port.trim_end_matches('.').to_ascii_lowercase()
+}
+
+fn classify(host: &str, path: &str) -> Endpoint {
+    if Cloud::of_host(host).is_none() {
+        return Endpoint::Other;
+    }
+    if path.ends_with("/.well-known/openid-configuration") {
+        Endpoint::OpenIdConfiguration
+    } else if path.eq_ignore_ascii_case("/getuserrealm.srf") {
+        Endpoint::UserRealm
+    } else if path.eq_ignore_ascii_case("/common/GetCredentialType") {
+        Endpoint::CredentialType
+    } else {
+        Endpoint::Other
+    }
+}
+
+async fn handle(State(state): State<SharedState>, request: Request) -> Response {
+    let host = request_host(&request);
+    let endpoint = classify(&host, request.uri().path());
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, 1024 * 1024)
+        .await
+        .unwrap_or_default();
+    let delay = {
+        let mut shared = lock(&state);
+        *shared.counts.entry((host.clone(), endpoint)).or_default() += 1;
+        shared.log.push(RecordedRequest {
+            host: host.clone(),
+            endpoint,
+            method: parts.method.clone(),
+            path_and_query: parts
+                .uri
+                .path_and_query()
+                .map(|pq| pq.as_str().to_owned())
+                .unwrap_or_default(),
+            version: parts.version,
+            user_agent: parts
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned),
+            body: String::from_utf8_lossy(&body).into_owned(),
+        });
+        shared
+            .delay_for
+            .get(&endpoint)
+            .copied()
+            .unwrap_or(shared.delay)
+    };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let Some(cloud) = Cloud::of_host(&host) else {
+        return not_found();
+    };
+    let ctx = Ctx { host, cloud };
+    match (endpoint, &parts.method) {
+        (Endpoint::OpenIdConfiguration, &Method::GET) => openid(&ctx, parts.uri.path()).await,
+        (Endpoint::UserRealm, &Method::GET) => realm(&ctx, parts.uri.query().unwrap_or("")).await,
+        (Endpoint::CredentialType, &Method::POST) => credential_type(&ctx, &body).await,
+        (Endpoint::Other, _) => not_found(),
+        _ => (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            "<html><body>Method not allowed</body></html>",
+        )
+            .into_response(),
+    }
+}
+
+/// The host a request came to.
+struct Ctx {
+    host: String,
+    cloud: Cloud,
+}
+
+fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "<!DOCTYPE html><html><head><title>404 - Not Found</title></head>\
+         <body><h1>404 - Not Found</h1></body></html>",
+    )
+        .into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Branding {
+    None,
+    Contoso,
+    Agency,
+    Throttled,
+}
+
+#[derive(Debug)]
+struct Tenant {
+    domains: &'static [&'static str],
+    id: &'static str,
+    cloud: Cloud,
+    region: &'static str,
+    sub_scope: Option<&'static str>,
+    brand: &'static str,
+    federated: bool,
+    branding: Branding,
+    slow: bool,
+}
+
+const TENANTS: &[Tenant] = &[
+    Tenant {
+        domains: &["contoso.com", "contoso.onmicrosoft.com"],
+        id: CONTOSO_TENANT,
+        cloud: Cloud::Public,
+        region: "NA",
+        sub_scope: None,
+        brand: "Contoso",
+        federated: false,
+        branding: Branding::Contoso,
+        slow: false,
+    },
+    Tenant {
+        domains: &["northwind.com", "northwindtraders.onmicrosoft.com"],
+        id: NORTHWIND_TENANT,
+        cloud: Cloud::Public,
+        region: "EU",
+        sub_scope: None,
+        brand: "Northwind Traders",
+        federated: false,
+        branding: Branding::None,
+        slow: false,
+    },
+    Tenant {
+        domains: &["fabrikam.com"],
+        id: FABRIKAM_TENANT,
+        cloud: Cloud::Public,
+        region: "NA",
+        sub_scope: None,
+        brand: "Fabrikam",
+        federated: true,
+        branding: Branding::None,
+        slow: false,
+    },
+    Tenant {
+        domains: &["gcchigh-agency.gov"],
+        id: GCC_HIGH_TENANT,
+        cloud: Cloud::UsGov,
+        region: "USGov",
+        sub_scope: Some("DODCON"),
+        brand: "Agency",
+        federated: false,
+        branding: Branding::Agency,
+        slow: false,
+    },
+    Tenant {
+        domains: &["gcc-moderate.gov"],
+        id: GCC_MODERATE_TENANT,
+        cloud: Cloud::Public,
+        region: "NA",
+        sub_scope: Some("GCC"),
+        brand: "Moderate Agency",
+        federated: false,
+        branding: Branding::None,
+        slow: false,
+    },
+    Tenant {
+        domains: &["contoso-china.cn"],
+        id: CONTOSO_CHINA_TENANT,
+        cloud: Cloud::China,
+        region: "AS",
+        sub_scope: None,
+        brand: "Contoso China",
+        federated: false,
+        branding: Branding::None,
+        slow: false,
+    },
+    Tenant {
+        domains: &["branding-throttled.com"],
+        id: BRANDING_THROTTLED_TENANT,
+        cloud: Cloud::Public,
+        region: "NA",
+        sub_scope: None,
+        brand: "Throttled Co",
+        federated: false,
+        branding: Branding::Throttled,
+        slow: false,
+    },
+    Tenant {
+        domains: &["slow-tenant.com"],
+        id: SLOW_TENANT,
+        cloud: Cloud::Public,
+        region: "EU",
+        sub_scope: None,
+        brand: "Northwind Traders",
+        federated: false,
+        branding: Branding::None,
+        slow: true,
+    },
+];
+
+/// What the fake does for a domain (or tenant id) on a given host.
+enum Scenario {
+    Tenant(&'static Tenant),
+    BrokenJson,
+    Throttled,
+    Unavailable,
+    Unknown,
+}
+
+fn scenario(cloud: Cloud, name: &str) -> Scenario {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    match name.as_str() {
+        "broken-json.com" => return Scenario::BrokenJson,
+        "throttled-tenant.com" => return Scenario::Throttled,
+        "unavailable-tenant.com" => return Scenario::Unavailable,
+        _ => {}
+    }
+    TENANTS
+        .iter()
+        .find(|tenant| tenant.id == name || tenant.domains.contains(&name.as_str()))
+        .filter(|tenant| cloud.knows(tenant.cloud))
+        .map_or(Scenario::Unknown, Scenario::Tenant)
+}
+
+/// Scenarios that answer the same on every endpoint, or `None` to answer normally.
+async fn common_failure(ctx: &Ctx, scenario: &Scenario) -> Option<Response> {
+    match scenario {
+        Scenario::Tenant(tenant) if tenant.slow => {
+            tokio::time::sleep(SLOW_TENANT_DELAY).await;
+            None
+        }
+        Scenario::Throttled => {
+            let mut response = aadsts_error(
+                ctx,
+                StatusCode::TOO_MANY_REQUESTS,
+                "temporarily_unavailable",
+                90055,
+                "TenantThrottlingError - There are too many incoming requests. Try again later.",
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+            Some(response)
+        }
+        Scenario::Unavailable => Some(aadsts_error(
+            ctx,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server_error",
+            90041,
+            "The service is temporarily unavailable. Please try again later.",
+        )),
+        _ => None,
+    }
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    let mut response = (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (
+                header::STRICT_TRANSPORT_SECURITY,
+                "max-age=31536000; includeSubDomains",
+            ),
+        ],
+        body.to_string(),
+    )
+        .into_response();
+    if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+        response.headers_mut().insert("x-ms-request-id", id);
+    }
+    response
+}
+
+fn no_store(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store, no-cache"),
+    );
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+fn html_response(body: &'static str) -> Response {
+    no_store(
+        (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            body,
+        )
+            .into_response(),
+    )
+}
+
+/// An error the way Microsoft's STS writes it.
+fn aadsts_error(ctx: &Ctx, status: StatusCode, error: &str, code: u32, message: &str) -> Response {
+    let timestamp = time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second]Z"
+        ))
+        .unwrap_or_default();
+    let trace_id = uuid::Uuid::new_v4().to_string();
+    let correlation_id = uuid::Uuid::new_v4().to_string();
+    let body = json!({
+        "error": error,
+        "error_description": format!(
+            "AADSTS{code}: {message} Trace ID: {trace_id} Correlation ID: {correlation_id} \
+             Timestamp: {timestamp}"
+        ),
+        "error_codes": [code],
+        "timestamp": timestamp,
+        "trace_id": trace_id,
+        "correlation_id": correlation_id,
+        "error_uri": format!("https://{}/error?code={code}", ctx.host),
+    });
+    no_store(json_response(status, &body))
+}
+
+// ---------------------------------------------------------------------------------------------
+// OpenID configuration
+// ---------------------------------------------------------------------------------------------
+
+async fn openid(ctx: &Ctx, path: &str) -> Response {
+    let rest = path
+        .strip_suffix("/.well-known/openid-configuration")
+        .unwrap_or(path);
+    let (segment, v2) = match rest.strip_suffix("/v2.0") {
+        Some(segment) => (segment, true),
+        None => (rest, false),
+    };
+    let segment = segment.strip_prefix('/').unwrap_or(segment);
+    if segment.is_empty() || segment.contains('/') {
+        return not_found();
+    }
+    let tenant_name = percent_decode(segment);
+    if !valid_tenant_name(&tenant_name) {
+        return aadsts_error(
+            ctx,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900023,
+            &format!(
+                "Specified tenant identifier '{tenant_name}' is neither a valid DNS name, nor a \
+                 valid external domain."
+            ),
+        );
+    }
+    let scenario = scenario(ctx.cloud, &tenant_name);
+    if let Some(response) = common_failure(ctx, &scenario).await {
+        return response;
+    }
+    match scenario {
+        Scenario::Tenant(tenant) => {
+            let mut response = json_response(StatusCode::OK, &openid_document(tenant, v2));
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("max-age=86400, private"),
+            );
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            );
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET, OPTIONS"),
+            );
+            response
+        }
+        Scenario::BrokenJson => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+                (header::CACHE_CONTROL, "max-age=86400, private"),
+            ],
+            r#"{"token_endpoint":"https://login.micro"#,
+        )
+            .into_response(),
+        Scenario::Unknown | Scenario::Throttled | Scenario::Unavailable => aadsts_error(
+            ctx,
+            StatusCode::BAD_REQUEST,
+            "invalid_tenant",
+            90002,
+            &format!(
+                "Tenant '{tenant_name}' not found. Check to make sure you have the correct tenant \
+                 ID and are signing into the correct cloud. Check with your subscription \
+                 administrator, this may happen if there are no active subscriptions for the \
+                 tenant."
+            ),
+        ),
+    }
+}
+
+fn openid_document(tenant: &Tenant, v2: bool) -> Value {
+    let cloud = tenant.cloud;
+    let login = cloud.login_host();
+    let tid = tenant.id;
+    let msgraph = cloud.msgraph_host();
+    let mut document = if v2 {
+        json!({
+            "token_endpoint": format!("https://{login}/{tid}/oauth2/v2.0/token"),
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "jwks_uri": format!("https://{login}/{tid}/discovery/v2.0/keys"),
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "issuer": format!("https://{login}/{tid}/v2.0"),
+            "request_uri_parameter_supported": false,
+            "userinfo_endpoint": format!("https://{msgraph}/oidc/userinfo"),
+            "authorization_endpoint": format!("https://{login}/{tid}/oauth2/v2.0/authorize"),
+            "device_authorization_endpoint": format!("https://{login}/{tid}/oauth2/v2.0/devicecode"),
+            "http_logout_supported": true,
+            "frontchannel_logout_supported": true,
+            "end_session_endpoint": format!("https://{login}/{tid}/oauth2/v2.0/logout"),
+            "claims_supported": ["sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"],
+            "kerberos_endpoint": format!("https://{login}/{tid}/kerberos"),
+        })
+    } else {
+        json!({
+            "token_endpoint": format!("https://{login}/{tid}/oauth2/token"),
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "jwks_uri": format!("https://{login}/common/discovery/keys"),
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_types_supported": ["code", "id_token", "code id_token", "token id_token", "token"],
+            "scopes_supported": ["openid"],
+            "issuer": format!("https://{}/{tid}/", cloud.v1_sts()),
+            "microsoft_multi_refresh_token": true,
+            "authorization_endpoint": format!("https://{login}/{tid}/oauth2/authorize"),
+            "device_authorization_endpoint": format!("https://{login}/{tid}/oauth2/devicecode"),
+            "http_logout_supported": true,
+            "frontchannel_logout_supported": true,
+            "end_session_endpoint": format!("https://{login}/{tid}/oauth2/logout"),
+            "claims_supported": ["sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "amr", "nonce", "email", "given_name", "family_name", "nickname"],
+            "check_session_iframe": format!("https://{login}/{tid}/oauth2/checksession"),
+            "userinfo_endpoint": format!("https://{login}/{tid}/openid/userinfo"),
+            "kerberos_endpoint": format!("https://{login}/{tid}/kerberos"),
+        })
+    };
+    let Some(fields) = document.as_object_mut() else {
+        return document;
+    };
+    fields.insert("tenant_region_scope".into(), tenant.region.into());
+    if let Some(sub_scope) = tenant.sub_scope {
+        fields.insert("tenant_region_sub_scope".into(), sub_scope.into());
+    }
+    fields.insert("cloud_instance_name".into(), cloud.instance_name().into());
+    fields.insert("cloud_graph_host_name".into(), cloud.graph_host().into());
+    fields.insert("msgraph_host".into(), msgraph.into());
+    fields.insert("rbac_url".into(), cloud.rbac_url().into());
+    document
+}
+
+/// A DNS name (letters, digits, hyphens; labels of 1–63) or a GUID, lower-cased.
+fn valid_tenant_name(name: &str) -> bool {
+    name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+fn percent_decode(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push(u8::try_from(high * 16 + low).unwrap_or(b'?'));
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// User realm
+// ---------------------------------------------------------------------------------------------
+
+async fn realm(ctx: &Ctx, query: &str) -> Response {
+    let login = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key.eq_ignore_ascii_case("login"))
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default();
+    let domain = domain_of(&login);
+    let scenario = scenario(ctx.cloud, &domain);
+    if let Some(response) = common_failure(ctx, &scenario).await {
+        return response;
+    }
+    let body = match scenario {
+        Scenario::Tenant(tenant) => realm_document(ctx, tenant, &login, &domain),
+        Scenario::BrokenJson => return html_response(BROKEN_HTML),
+        _ => json!({"State": 4, "UserState": 1, "Login": login, "NameSpaceType": "Unknown"}),
+    };
+    no_store(json_response(StatusCode::OK, &body))
+}
+
+fn realm_document(ctx: &Ctx, tenant: &Tenant, login: &str, domain: &str) -> Value {
+    let mut document = json!({
+        "State": if tenant.federated { 3 } else { 4 },
+        "UserState": if tenant.federated { 2 } else { 1 },
+        "Login": login,
+        "NameSpaceType": if tenant.federated { "Federated" } else { "Managed" },
+        "DomainName": domain,
+        "IsFederatedNS": tenant.federated,
+    });
+    let Some(fields) = document.as_object_mut() else {
+        return document;
+    };
+    if tenant.federated {
+        let username: String = url::form_urlencoded::byte_serialize(login.as_bytes()).collect();
+        fields.insert("FederationGlobalVersion".into(), (-1).into());
+        fields.insert(
+            "AuthURL".into(),
+            format!(
+                "https://sts.{}/adfs/ls/?username={username}&wa=wsignin1.0\
+                 &wtrealm=urn%3afederation%3aMicrosoftOnline&wctx=",
+                tenant.domains[0]
+            )
+            .into(),
+        );
+    }
+    // A US Government tenant asked about on another cloud's host answers without its brand.
+    if tenant.cloud != Cloud::UsGov || ctx.cloud == Cloud::UsGov {
+        fields.insert("FederationBrandName".into(), tenant.brand.into());
+    }
+    fields.insert(
+        "CloudInstanceName".into(),
+        tenant.cloud.instance_name().into(),
+    );
+    fields.insert(
+        "CloudInstanceIssuerUri".into(),
+        "urn:federation:MicrosoftOnline".into(),
+    );
+    if tenant.federated {
+        fields.insert("FederationProtocol".into(), "WSTrust".into());
+        fields.insert("AuthNForwardType".into(), 1.into());
+    }
+    document
+}
+
+/// The domain after the last `@`, lower-case.
+fn domain_of(login: &str) -> String {
+    login
+        .rsplit_once('@')
+        .map_or("", |(_, domain)| domain)
+        .trim()
+        .trim_end_matches('.')
+        .to_ascii_lowercase()
+}
+
+const BROKEN_HTML: &str = "<!DOCTYPE html>\n<html><head><title>Sign in to your account</title>\
+    </head><body><div id=\"error\">Sorry, but we're having trouble signing you in.</div>\
+    </body></html>\n";
+
+// ---------------------------------------------------------------------------------------------
+// Credential type
+// ---------------------------------------------------------------------------------------------
+
+async fn credential_type(ctx: &Ctx, body: &[u8]) -> Response {
+    let Ok(request) = serde_json::from_slice::<Value>(body) else {
+        return aadsts_error(
+            ctx,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            90100,
+            "Request parameter is empty or not valid.",
+        );
+    };
+    let username = request
+        .get("username")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let domain = domain_of(&username);
+    let scenario = scenario(ctx.cloud, &domain);
+    if let Some(response) = common_failure(ctx, &scenario).await {
+        return response;
+    }
+    let body = match scenario {
+        Scenario::Tenant(tenant) => credential_document(ctx, tenant, &username),
+        Scenario::BrokenJson => return html_response(BROKEN_HTML),
+        _ => credential_base(&username, 1, 0, 1, json!({"PrefCredential": 1})),
+    };
+    no_store(json_response(StatusCode::OK, &body))
+}
+
+fn credential_document(ctx: &Ctx, tenant: &Tenant, username: &str) -> Value {
+    let domain_type = if tenant.federated { 4 } else { 3 };
+    let mut credentials = json!({
+        "PrefCredential": 1,
+        "HasPassword": true,
+        "RemoteNgcParams": null,
+        "FidoParams": null,
+        "SasParams": null,
+        "CertAuthParams": null,
+        "GoogleParams": null,
+        "FacebookParams": null,
+    });
+    if tenant.federated
+        && let Some(fields) = credentials.as_object_mut()
+    {
+        fields.insert(
+            "FederationRedirectUrl".into(),
+            format!(
+                "https://sts.{}/adfs/ls/?username={}&wa=wsignin1.0&wtrealm=urn%3afederation%3aMicrosoftOnline&wctx=",
+                tenant.domains[0],
+                url::form_urlencoded::byte_serialize(username.as_bytes()).collect::<String>()
+            )
+            .into(),
+        );
+        fields.insert("PrefCredential".into(), 4.into());
+    }
+    let (if_exists, throttle) = match tenant.branding {
+        Branding::Throttled => (2, 1),
+        _ => (1, 0),
+    };
+    let mut document = credential_base(username, if_exists, throttle, domain_type, credentials);
+    let branding = match tenant.branding {
+        Branding::Contoso => Some(json!([
+            {
+                "Locale": 0,
+                "BannerLogo": CONTOSO_BANNER_LOGO,
+                "TileLogo": CONTOSO_TILE_LOGO,
+                "TileDarkLogo": CONTOSO_TILE_DARK_LOGO,
+                "Illustration": CONTOSO_ILLUSTRATION,
+                "BackgroundColor": CONTOSO_BACKGROUND_COLOR,
+                "BoilerPlateText": "<p>Sign in with your Contoso account.</p>\n",
+                "UserIdLabel": "someone@contoso.com",
+                "KeepMeSignedInDisabled": false,
+                "UseTransparentLightBox": false,
+            },
+            {
+                "Locale": 1031,
+                "BackgroundColor": CONTOSO_DE_BACKGROUND_COLOR,
+                "BoilerPlateText": "<p>Melden Sie sich mit Ihrem Contoso-Konto an.</p>\n",
+                "UserIdLabel": "jemand@contoso.com",
+                "KeepMeSignedInDisabled": false,
+                "UseTransparentLightBox": false,
+            },
+        ])),
+        Branding::Agency if ctx.cloud == Cloud::UsGov => Some(json!([
+            {
+                "Locale": 0,
+                "BannerLogo": GCC_HIGH_BANNER_LOGO,
+                "BackgroundColor": GCC_HIGH_BACKGROUND_COLOR,
+                "BoilerPlateText": "<p>U.S. Government system. Authorized use only.</p>\n",
+                "UserIdLabel": "first.last@gcchigh-agency.gov",
+                "KeepMeSignedInDisabled": true,
+                "UseTransparentLightBox": false,
+            },
+        ])),
+        _ => None,
+    };
+    if let Some(branding) = branding
+        && let Some(properties) = document
+            .get_mut("EstsProperties")
+            .and_then(Value::as_object_mut)
+    {
+        properties.insert("UserTenantBranding".into(), branding);
+    }
+    document
+}
+
+fn credential_base(
+    username: &str,
+    if_exists: i32,
+    throttle: i32,
+    domain_type: i32,
+    credentials: Value,
+) -> Value {
+    let mut properties = json!({ "DomainType": domain_type });
+    if throttle == 0
+        && let Some(fields) = properties.as_object_mut()
+    {
+        fields.insert("UserTenantBranding".into(), Value::Null);
+    }
+    json!({
+        "Username": username,
+        "Display": username,
+        "IfExistsResult": if_exists,
+        "IsUnmanaged": false,
+        "ThrottleStatus": throttle,
+        "Credentials": credentials,
+        "EstsProperties": properties,
+        "IsSignupDisallowed": true,
+        "apiCanary": "PAQABDgEAAABVrSpeuWamRam2jAF1XRQEfake-canary-for-tests",
+    })
+}

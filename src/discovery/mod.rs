@@ -1,0 +1,375 @@
+//! Discovery: a `DomainName` becomes a `TenantProfile`.
+//!
+//! Order of answers: memory cache → store → resolve. Resolution runs every lookup concurrently, each
+//! with its own deadline, and merges what came back (partial results are normal). One flight per
+//! domain: concurrent requests for the same unknown domain share one resolution (moka's
+//! `try_get_with` coalesces them), and with Postgres an advisory lock stops several instances from
+//! resolving the same domain at once. A stale profile is served at once and refreshed in the
+//! background; a failed refresh keeps the old one. `unreachable` is returned but never remembered.
+//!
+//! Parsing lives in one file per endpoint (pure functions, unit-tested); I/O goes through `net`.
+
+pub mod credential_type;
+pub mod dns_signals;
+pub mod openid;
+pub mod realm;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::domain::DomainName;
+use crate::net::{Dns, FetchError, OutboundClient};
+use crate::store::Store;
+use crate::store::models::{Cloud, DomainStatus, NamespaceType, Signals, Tenant, TenantProfile};
+use credential_type::BrandingOutcome;
+use openid::OpenIdOutcome;
+use realm::Realm;
+
+/// Why one lookup gave no usable answer.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum LookupError {
+    /// The request failed (timeout, refused, TLS, too large…).
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// An unexpected HTTP status.
+    #[error("unexpected HTTP status {0}")]
+    Status(u16),
+    /// HTTP 429 or a throttling answer.
+    #[error("throttled by Microsoft")]
+    Throttled,
+    /// Microsoft refused the request with an error other than "not found".
+    #[error("Microsoft refused the lookup: {0}")]
+    Rejected(String),
+    /// The body was not what the endpoint sends.
+    #[error("malformed answer: {0}")]
+    Malformed(String),
+    /// The lookup did not finish in time.
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+}
+
+/// Timing and freshness rules.
+#[derive(Debug, Clone, Copy)]
+pub struct DiscoverySettings {
+    /// Deadline of each lookup.
+    pub upstream_timeout: Duration,
+    /// Age after which an `entra` profile is refreshed in the background.
+    pub refresh_after: Duration,
+    /// How long a `not_entra` answer is remembered.
+    pub not_found_ttl: Duration,
+}
+
+/// Most profiles kept in memory.
+const CACHE_CAPACITY: u64 = 50_000;
+
+/// The discovery service; cheap to clone.
+#[derive(Clone)]
+pub struct Discovery {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    client: OutboundClient,
+    dns: Dns,
+    settings: DiscoverySettings,
+    cache: moka::future::Cache<DomainName, Arc<TenantProfile>>,
+    refreshing: Mutex<HashSet<DomainName>>,
+}
+
+impl std::fmt::Debug for Discovery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Discovery")
+            .field("settings", &self.inner.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The error moka shares between coalesced callers: the unreachable profile itself.
+#[derive(Debug)]
+struct Unreachable(TenantProfile);
+
+/// How old a profile may be before it is refreshed, per outcome.
+#[derive(Debug, PartialEq, Eq)]
+enum Freshness {
+    Fresh,
+    /// Serve it, and refresh in the background.
+    Stale,
+    /// Do not serve it; resolve again now.
+    Expired,
+}
+
+impl Discovery {
+    /// A discovery service over the shared store, client and resolver.
+    pub fn new(
+        store: Store,
+        client: OutboundClient,
+        dns: Dns,
+        settings: DiscoverySettings,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                client,
+                dns,
+                settings,
+                cache: moka::future::Cache::builder()
+                    .max_capacity(CACHE_CAPACITY)
+                    .build(),
+                refreshing: Mutex::new(HashSet::new()),
+            }),
+        }
+    }
+
+    /// The profile of `domain`: from memory, else the store, else resolved now. Never fails: a
+    /// domain we could not find out about gets a profile with status `unreachable`.
+    pub async fn profile(&self, domain: &DomainName) -> Arc<TenantProfile> {
+        if let Some(profile) = self.inner.cache.get(domain).await {
+            match self.freshness(&profile) {
+                Freshness::Fresh => return profile,
+                Freshness::Stale => {
+                    self.refresh_in_background(domain.clone());
+                    return profile;
+                }
+                Freshness::Expired => self.inner.cache.invalidate(domain).await,
+            }
+        }
+        let this = self.clone();
+        let key = domain.clone();
+        let result = self
+            .inner
+            .cache
+            .try_get_with(
+                domain.clone(),
+                async move { this.load_or_resolve(&key).await },
+            )
+            .await;
+        match result {
+            Ok(profile) => {
+                if self.freshness(&profile) == Freshness::Stale {
+                    self.refresh_in_background(domain.clone());
+                }
+                profile
+            }
+            Err(unreachable) => Arc::new(unreachable.0.clone()),
+        }
+    }
+
+    /// The profile only if it is already in memory (no I/O).
+    pub async fn cached(&self, domain: &DomainName) -> Option<Arc<TenantProfile>> {
+        self.inner.cache.get(domain).await
+    }
+
+    fn freshness(&self, profile: &TenantProfile) -> Freshness {
+        let age = (OffsetDateTime::now_utc() - profile.resolved_at)
+            .try_into()
+            .unwrap_or(Duration::ZERO);
+        match profile.status {
+            DomainStatus::Entra if age > self.inner.settings.refresh_after => Freshness::Stale,
+            DomainStatus::NotEntra if age > self.inner.settings.not_found_ttl => Freshness::Expired,
+            DomainStatus::Unreachable => Freshness::Expired,
+            _ => Freshness::Fresh,
+        }
+    }
+
+    /// Store first; resolve (under the cross-instance lock) when the store has nothing usable.
+    async fn load_or_resolve(
+        &self,
+        domain: &DomainName,
+    ) -> Result<Arc<TenantProfile>, Unreachable> {
+        if let Some(stored) = self.load_stored(domain).await {
+            return Ok(Arc::new(stored));
+        }
+        let started = OffsetDateTime::now_utc();
+        let lock = match self.inner.store.lock_resolution(domain).await {
+            Ok(lock) => Some(lock),
+            Err(error) => {
+                tracing::warn!(%domain, %error, "resolving without the cross-instance lock");
+                None
+            }
+        };
+        // Another instance may have resolved it while we waited for the lock.
+        if lock.is_some()
+            && let Some(stored) = self.load_stored(domain).await
+            && stored.resolved_at >= started
+        {
+            release(lock).await;
+            return Ok(Arc::new(stored));
+        }
+        let profile = self.resolve(domain).await;
+        let outcome = self.remember(profile).await;
+        release(lock).await;
+        outcome.map(Arc::new)
+    }
+
+    /// The stored profile when it may be served (a stale `entra` may; an expired `not_entra` not).
+    async fn load_stored(&self, domain: &DomainName) -> Option<TenantProfile> {
+        match self.inner.store.load_profile(domain).await {
+            Ok(Some(profile)) if self.freshness(&profile) != Freshness::Expired => Some(profile),
+            Ok(_) => None,
+            Err(error) => {
+                tracing::warn!(%domain, %error, "could not read the stored profile; resolving");
+                None
+            }
+        }
+    }
+
+    /// Save a resolved profile and return what should be served; unreachable is never saved.
+    async fn remember(&self, profile: TenantProfile) -> Result<TenantProfile, Unreachable> {
+        if profile.status == DomainStatus::Unreachable {
+            return Err(Unreachable(profile));
+        }
+        if let Err(error) = self.inner.store.save_profile(&profile).await {
+            tracing::warn!(domain = %profile.domain, %error, "could not store the profile");
+            return Ok(profile);
+        }
+        // Reading back merges what this answer left unknown (throttled branding) with the store.
+        match self.inner.store.load_profile(&profile.domain).await {
+            Ok(Some(stored)) => Ok(stored),
+            _ => Ok(profile),
+        }
+    }
+
+    fn refresh_in_background(&self, domain: DomainName) {
+        {
+            let Ok(mut refreshing) = self.inner.refreshing.lock() else {
+                return;
+            };
+            if !refreshing.insert(domain.clone()) {
+                return;
+            }
+        }
+        let this = self.clone();
+        tokio::spawn(async move {
+            let lock = this.inner.store.lock_resolution(&domain).await.ok();
+            let profile = this.resolve(&domain).await;
+            match this.remember(profile).await {
+                Ok(fresh) => {
+                    this.inner
+                        .cache
+                        .insert(domain.clone(), Arc::new(fresh))
+                        .await
+                }
+                Err(_) => {
+                    tracing::warn!(%domain, "background refresh failed; keeping the old profile");
+                }
+            }
+            release(lock).await;
+            if let Ok(mut refreshing) = this.inner.refreshing.lock() {
+                refreshing.remove(&domain);
+            }
+        });
+    }
+
+    /// Run every lookup for `domain` now (no cache, no store) and merge the answers.
+    pub async fn resolve(&self, domain: &DomainName) -> TenantProfile {
+        let client = &self.inner.client;
+        let public = Cloud::Public.login_host();
+        let (openid, realm, branding, signals) = tokio::join!(
+            self.deadline("openid", openid::fetch(client, public, domain)),
+            self.deadline("realm", realm::fetch(client, public, domain)),
+            self.deadline(
+                "credential_type",
+                credential_type::fetch(client, public, domain)
+            ),
+            dns_signals::gather(&self.inner.dns, domain),
+        );
+        let tenant = match openid {
+            Ok(OpenIdOutcome::Found(tenant)) => tenant,
+            Ok(OpenIdOutcome::NotFound) => return not_entra(domain.clone(), signals),
+            Err(error) => {
+                tracing::warn!(%domain, %error, "OpenID lookup failed: outcome unreachable");
+                return TenantProfile::unreachable(domain.clone(), signals);
+            }
+        };
+        // Sovereign tenants: the public host knows the tenant id but not its realm or branding.
+        let (realm, branding) = if tenant.cloud == Cloud::Public {
+            (realm, branding)
+        } else {
+            let host = tenant.cloud.login_host();
+            let (realm, branding) = tokio::join!(
+                self.deadline("realm", realm::fetch(client, host, domain)),
+                async {
+                    if tenant.cloud == Cloud::China {
+                        // 21Vianet tenants have no custom branding.
+                        Ok(BrandingOutcome::Unbranded)
+                    } else {
+                        self.deadline(
+                            "credential_type",
+                            credential_type::fetch(client, host, domain),
+                        )
+                        .await
+                    }
+                },
+            );
+            (realm, branding)
+        };
+        let realm = realm.unwrap_or_else(|error| {
+            tracing::warn!(%domain, %error, "user realm lookup failed: sign-in type unknown");
+            Realm {
+                namespace_type: NamespaceType::Unknown,
+                brand_name: None,
+                federation: None,
+            }
+        });
+        let brandings = match branding {
+            Ok(BrandingOutcome::Branded(brandings)) => Some(brandings),
+            Ok(BrandingOutcome::Unbranded) => Some(Vec::new()),
+            Ok(BrandingOutcome::Throttled) => {
+                tracing::info!(%domain, "branding lookup throttled: branding unknown this time");
+                None
+            }
+            Err(error) => {
+                tracing::warn!(%domain, %error, "branding lookup failed: branding unknown");
+                None
+            }
+        };
+        TenantProfile {
+            domain: domain.clone(),
+            status: DomainStatus::Entra,
+            tenant: Some(Tenant {
+                tenant_id: tenant.tenant_id,
+                display_name: realm.brand_name,
+                cloud: tenant.cloud,
+                region_scope: tenant.region_scope,
+                region_sub_scope: tenant.region_sub_scope,
+            }),
+            namespace_type: realm.namespace_type,
+            federation: realm.federation,
+            brandings,
+            signals,
+            resolved_at: OffsetDateTime::now_utc(),
+        }
+    }
+
+    /// Bound one lookup by the upstream timeout (the client has its own; this covers the rest).
+    async fn deadline<T>(
+        &self,
+        lookup: &'static str,
+        future: impl Future<Output = Result<T, LookupError>>,
+    ) -> Result<T, LookupError> {
+        let limit = self.inner.settings.upstream_timeout;
+        match tokio::time::timeout(limit, future).await {
+            Ok(result) => {
+                result.inspect_err(|error| tracing::debug!(lookup, %error, "lookup failed"))
+            }
+            Err(_) => Err(LookupError::Timeout(limit)),
+        }
+    }
+}
+
+fn not_entra(domain: DomainName, signals: Signals) -> TenantProfile {
+    TenantProfile {
+        status: DomainStatus::NotEntra,
+        ..TenantProfile::unreachable(domain, signals)
+    }
+}
+
+async fn release(lock: Option<crate::store::ResolutionLock>) {
+    if let Some(lock) = lock {
+        lock.release().await;
+    }
+}

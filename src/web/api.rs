@@ -1,0 +1,130 @@
+//! The JSON API (`/api/v1/…`): stable shapes; the pages show the same data.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use uuid::Uuid;
+
+use crate::domain::DomainName;
+use crate::store::models::{Cloud, DomainStatus, NamespaceType, Signals, TenantProfile};
+
+use super::AppState;
+use super::error::AppError;
+
+/// `GET /api/v1/tenants/{domain}` and `authwalk resolve`.
+#[derive(Debug, Serialize)]
+pub struct TenantJson {
+    /// The normalised (ASCII) domain.
+    pub domain: String,
+    /// The domain as people read it (Unicode).
+    pub display_domain: String,
+    /// `entra`, `not_entra` or `unreachable`.
+    pub status: DomainStatus,
+    /// Microsoft's tenant id.
+    pub tenant_id: Option<Uuid>,
+    /// The company name Microsoft shows.
+    pub display_name: Option<String>,
+    /// `public`, `usgov` or `china`.
+    pub cloud: Option<Cloud>,
+    /// `managed`, `federated` or `unknown`.
+    pub namespace_type: NamespaceType,
+    /// The IdP of a federated domain; null when managed.
+    pub federation: Option<FederationJson>,
+    /// `tenant_region_scope`.
+    pub region_scope: Option<String>,
+    /// `tenant_region_sub_scope` (GCC, DODCON, DOD).
+    pub region_sub_scope: Option<String>,
+    /// The company branding we show.
+    pub branding: BrandingJson,
+    /// DNS evidence of Microsoft 365.
+    pub signals: Signals,
+    /// When the lookups ran (RFC 3339).
+    pub resolved_at: String,
+}
+
+/// Federation details.
+#[derive(Debug, Serialize)]
+pub struct FederationJson {
+    /// Host of the company's sign-in page.
+    pub idp_host: String,
+    /// `WSTrust`, `SAML20`, …
+    pub protocol: Option<String>,
+}
+
+/// Branding as served by us.
+#[derive(Debug, Serialize)]
+pub struct BrandingJson {
+    /// `entra`, `website`, `admin` or `none`.
+    pub source: &'static str,
+    /// Our copy of the logo (never a third-party URL).
+    pub logo_url: Option<String>,
+    /// The brand background colour, `#RRGGBB`.
+    pub background_color: Option<String>,
+    /// Our copy of the background illustration.
+    pub illustration_url: Option<String>,
+    /// The sign-in page text, as plain text.
+    pub sign_in_text: Option<String>,
+}
+
+impl From<&TenantProfile> for TenantJson {
+    fn from(profile: &TenantProfile) -> Self {
+        let tenant = profile.tenant.as_ref();
+        let default_branding = profile.default_branding();
+        Self {
+            domain: profile.domain.as_str().to_owned(),
+            display_domain: profile.domain.to_unicode(),
+            status: profile.status,
+            tenant_id: tenant.map(|tenant| tenant.tenant_id),
+            display_name: tenant.and_then(|tenant| tenant.display_name.clone()),
+            cloud: tenant.map(|tenant| tenant.cloud),
+            namespace_type: profile.namespace_type,
+            federation: profile
+                .federation
+                .as_ref()
+                .map(|federation| FederationJson {
+                    idp_host: federation.idp_host.clone(),
+                    protocol: federation.protocol.clone(),
+                }),
+            region_scope: tenant.and_then(|tenant| tenant.region_scope.clone()),
+            region_sub_scope: tenant.and_then(|tenant| tenant.region_sub_scope.clone()),
+            branding: BrandingJson {
+                source: if default_branding.is_some() {
+                    "entra"
+                } else {
+                    "none"
+                },
+                // Images are served from our own copies once downloaded (branding issue).
+                logo_url: None,
+                background_color: default_branding.and_then(|b| b.background_color.clone()),
+                illustration_url: None,
+                sign_in_text: default_branding.and_then(|b| b.sign_in_text.clone()),
+            },
+            signals: profile.signals,
+            resolved_at: profile.resolved_at.format(&Rfc3339).unwrap_or_default(),
+        }
+    }
+}
+
+/// `GET /api/v1/tenants/{domain}`: the tenant profile of a domain, resolved if never seen.
+pub async fn tenant(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<Response, AppError> {
+    let domain = DomainName::parse(&raw)?;
+    let profile = state.discovery.profile(&domain).await;
+    let cache_control = match profile.status {
+        DomainStatus::Unreachable => "no-store",
+        _ => "public, max-age=300",
+    };
+    Ok((
+        [(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(cache_control),
+        )],
+        Json(TenantJson::from(profile.as_ref())),
+    )
+        .into_response())
+}
