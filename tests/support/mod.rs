@@ -98,6 +98,17 @@ impl TestDatabase {
         }
     }
 
+    /// Another handle on an existing database that is NOT dropped with this handle (a second app
+    /// instance on the same database).
+    pub fn borrowed(url: &str, backend: Backend) -> Self {
+        Self {
+            url: url.to_owned(),
+            backend,
+            postgres: None,
+            _dir: None,
+        }
+    }
+
     /// The SQLite file path, for SQLite databases.
     pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
         self.url.strip_prefix("sqlite://").map(Into::into)
@@ -148,6 +159,8 @@ pub struct TestApp {
     pub store: authwalk::store::Store,
     /// The database (kept alive as long as the app).
     pub database: TestDatabase,
+    /// The configuration it was started with.
+    pub raw_config: RawConfig,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
 }
@@ -171,6 +184,7 @@ impl TestApp {
 
     /// Start the app with exactly this configuration on `database`.
     pub async fn start(raw: RawConfig, database: TestDatabase) -> Self {
+        let raw_config = raw.clone();
         let config = raw.validate().expect("valid test configuration");
         authwalk::telemetry::init(&config.rust_log, config.log_format);
         let app = App::build(config).await.expect("app starts");
@@ -194,6 +208,7 @@ impl TestApp {
             client,
             store,
             database,
+            raw_config,
             shutdown: Some(shutdown),
             server: Some(server),
         }
@@ -209,8 +224,18 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.expect("GET")
     }
 
+    /// Stop serving but keep the database, to start another app on it (a "restart").
+    pub async fn stop_keeping_database(mut self) -> (TestDatabase, RawConfig) {
+        self.halt().await;
+        (self.database, self.raw_config)
+    }
+
     /// Stop serving and wait for the server task to end.
     pub async fn stop(mut self) {
+        self.halt().await;
+    }
+
+    async fn halt(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
@@ -236,4 +261,62 @@ macro_rules! both_backends {
             }
         }
     };
+}
+
+/// The fake network edge: Microsoft's endpoints over HTTPS and a DNS server.
+pub struct Upstreams {
+    /// Fake login hosts (and CDN hosts) with a test CA.
+    pub microsoft: fake_microsoft::FakeMicrosoft,
+    /// Fake authoritative DNS.
+    pub dns: fake_dns::FakeDns,
+}
+
+impl Upstreams {
+    /// Start both fakes.
+    pub async fn start() -> Self {
+        Self {
+            microsoft: fake_microsoft::FakeMicrosoft::start().await,
+            dns: fake_dns::FakeDns::start().await,
+        }
+    }
+
+    /// Wire a configuration to the fakes, exactly as an operator would: pins, extra CA and DNS.
+    pub fn wire(&self, config: &mut RawConfig) {
+        config.connect_to = Some(self.microsoft.connect_to());
+        config.extra_ca = Some(self.microsoft.ca_pem_path().to_owned());
+        config.dns_servers = Some(self.dns.addr().to_string());
+    }
+}
+
+impl TestApp {
+    /// Start the app on a fresh database of `backend`, wired to `upstreams`, with `customize`
+    /// applied last.
+    pub async fn spawn_wired(
+        backend: Backend,
+        upstreams: &Upstreams,
+        customize: impl FnOnce(&mut RawConfig),
+    ) -> Option<Self> {
+        Self::spawn_with(backend, |config| {
+            upstreams.wire(config);
+            customize(config);
+        })
+        .await
+    }
+
+    /// `GET path` and its JSON body (asserting a JSON content type).
+    pub async fn get_json(&self, path: &str) -> (reqwest::StatusCode, serde_json::Value) {
+        let response = self.get(path).await;
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            content_type.starts_with("application/json"),
+            "{path}: {content_type}"
+        );
+        (status, response.json().await.expect("JSON body"))
+    }
 }

@@ -1,0 +1,2 @@
+//! Discovery benchmarks (being written).
+fn main() {}
