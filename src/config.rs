@@ -13,6 +13,10 @@ use url::Url;
 /// The default database: an SQLite file beside the working directory, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://authwalk.db";
 
+/// Microsoft's branding CDN hosts (entra.md §3).
+pub const DEFAULT_BRANDING_HOSTS: &str =
+    "aadcdn.msftauthimages.net,aadcdn.msauthimages.net,secure.aadcdn.microsoftonline-p.com";
+
 /// Raw options as typed by the operator (flags or environment variables).
 #[derive(Debug, Clone, Args)]
 pub struct RawConfig {
@@ -44,6 +48,15 @@ pub struct RawConfig {
     /// PEM file of extra trusted root certificates (corporate proxies, test servers).
     #[arg(long, env = "AUTHWALK_EXTRA_CA", global = true)]
     pub extra_ca: Option<PathBuf>,
+
+    /// Comma-separated hosts branding images may be downloaded from (Microsoft's branding CDN).
+    #[arg(
+        long,
+        env = "AUTHWALK_BRANDING_HOSTS",
+        default_value = DEFAULT_BRANDING_HOSTS,
+        global = true
+    )]
+    pub branding_hosts: String,
 
     /// A stored tenant older than this is served, then refreshed in the background.
     #[arg(
@@ -137,6 +150,8 @@ pub struct Config {
     pub connect_to: Vec<ConnectPin>,
     /// Extra trusted roots.
     pub extra_ca: Option<ExtraCa>,
+    /// Hosts branding images may be downloaded from (lower-case).
+    pub branding_hosts: Vec<String>,
     /// Age after which a stored tenant is refreshed in the background.
     pub refresh_after: Duration,
     /// How long a `not_entra` answer is remembered.
@@ -189,6 +204,9 @@ impl RawConfig {
             None => Vec::new(),
         };
         let extra_ca = self.extra_ca.as_deref().map(read_extra_ca).transpose()?;
+        let branding_hosts = split_list(&self.branding_hosts)
+            .map(|host| parse_host("AUTHWALK_BRANDING_HOSTS", host))
+            .collect::<Result<Vec<_>, _>>()?;
         let log_format = LogFormat::from_str(&self.log_format, true).map_err(|_| {
             bad(
                 "AUTHWALK_LOG_FORMAT",
@@ -208,6 +226,7 @@ impl RawConfig {
             dns_servers,
             connect_to,
             extra_ca,
+            branding_hosts,
             refresh_after: parse_duration("AUTHWALK_REFRESH_AFTER", &self.refresh_after)?,
             not_found_ttl: parse_duration("AUTHWALK_NOT_FOUND_TTL", &self.not_found_ttl)?,
             upstream_timeout: parse_duration("AUTHWALK_UPSTREAM_TIMEOUT", &self.upstream_timeout)?,
@@ -226,6 +245,7 @@ impl Default for RawConfig {
             dns_servers: None,
             connect_to: None,
             extra_ca: None,
+            branding_hosts: DEFAULT_BRANDING_HOSTS.into(),
             refresh_after: "24h".into(),
             not_found_ttl: "1h".into(),
             upstream_timeout: "4s".into(),
@@ -318,17 +338,7 @@ fn parse_connect_pin(item: &str) -> Result<ConnectPin, ConfigError> {
             format!("invalid pin {item:?} (expected host=ip:port)"),
         )
     })?;
-    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
-    let valid_host = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
-    if !valid_host {
-        return Err(bad(
-            "AUTHWALK_CONNECT_TO",
-            format!("invalid host {host:?} in pin {item:?}"),
-        ));
-    }
+    let host = parse_host("AUTHWALK_CONNECT_TO", host)?;
     let addr = addr.trim().parse().map_err(|_| {
         bad(
             "AUTHWALK_CONNECT_TO",
@@ -336,6 +346,20 @@ fn parse_connect_pin(item: &str) -> Result<ConnectPin, ConfigError> {
         )
     })?;
     Ok(ConnectPin { host, addr })
+}
+
+/// A lower-case host name (letters, digits, `-`, `.`), without a trailing dot.
+fn parse_host(variable: &'static str, raw: &str) -> Result<String, ConfigError> {
+    let host = raw.trim().trim_end_matches('.').to_ascii_lowercase();
+    let valid = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    if valid {
+        Ok(host)
+    } else {
+        Err(bad(variable, format!("invalid host name {raw:?}")))
+    }
 }
 
 fn read_extra_ca(path: &std::path::Path) -> Result<ExtraCa, ConfigError> {

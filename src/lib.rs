@@ -3,7 +3,9 @@
 //! [`App::build`] wires configuration, store and router and binds the listener; `main.rs` and the
 //! integration tests both start the service through it.
 
+pub mod branding;
 pub mod config;
+pub mod device;
 pub mod discovery;
 pub mod domain;
 pub mod net;
@@ -77,6 +79,7 @@ impl Services {
             client,
             dns,
             DiscoverySettings {
+                branding_hosts: config.branding_hosts.clone(),
                 upstream_timeout: config.upstream_timeout,
                 refresh_after: config.refresh_after,
                 not_found_ttl: config.not_found_ttl,
@@ -117,6 +120,7 @@ impl App {
         }
         let state = AppState {
             config: Arc::new(config),
+            images: web::assets::TenantImages::new(services.store.clone()),
             store: services.store,
             discovery: services.discovery,
         };

@@ -204,11 +204,9 @@ async fn concurrent_first_requests_share_one_resolution(backend: Backend) {
             "{endpoint:?} asked once"
         );
     }
-    assert_eq!(
-        upstreams.dns.queries("contoso.com"),
-        2,
-        "one MX and one TXT query"
-    );
+    // One resolution's DNS: MX and TXT (signals), A and AAAA (the website); never per request.
+    let queries = upstreams.dns.queries("contoso.com");
+    assert!(queries <= 4, "{queries} DNS queries");
     app.stop().await;
 }
 both_backends!(

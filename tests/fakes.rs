@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use authwalk::config::RawConfig;
-use authwalk::net::client::JSON_CAP;
+use authwalk::net::client::{HTML_CAP, IMAGE_CAP, JSON_CAP};
 use authwalk::net::{Dns, DnsError, FetchError, Fetched, OutboundClient};
 use hickory_proto::op::{Edns, Message, MessageType, Query, ResponseCode};
 use hickory_proto::rr::{Name, RData, RecordType};
@@ -28,10 +28,23 @@ use support::fake_microsoft::{
     FakeMicrosoft, GCC_HIGH_BACKGROUND_COLOR, GCC_HIGH_BANNER_LOGO, GCC_HIGH_TENANT,
     GCC_MODERATE_TENANT, HOSTS, NORTHWIND_TENANT, PUBLIC_LOGIN_HOST, US_GOV_LOGIN_HOST,
 };
+use support::fake_microsoft::{
+    CDN_CACHE_CONTROL, CDN_ELSEWHERE_BANNER_LOGO, CDN_ELSEWHERE_TENANT, CONTOSO_BANNER_LOGO_COLOR,
+    CONTOSO_BANNER_LOGO_SIZE, CONTOSO_ILLUSTRATION_COLOR, CONTOSO_ILLUSTRATION_SIZE,
+    CONTOSO_TILE_DARK_LOGO_COLOR, CONTOSO_TILE_LOGO_COLOR, CONTOSO_TILE_LOGO_SIZE,
+    GCC_HIGH_BANNER_LOGO_COLOR, HOSTILE_BANNER_LOGO, HOSTILE_BRANDING_TENANT, HOSTILE_ILLUSTRATION,
+    HOSTILE_TILE_DARK_LOGO, HOSTILE_TILE_LOGO, icons_brand, icons_tenant_id, is_icons_domain,
+};
+use support::fake_web::{
+    self, EVIL_CDN_HOST, EVIL_CDN_LOGO, FakeWeb, HUGE_BODY_BYTES, colors, images,
+};
+use support::test_ca::TestCa;
 
-/// Both fakes and our production clients wired to them.
+/// The fakes (both HTTPS fakes signed by one test CA) and our production clients wired to them.
 struct Upstreams {
+    ca: TestCa,
     microsoft: FakeMicrosoft,
+    web: FakeWeb,
     dns: FakeDns,
     client: OutboundClient,
     resolver: Dns,
@@ -42,11 +55,13 @@ async fn upstreams() -> Upstreams {
 }
 
 async fn upstreams_with_timeout(timeout: &str) -> Upstreams {
-    let microsoft = FakeMicrosoft::start().await;
+    let ca = TestCa::new();
+    let microsoft = FakeMicrosoft::start_with_ca(&ca).await;
+    let web = FakeWeb::start_with_ca(&ca).await;
     let dns = FakeDns::start().await;
     let config = RawConfig {
-        connect_to: Some(microsoft.connect_to()),
-        extra_ca: Some(microsoft.ca_pem_path().into()),
+        connect_to: Some(format!("{},{}", microsoft.connect_to(), web.connect_to())),
+        extra_ca: Some(ca.pem_path().into()),
         dns_servers: Some(dns.addr().to_string()),
         upstream_timeout: timeout.into(),
         ..RawConfig::default()
@@ -56,7 +71,9 @@ async fn upstreams_with_timeout(timeout: &str) -> Upstreams {
     let resolver = Dns::new(&config.dns_servers, config.upstream_timeout).expect("resolver");
     let client = OutboundClient::new(&config, resolver.clone()).expect("client");
     Upstreams {
+        ca,
         microsoft,
+        web,
         dns,
         client,
         resolver,
@@ -218,8 +235,18 @@ async fn raw_tls(
     server_name: &str,
     alpn: &[&[u8]],
 ) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    raw_tls_to(microsoft.addr(), microsoft.ca_pem(), server_name, alpn).await
+}
+
+/// A TLS client to `addr` that trusts only `ca_pem` and offers `alpn`.
+async fn raw_tls_to(
+    addr: std::net::SocketAddr,
+    ca_pem: &str,
+    server_name: &str,
+    alpn: &[&[u8]],
+) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
     let mut roots = rustls::RootCertStore::empty();
-    for certificate in CertificateDer::pem_slice_iter(microsoft.ca_pem().as_bytes()) {
+    for certificate in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
         roots.add(certificate.unwrap()).unwrap();
     }
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
@@ -230,7 +257,7 @@ async fn raw_tls(
         .with_no_client_auth();
     config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let tcp = TcpStream::connect(microsoft.addr()).await?;
+    let tcp = TcpStream::connect(addr).await?;
     let name = ServerName::try_from(server_name.to_owned()).unwrap();
     connector.connect(name, tcp).await
 }
@@ -1293,4 +1320,953 @@ async fn big_udp_answers_are_truncated_and_complete_over_tcp() {
     let lengths: Vec<usize> = txt.txt_data.iter().map(|part| part.len()).collect();
     assert_eq!(lengths, vec![255, 255, 90], "split into character-strings");
     assert_eq!(txt.txt_data.concat(), text.as_bytes());
+}
+
+// ---------------------------------------------------------------------------------------------
+// One test CA for every HTTPS fake
+// ---------------------------------------------------------------------------------------------
+
+/// Certificates in a PEM text.
+fn certificates_in(pem: &str) -> usize {
+    CertificateDer::pem_slice_iter(pem.as_bytes()).count()
+}
+
+#[tokio::test]
+async fn one_shared_ca_verifies_both_https_fakes_through_our_client() {
+    let up = upstreams().await;
+    let pem = std::fs::read_to_string(up.ca.pem_path()).unwrap();
+    assert_eq!(certificates_in(&pem), 1, "ONE root in AUTHWALK_EXTRA_CA");
+    assert_eq!(up.microsoft.ca_pem_path(), up.ca.pem_path());
+    assert_eq!(up.web.ca_pem_path(), up.ca.pem_path());
+    assert_eq!(up.microsoft.ca_pem(), up.web.ca_pem());
+
+    let openid = up.openid(PUBLIC_LOGIN_HOST, "contoso.com").await;
+    assert_eq!(openid.status.as_u16(), 200);
+    let image = up.get(Url::parse(CONTOSO_BANNER_LOGO).unwrap()).await;
+    assert_eq!(image.status.as_u16(), 200);
+    // Every site host is verified (the redirect and big-page sites have their own tests).
+    for host in fake_web::HOSTS
+        .iter()
+        .filter(|host| !host.contains("icons-redirect") && !host.contains("icons-bigpage"))
+    {
+        let url = if *host == EVIL_CDN_HOST {
+            EVIL_CDN_LOGO.to_owned()
+        } else {
+            format!("https://{host}/")
+        };
+        let page = up
+            .get_capped(&url, HTML_CAP)
+            .await
+            .unwrap_or_else(|error| panic!("{host}: {error}"));
+        assert_eq!(page.status.as_u16(), 200, "{host}");
+    }
+    let connect_to = up.web.connect_to();
+    for host in fake_web::HOSTS {
+        assert!(
+            connect_to
+                .split(',')
+                .any(|pin| pin == format!("{host}={}", up.web.addr())),
+            "{connect_to} pins {host}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_shared_ca_signs_certificates_for_any_host_names() {
+    let ca = TestCa::new();
+    let web = FakeWeb::start_with_ca(&ca).await;
+    for host in fake_web::HOSTS {
+        raw_tls_to(web.addr(), ca.pem(), host, &[b"h2"])
+            .await
+            .unwrap_or_else(|error| panic!("{host}: {error}"));
+    }
+    for host in ["icons-www.com", PUBLIC_LOGIN_HOST, "example.com"] {
+        let error = raw_tls_to(web.addr(), ca.pem(), host, &[b"http/1.1"])
+            .await
+            .expect_err("a host the web certificate does not name");
+        assert!(error.to_string().contains("certificate"), "{host}: {error}");
+    }
+    // A CA of its own (standalone start) is not the shared one, and is refused by a client that
+    // trusts only the shared one.
+    let standalone = FakeMicrosoft::start().await;
+    assert_ne!(standalone.ca_pem(), ca.pem());
+    assert_eq!(certificates_in(standalone.ca_pem()), 1);
+    let error = raw_tls_to(standalone.addr(), ca.pem(), PUBLIC_LOGIN_HOST, &[b"h2"])
+        .await
+        .expect_err("another CA");
+    assert!(error.to_string().contains("certificate"), "{error}");
+    // And a standalone FakeWeb has its own CA too.
+    let own = FakeWeb::start().await;
+    assert_ne!(own.ca_pem(), ca.pem());
+    raw_tls_to(own.addr(), own.ca_pem(), "icons-apple.com", &[b"h2"])
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_standalone_fake_microsoft_still_wires_by_itself() {
+    let microsoft = FakeMicrosoft::start().await;
+    let dns = FakeDns::start().await;
+    let config = RawConfig {
+        connect_to: Some(microsoft.connect_to()),
+        extra_ca: Some(microsoft.ca_pem_path().into()),
+        dns_servers: Some(dns.addr().to_string()),
+        ..RawConfig::default()
+    }
+    .validate()
+    .unwrap();
+    let resolver = Dns::new(&config.dns_servers, config.upstream_timeout).unwrap();
+    let client = OutboundClient::new(&config, resolver).unwrap();
+    let fetched = client
+        .get(Url::parse(CONTOSO_TILE_LOGO).unwrap(), IMAGE_CAP)
+        .await
+        .unwrap();
+    assert_eq!(fetched.status.as_u16(), 200);
+    assert_eq!(microsoft.cdn_requests(CONTOSO_TILE_LOGO), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Branding CDN
+// ---------------------------------------------------------------------------------------------
+
+impl Upstreams {
+    async fn get_capped(&self, url: &str, cap: usize) -> Result<Fetched, FetchError> {
+        self.client.get(Url::parse(url).unwrap(), cap).await
+    }
+
+    async fn image(&self, url: &str) -> Fetched {
+        self.get_capped(url, IMAGE_CAP)
+            .await
+            .unwrap_or_else(|error| panic!("GET {url}: {error}"))
+    }
+}
+
+/// Make the generated images now, off the runtime, so no fetch waits for a debug-build encoder.
+async fn warm_up_images() {
+    tokio::task::spawn_blocking(images::warm_up).await.unwrap();
+}
+
+/// Decode `bytes` and check its size and dominant colour.
+fn assert_image(what: &str, bytes: &[u8], size: (u32, u32), color: images::Rgb, tolerance: u8) {
+    let image = images::decode(bytes).unwrap_or_else(|error| panic!("{what}: {error}"));
+    assert_eq!((image.width(), image.height()), size, "{what}");
+    let dominant = images::dominant_color(&image).unwrap();
+    assert!(
+        images::close(dominant, color, tolerance),
+        "{what}: dominant {dominant:02X?}, expected {color:02X?}"
+    );
+}
+
+#[tokio::test]
+async fn contoso_and_gcc_high_cdn_images_are_real_images_with_real_headers() {
+    warm_up_images().await;
+    let up = upstreams().await;
+    let cases = [
+        (
+            CONTOSO_BANNER_LOGO,
+            "image/png",
+            CONTOSO_BANNER_LOGO_SIZE,
+            CONTOSO_BANNER_LOGO_COLOR,
+        ),
+        (
+            CONTOSO_TILE_LOGO,
+            "image/png",
+            CONTOSO_TILE_LOGO_SIZE,
+            CONTOSO_TILE_LOGO_COLOR,
+        ),
+        (
+            CONTOSO_TILE_DARK_LOGO,
+            "image/png",
+            CONTOSO_TILE_LOGO_SIZE,
+            CONTOSO_TILE_DARK_LOGO_COLOR,
+        ),
+        (
+            CONTOSO_ILLUSTRATION,
+            "image/jpeg",
+            CONTOSO_ILLUSTRATION_SIZE,
+            CONTOSO_ILLUSTRATION_COLOR,
+        ),
+        (
+            GCC_HIGH_BANNER_LOGO,
+            "image/png",
+            CONTOSO_BANNER_LOGO_SIZE,
+            GCC_HIGH_BANNER_LOGO_COLOR,
+        ),
+    ];
+    for (url, media, size, color) in cases {
+        let fetched = up.image(url).await;
+        assert_eq!(fetched.status.as_u16(), 200, "{url}");
+        assert_eq!(fetched.media_type().as_deref(), Some(media), "{url}");
+        assert_eq!(header(&fetched, "cache-control"), Some(CDN_CACHE_CONTROL));
+        assert!(header(&fetched, "etag").is_some(), "{url}");
+        assert_image(url, &fetched.body, size, color, 12);
+        assert_eq!(up.microsoft.cdn_requests(url), 1, "{url}");
+        let path = Url::parse(url).unwrap().path().to_owned();
+        assert_eq!(up.microsoft.cdn_requests(&path), 1, "{path}");
+        // Deterministic bytes: a second fetch answers the same.
+        assert_eq!(up.image(url).await.body, fetched.body, "{url}");
+    }
+    // Small where size is not the point.
+    let illustration = up.image(CONTOSO_ILLUSTRATION).await;
+    assert!(
+        illustration.body.len() < 256 * 1024,
+        "{}",
+        illustration.body.len()
+    );
+    // The banner has transparency.
+    let banner = images::decode(&up.image(CONTOSO_BANNER_LOGO).await.body).unwrap();
+    assert!(banner.to_rgba8().pixels().any(|pixel| pixel.0[3] == 0));
+    assert_eq!(up.microsoft.requests(Endpoint::Cdn), 12);
+    assert_eq!(
+        up.microsoft
+            .requests_on("aadcdn.msftauthimages.net", Endpoint::Cdn),
+        12
+    );
+}
+
+#[tokio::test]
+async fn cdn_objects_live_on_their_host_and_path_only() {
+    let up = upstreams().await;
+    let banner = Url::parse(CONTOSO_BANNER_LOGO).unwrap();
+    // Another CDN host, the same path: 404 as Azure Blob writes it.
+    let elsewhere = format!("https://{}{}", CDN_HOSTS[1], banner.path());
+    let fetched = up.get(Url::parse(&elsewhere).unwrap()).await;
+    assert_eq!(fetched.status.as_u16(), 404);
+    assert_eq!(fetched.media_type().as_deref(), Some("application/xml"));
+    assert!(String::from_utf8_lossy(&fetched.body).contains("<Code>BlobNotFound</Code>"));
+    // The query is ignored, as the CDN does.
+    let other_ts = format!("https://{}{}?ts=1", CDN_HOSTS[0], banner.path());
+    assert_eq!(up.image(&other_ts).await.status.as_u16(), 200);
+    assert_eq!(up.microsoft.cdn_requests(CONTOSO_BANNER_LOGO), 1);
+    assert_eq!(up.microsoft.cdn_requests(&elsewhere), 1);
+    assert_eq!(up.microsoft.cdn_requests(banner.path()), 2);
+    assert_eq!(up.microsoft.requests(Endpoint::Cdn), 2);
+    assert_eq!(up.microsoft.requests(Endpoint::Other), 0);
+    up.microsoft.reset_counts();
+    assert_eq!(up.microsoft.cdn_requests(banner.path()), 0);
+}
+
+/// The branding URLs of a credential-type answer.
+async fn branding_urls(up: &Upstreams, host: &str, domain: &str) -> Vec<String> {
+    let credential = json_of(&up.credential_type(host, domain).await);
+    let entries = credential["EstsProperties"]["UserTenantBranding"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    entries
+        .iter()
+        .flat_map(|entry| {
+            ["BannerLogo", "TileLogo", "TileDarkLogo", "Illustration"]
+                .into_iter()
+                .filter_map(|key| entry[key].as_str().map(str::to_owned))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_branding_url_of_the_scenarios_is_served_by_the_cdn() {
+    warm_up_images().await;
+    let up = upstreams().await;
+    let contoso = branding_urls(&up, PUBLIC_LOGIN_HOST, "contoso.com").await;
+    assert_eq!(contoso.len(), 4);
+    let agency = branding_urls(&up, US_GOV_LOGIN_HOST, "gcchigh-agency.gov").await;
+    assert_eq!(agency, vec![GCC_HIGH_BANNER_LOGO.to_owned()]);
+    for url in contoso.iter().chain(&agency) {
+        let fetched = up.image(url).await;
+        assert_eq!(fetched.status.as_u16(), 200, "{url}");
+        images::decode(&fetched.body).unwrap_or_else(|error| panic!("{url}: {error}"));
+    }
+    let hostile = branding_urls(&up, PUBLIC_LOGIN_HOST, "hostile-branding.com").await;
+    assert_eq!(
+        hostile,
+        [
+            HOSTILE_BANNER_LOGO,
+            HOSTILE_TILE_LOGO,
+            HOSTILE_TILE_DARK_LOGO,
+            HOSTILE_ILLUSTRATION
+        ]
+    );
+    for url in &hostile {
+        let host = Url::parse(url).unwrap().host_str().unwrap().to_owned();
+        assert!(CDN_HOSTS.contains(&host.as_str()), "{url} is on the CDN");
+    }
+}
+
+#[tokio::test]
+async fn hostile_branding_serves_traps_from_the_cdn() {
+    warm_up_images().await;
+    let up = upstreams().await;
+    let openid = json_of(&up.openid(PUBLIC_LOGIN_HOST, "hostile-branding.com").await);
+    assert_eq!(
+        tenant_in(openid["issuer"].as_str().unwrap()),
+        HOSTILE_BRANDING_TENANT
+    );
+    let realm = json_of(&up.realm(PUBLIC_LOGIN_HOST, "hostile-branding.com").await);
+    assert_eq!(realm["NameSpaceType"], "Managed");
+
+    // A PNG declaring 100000×100000: valid signature and header, tiny, undecodable.
+    let banner = up.image(HOSTILE_BANNER_LOGO).await;
+    assert_eq!(banner.media_type().as_deref(), Some("image/png"));
+    assert!(banner.body.len() < 2048, "{}", banner.body.len());
+    assert_eq!(&banner.body[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(&banner.body[12..16], b"IHDR");
+    assert_eq!(&banner.body[16..20], &100_000u32.to_be_bytes());
+    assert_eq!(&banner.body[20..24], &100_000u32.to_be_bytes());
+    let crc = images::crc32(&banner.body[12..29]);
+    assert_eq!(
+        &banner.body[29..33],
+        &crc.to_be_bytes(),
+        "IHDR CRC is valid"
+    );
+    let reader = image::ImageReader::new(std::io::Cursor::new(&banner.body[..]))
+        .with_guessed_format()
+        .unwrap();
+    assert_eq!(reader.into_dimensions().unwrap(), (100_000, 100_000));
+    assert!(images::decode(&banner.body).is_err());
+
+    // HTML served as image/png.
+    let tile = up.image(HOSTILE_TILE_LOGO).await;
+    assert_eq!(tile.media_type().as_deref(), Some("image/png"));
+    assert!(tile.body.starts_with(b"<!DOCTYPE html>"));
+    assert!(images::decode(&tile.body).is_err());
+
+    // A truncated JPEG: its header is there, no decoder gets pixels.
+    let dark = up.image(HOSTILE_TILE_DARK_LOGO).await;
+    assert_eq!(dark.media_type().as_deref(), Some("image/jpeg"));
+    assert_eq!(&dark.body[..3], &[0xFF, 0xD8, 0xFF]);
+    assert!(dark.body.len() < 1024);
+    assert!(images::decode(&dark.body).is_err());
+
+    // 20 MiB announced by Content-Length: refused before reading, and readable when allowed.
+    let error = up
+        .get_capped(HOSTILE_ILLUSTRATION, IMAGE_CAP)
+        .await
+        .expect_err("20 MiB is over the image cap");
+    assert!(matches!(error, FetchError::TooLarge { .. }), "{error:?}");
+    let whole = up
+        .get_capped(HOSTILE_ILLUSTRATION, HUGE_BODY_BYTES)
+        .await
+        .unwrap();
+    assert_eq!(whole.body.len(), HUGE_BODY_BYTES);
+    assert_eq!(
+        header(&whole, "content-length"),
+        Some(HUGE_BODY_BYTES.to_string().as_str())
+    );
+    assert_eq!(&whole.body[..2], &[0xFF, 0xD8]);
+    assert_eq!(up.microsoft.cdn_requests(HOSTILE_ILLUSTRATION), 2);
+}
+
+#[tokio::test]
+async fn cdn_elsewhere_points_its_banner_outside_the_cdn_at_a_counted_host() {
+    let up = upstreams().await;
+    let urls = branding_urls(&up, PUBLIC_LOGIN_HOST, "cdn-elsewhere.com").await;
+    assert_eq!(urls, vec![CDN_ELSEWHERE_BANNER_LOGO.to_owned()]);
+    let host = Url::parse(&urls[0]).unwrap().host_str().unwrap().to_owned();
+    assert_eq!(host, EVIL_CDN_HOST);
+    assert!(!CDN_HOSTS.contains(&host.as_str()));
+    let openid = json_of(&up.openid(PUBLIC_LOGIN_HOST, "cdn-elsewhere.com").await);
+    assert_eq!(
+        tenant_in(openid["issuer"].as_str().unwrap()),
+        CDN_ELSEWHERE_TENANT
+    );
+
+    assert_eq!(up.web.requests_for(EVIL_CDN_LOGO), 0);
+    let fetched = up.image(EVIL_CDN_LOGO).await;
+    assert_eq!(fetched.media_type().as_deref(), Some("image/png"));
+    assert_image(EVIL_CDN_LOGO, &fetched.body, (280, 60), colors::EVIL_CDN, 0);
+    assert_eq!(
+        up.web.requests_for(EVIL_CDN_LOGO),
+        1,
+        "fetching it is visible"
+    );
+    assert_eq!(up.web.requests_on(EVIL_CDN_HOST), 1);
+    assert_eq!(up.microsoft.requests(Endpoint::Cdn), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unbranded tenants of the website scenarios
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn icons_domains_are_managed_tenants_without_branding() {
+    let up = upstreams().await;
+    for domain in fake_web::SITES {
+        let openid = json_of(&up.openid(PUBLIC_LOGIN_HOST, domain).await);
+        let tenant = tenant_in(openid["issuer"].as_str().unwrap());
+        assert_eq!(tenant, icons_tenant_id(domain), "{domain}");
+        let parsed = uuid::Uuid::parse_str(&tenant).unwrap();
+        assert_eq!(parsed.get_version_num(), 4, "{domain}");
+        assert_eq!(openid["tenant_region_scope"], "NA");
+
+        let realm = json_of(&up.realm(PUBLIC_LOGIN_HOST, domain).await);
+        assert_eq!(realm["NameSpaceType"], "Managed", "{domain}");
+        assert_eq!(
+            realm["FederationBrandName"],
+            icons_brand(domain),
+            "{domain}"
+        );
+
+        let credential = json_of(&up.credential_type(PUBLIC_LOGIN_HOST, domain).await);
+        assert_eq!(credential["EstsProperties"]["DomainType"], 3);
+        assert!(
+            credential["EstsProperties"]["UserTenantBranding"].is_null(),
+            "{domain}: no Entra branding"
+        );
+    }
+    assert_eq!(icons_brand("icons-apple.com"), "Icons Apple");
+    assert_eq!(icons_brand("ICONS-bigpage.com."), "Icons Bigpage");
+    // Deterministic, distinct, case-insensitive.
+    assert_eq!(
+        icons_tenant_id("icons-apple.com"),
+        icons_tenant_id("Icons-Apple.com")
+    );
+    assert_ne!(
+        icons_tenant_id("icons-apple.com"),
+        icons_tenant_id("icons-svg.com")
+    );
+    let realm = json_of(&up.realm(PUBLIC_LOGIN_HOST, "icons-anything-else.org").await);
+    assert_eq!(realm["FederationBrandName"], "Icons Anything Else");
+
+    // Only the first label counts; the China host does not know them.
+    for (host, domain) in [
+        (PUBLIC_LOGIN_HOST, "www.icons-apple.com"),
+        (PUBLIC_LOGIN_HOST, "myicons-apple.com"),
+        (PUBLIC_LOGIN_HOST, "icons-"),
+        (CHINA_LOGIN_HOST, "icons-apple.com"),
+    ] {
+        let fetched = up.openid(host, domain).await;
+        assert_eq!(fetched.status.as_u16(), 400, "{domain} on {host}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Company websites
+// ---------------------------------------------------------------------------------------------
+
+/// What a URL of a site should answer.
+#[derive(Debug, Clone, Copy)]
+enum Want {
+    /// A decodable image of this media type, size and dominant colour.
+    Image(&'static str, (u32, u32), images::Rgb),
+    /// An SVG that renders with this dominant colour.
+    Svg(images::Rgb),
+    /// A web app manifest.
+    Manifest,
+    /// 404.
+    Missing,
+}
+
+/// The icon candidates a page declares: `link` elements whose `rel` has `icon`,
+/// `apple-touch-icon` or `manifest`, and `og:image`, resolved against `<base href>` if any.
+fn declared_candidates(page_url: &Url, html: &str) -> Vec<String> {
+    let document = scraper::Html::parse_document(html);
+    let base = scraper::Selector::parse("base[href]").unwrap();
+    let base = document
+        .select(&base)
+        .next()
+        .and_then(|element| element.value().attr("href"))
+        .and_then(|href| page_url.join(href).ok())
+        .unwrap_or_else(|| page_url.clone());
+    let links = scraper::Selector::parse("link[rel][href]").unwrap();
+    let og = scraper::Selector::parse(r#"meta[property="og:image"][content]"#).unwrap();
+    let mut found: Vec<String> = document
+        .select(&links)
+        .filter(|element| {
+            element
+                .value()
+                .attr("rel")
+                .unwrap_or_default()
+                .split_ascii_whitespace()
+                .any(|rel| {
+                    ["icon", "apple-touch-icon", "manifest"]
+                        .iter()
+                        .any(|wanted| rel.eq_ignore_ascii_case(wanted))
+                })
+        })
+        .filter_map(|element| element.value().attr("href"))
+        .chain(
+            document
+                .select(&og)
+                .filter_map(|element| element.value().attr("content")),
+        )
+        .filter_map(|href| base.join(href).ok())
+        .map(|url| url.to_string())
+        .collect();
+    found.sort();
+    found
+}
+
+/// Render an SVG the way the app may (no resources resolved) and return its dominant colour.
+fn svg_color(bytes: &[u8]) -> Option<images::Rgb> {
+    let tree = resvg::usvg::Tree::from_data(bytes, &resvg::usvg::Options::default()).ok()?;
+    let size = tree.size().to_int_size();
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())?;
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::default(),
+        &mut pixmap.as_mut(),
+    );
+    let image = image::RgbaImage::from_raw(size.width(), size.height(), pixmap.data().to_vec())?;
+    images::dominant_color(&image::DynamicImage::ImageRgba8(image))
+}
+
+async fn assert_serves(up: &Upstreams, url: &str, want: Want) {
+    let fetched = up
+        .get_capped(url, IMAGE_CAP)
+        .await
+        .unwrap_or_else(|error| panic!("GET {url}: {error}"));
+    if let Want::Missing = want {
+        assert_eq!(fetched.status.as_u16(), 404, "{url}");
+        return;
+    }
+    assert_eq!(fetched.status.as_u16(), 200, "{url}");
+    match want {
+        Want::Image(media, size, color) => {
+            assert_eq!(fetched.media_type().as_deref(), Some(media), "{url}");
+            assert_image(url, &fetched.body, size, color, 12);
+        }
+        Want::Svg(color) => {
+            assert_eq!(fetched.media_type().as_deref(), Some("image/svg+xml"));
+            let rendered = svg_color(&fetched.body).expect("the SVG renders");
+            assert!(images::close(rendered, color, 2), "{url}: {rendered:02X?}");
+        }
+        Want::Manifest => {
+            assert_eq!(
+                fetched.media_type().as_deref(),
+                Some("application/manifest+json")
+            );
+            let manifest: Value = serde_json::from_slice(&fetched.body).unwrap();
+            assert!(manifest["icons"].is_array(), "{url}");
+        }
+        Want::Missing => unreachable!(),
+    }
+}
+
+/// A site: its domain, the hosts serving its home page, and its icon candidates.
+type Site = (
+    &'static str,
+    &'static [&'static str],
+    Vec<(&'static str, Want)>,
+);
+
+#[tokio::test]
+async fn every_site_serves_the_icons_its_page_declares() {
+    use fake_web::{APPLE_TOUCH_SIZE, OG_SIZE};
+    warm_up_images().await;
+    let up = upstreams().await;
+    let (png, jpeg, ico) = ("image/png", "image/jpeg", "image/x-icon");
+    let apple_touch = (APPLE_TOUCH_SIZE, APPLE_TOUCH_SIZE);
+    #[rustfmt::skip]
+    let sites: [Site; 7] = [
+        ("icons-apple.com", &["icons-apple.com", "www.icons-apple.com"], vec![
+            ("https://icons-apple.com/apple-touch-icon.png", Want::Image(png, apple_touch, colors::APPLE_TOUCH)),
+            ("https://icons-apple.com/favicon-32.png", Want::Image(png, (32, 32), colors::APPLE_ICON_32)),
+            ("https://icons-apple.com/og.jpg", Want::Image(jpeg, OG_SIZE, colors::APPLE_OG)),
+        ]),
+        ("icons-svg.com", &["icons-svg.com", "www.icons-svg.com"], vec![
+            ("https://icons-svg.com/logo.svg", Want::Svg(colors::SVG)),
+        ]),
+        ("icons-manifest.com", &["icons-manifest.com", "www.icons-manifest.com"], vec![
+            ("https://icons-manifest.com/static/site.webmanifest", Want::Manifest),
+        ]),
+        ("icons-og.com", &["icons-og.com", "www.icons-og.com"], vec![
+            ("https://icons-og.com/images/social-share.jpg", Want::Image(jpeg, OG_SIZE, colors::OG)),
+        ]),
+        ("icons-favicon.com", &["icons-favicon.com", "www.icons-favicon.com"], vec![]),
+        ("icons-none.com", &["icons-none.com", "www.icons-none.com"], vec![]),
+        ("icons-www.com", &["www.icons-www.com"], vec![
+            ("https://www.icons-www.com/apple-touch-icon.png", Want::Image(png, apple_touch, colors::WWW_APPLE_TOUCH)),
+        ]),
+    ];
+    let favicons: [(&str, Want); 7] = [
+        (
+            "icons-apple.com",
+            Want::Image(ico, (32, 32), colors::APPLE_FAVICON),
+        ),
+        ("icons-svg.com", Want::Missing),
+        ("icons-manifest.com", Want::Missing),
+        ("icons-og.com", Want::Missing),
+        (
+            "icons-favicon.com",
+            Want::Image(ico, (48, 48), colors::FAVICON_48),
+        ),
+        ("icons-none.com", Want::Missing),
+        ("www.icons-www.com", Want::Missing),
+    ];
+    for (domain, hosts, candidates) in &sites {
+        let mut pages = Vec::new();
+        for host in *hosts {
+            let url = Url::parse(&format!("https://{host}/")).unwrap();
+            let page = up.get_capped(url.as_str(), HTML_CAP).await.unwrap();
+            assert_eq!(page.status.as_u16(), 200, "{host}");
+            assert_eq!(
+                header(&page, "content-type"),
+                Some("text/html; charset=utf-8")
+            );
+            let html = String::from_utf8(page.body.to_vec()).unwrap();
+            assert!(html.contains("<head>") || html.contains("<head "), "{host}");
+            let mut expected: Vec<String> = candidates
+                .iter()
+                .map(|(url, _)| (*url).to_owned())
+                .collect();
+            expected.sort();
+            let mut declared = declared_candidates(&url, &html);
+            if hosts.len() > 1 && host.starts_with("www.") {
+                // Relative links on the www copy resolve to www: compare without it.
+                let apex = |list: &[String]| -> Vec<String> {
+                    let mut list: Vec<String> = list
+                        .iter()
+                        .map(|url| url.replace("://www.", "://"))
+                        .collect();
+                    list.sort();
+                    list
+                };
+                expected = apex(&expected);
+                declared = apex(&declared);
+            }
+            assert_eq!(declared, expected, "{host}");
+            pages.push(html);
+        }
+        assert!(
+            pages.windows(2).all(|pair| pair[0] == pair[1]),
+            "{domain}: apex = www"
+        );
+        for (url, want) in candidates {
+            assert_serves(&up, url, *want).await;
+        }
+    }
+    for (host, want) in favicons {
+        assert_serves(&up, &format!("https://{host}/favicon.ico"), want).await;
+    }
+    // The 16 and 32 entries of the favicon are olive, the 48 gold.
+    let ico = up.image("https://icons-favicon.com/favicon.ico").await;
+    assert_eq!(
+        u16::from_le_bytes([ico.body[4], ico.body[5]]),
+        3,
+        "3 entries"
+    );
+    assert_eq!(&ico.body[6..8], &[16, 16]);
+    assert_eq!(&ico.body[22..24], &[32, 32]);
+    assert_eq!(&ico.body[38..40], &[48, 48]);
+}
+
+#[tokio::test]
+async fn the_manifest_icons_resolve_against_the_manifest_behind_a_base_href() {
+    warm_up_images().await;
+    let up = upstreams().await;
+    let manifest_url = "https://icons-manifest.com/static/site.webmanifest";
+    let manifest: Value =
+        serde_json::from_slice(&up.get_capped(manifest_url, HTML_CAP).await.unwrap().body).unwrap();
+    let icons = manifest["icons"].as_array().unwrap();
+    let mut seen = Vec::new();
+    for icon in icons {
+        let src = Url::parse(manifest_url)
+            .unwrap()
+            .join(icon["src"].as_str().unwrap())
+            .unwrap();
+        let sizes = icon["sizes"].as_str().unwrap();
+        let size: u32 = sizes.split('x').next().unwrap().parse().unwrap();
+        assert_eq!(icon["type"], "image/png");
+        assert!(icon["purpose"].as_str().unwrap().contains("any"));
+        let color = if size == 48 {
+            colors::MANIFEST_48
+        } else {
+            colors::MANIFEST_LARGE
+        };
+        assert_serves(
+            &up,
+            src.as_str(),
+            Want::Image("image/png", (size, size), color),
+        )
+        .await;
+        seen.push(size);
+    }
+    assert_eq!(seen, fake_web::MANIFEST_ICON_SIZES);
+    let pick = fake_web::expected_pick("icons-manifest.com").unwrap();
+    assert_eq!(up.web.requests_for(pick.url.unwrap()), 1);
+}
+
+#[tokio::test]
+async fn the_hostile_site_serves_a_trap_for_every_candidate_but_the_favicon() {
+    warm_up_images().await;
+    let up = upstreams().await;
+    let page_url = Url::parse("https://icons-hostile.com/").unwrap();
+    let page = up.get_capped(page_url.as_str(), HTML_CAP).await.unwrap();
+    let html = String::from_utf8(page.body.to_vec()).unwrap();
+    let base = "https://icons-hostile.com";
+    let mut expected: Vec<String> = [
+        "/apple-touch-icon.png",
+        "/icons/icon-192.png",
+        "/icons/logo-script.svg",
+        "/icons/logo-laughs.svg",
+        "/icons/spinner.gif",
+        "/manifest.json",
+        "/og/share.jpg",
+    ]
+    .iter()
+    .map(|path| format!("{base}{path}"))
+    .collect();
+    expected.sort();
+    assert_eq!(declared_candidates(&page_url, &html), expected);
+
+    let bomb = up.image(&format!("{base}/apple-touch-icon.png")).await;
+    assert_eq!(
+        &bomb.body[16..24],
+        [100_000u32.to_be_bytes(), 100_000u32.to_be_bytes()].concat()
+    );
+    assert!(images::decode(&bomb.body).is_err());
+
+    let html_png = up.image(&format!("{base}/icons/icon-192.png")).await;
+    assert_eq!(html_png.media_type().as_deref(), Some("image/png"));
+    assert!(html_png.body.starts_with(b"<!DOCTYPE html>"));
+
+    let script = up.image(&format!("{base}/icons/logo-script.svg")).await;
+    let text = String::from_utf8_lossy(&script.body);
+    assert!(text.contains("<script") && text.contains("file:///etc/passwd"));
+    let tree =
+        resvg::usvg::Tree::from_data(&script.body, &resvg::usvg::Options::default()).unwrap();
+    assert!(
+        !tree.root().has_children(),
+        "rendered safely it draws nothing"
+    );
+    assert_eq!(svg_color(&script.body), None, "fully transparent");
+
+    let laughs = up.image(&format!("{base}/icons/logo-laughs.svg")).await;
+    assert!(String::from_utf8_lossy(&laughs.body).contains("<!ENTITY lol9"));
+    assert!(resvg::usvg::Tree::from_data(&laughs.body, &resvg::usvg::Options::default()).is_err());
+
+    let gif = up.image(&format!("{base}/icons/spinner.gif")).await;
+    assert_eq!(gif.media_type().as_deref(), Some("image/gif"));
+    assert_eq!(&gif.body[..6], b"GIF89a");
+    assert_eq!(
+        &gif.body[6..10],
+        &[0xFF, 0xFF, 0xFF, 0xFF],
+        "65535×65535 screen"
+    );
+    let frames = gif
+        .body
+        .windows(3)
+        .filter(|w| *w == [0x21, 0xF9, 4])
+        .count();
+    assert_eq!(frames, fake_web::GIF_FRAMES);
+    assert!(
+        images::decode(&gif.body).is_err(),
+        "over image's default limits"
+    );
+
+    let manifest: Value = serde_json::from_slice(
+        &up.get_capped(&format!("{base}/manifest.json"), HTML_CAP)
+            .await
+            .unwrap()
+            .body,
+    )
+    .unwrap();
+    assert_eq!(manifest["icons"][0]["src"], "/icons/icon-512.jpg");
+    let truncated = up.image(&format!("{base}/icons/icon-512.jpg")).await;
+    assert_eq!(&truncated.body[..2], &[0xFF, 0xD8]);
+    assert!(images::decode(&truncated.body).is_err());
+
+    // 20 MiB without Content-Length: our cap stops the read, and the fake stops producing.
+    let og = format!("{base}/og/share.jpg");
+    let error = up
+        .get_capped(&og, IMAGE_CAP)
+        .await
+        .expect_err("over the cap");
+    assert!(matches!(error, FetchError::TooLarge { .. }), "{error:?}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let produced = up.web.bytes_streamed("icons-hostile.com", "/og/share.jpg");
+    assert!(produced >= IMAGE_CAP as u64, "{produced}");
+    assert!(produced < HUGE_BODY_BYTES as u64, "{produced}");
+
+    assert_serves(
+        &up,
+        &format!("{base}/favicon.ico"),
+        Want::Image("image/x-icon", (32, 32), colors::HOSTILE_FAVICON),
+    )
+    .await;
+    let pick = fake_web::expected_pick("icons-hostile.com").unwrap();
+    assert_eq!(pick.url, Some("https://icons-hostile.com/favicon.ico"));
+}
+
+#[tokio::test]
+async fn the_redirect_site_points_at_internal_addresses_our_client_refuses() {
+    let up = upstreams().await;
+    for (host, status, location) in [
+        ("icons-redirect.com", 302, "https://127.0.0.1/"),
+        (
+            "www.icons-redirect.com",
+            301,
+            "http://169.254.169.254/latest/meta-data/",
+        ),
+    ] {
+        for path in ["/", "/favicon.ico"] {
+            let error = up
+                .get_capped(&format!("https://{host}{path}"), HTML_CAP)
+                .await
+                .expect_err("the redirect target is not public");
+            assert!(matches!(error, FetchError::Blocked { .. }), "{error:?}");
+            assert_eq!(up.web.requests(host, path), 1, "{host}{path}");
+        }
+        let mut tls = raw_tls_to(up.web.addr(), up.ca.pem(), host, &[b"http/1.1"])
+            .await
+            .unwrap();
+        tls.write_all(
+            format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .unwrap();
+        let mut answer = String::new();
+        tls.read_to_string(&mut answer).await.unwrap_or_default();
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{answer}"
+        );
+        assert!(
+            answer
+                .to_ascii_lowercase()
+                .contains(&format!("location: {location}\r\n")),
+            "{answer}"
+        );
+    }
+    assert_eq!(up.web.requests_for_site("icons-redirect.com"), 6);
+}
+
+#[tokio::test]
+async fn the_big_page_streams_past_the_html_cap_with_its_icon_late() {
+    warm_up_images().await;
+    let up = upstreams().await;
+    for host in ["icons-bigpage.com", "www.icons-bigpage.com"] {
+        let url = format!("https://{host}/");
+        let error = up
+            .get_capped(&url, HTML_CAP)
+            .await
+            .expect_err("over the cap");
+        assert!(matches!(error, FetchError::TooLarge { .. }), "{error:?}");
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    up.web.reset_counts();
+    let whole = up
+        .get_capped("https://icons-bigpage.com/", 4 * 1024 * 1024)
+        .await
+        .unwrap();
+    assert!(header(&whole, "content-length").is_none(), "streamed");
+    assert!(
+        whole.body.len() >= fake_web::BIGPAGE_BYTES,
+        "{}",
+        whole.body.len()
+    );
+    assert!(whole.body.len() < fake_web::BIGPAGE_BYTES + 4096);
+    let html = String::from_utf8(whole.body.to_vec()).unwrap();
+    let icon_at = html.find("/late-icon.png").unwrap();
+    assert!(icon_at > fake_web::BIGPAGE_ICON_AFTER, "{icon_at}");
+    assert!(html.ends_with("</html>\n"));
+    assert_eq!(
+        up.web.bytes_streamed("icons-bigpage.com", "/"),
+        whole.body.len() as u64,
+        "produced lazily, counted as produced"
+    );
+    let page_url = Url::parse("https://icons-bigpage.com/").unwrap();
+    assert_eq!(
+        declared_candidates(&page_url, &html),
+        vec!["https://icons-bigpage.com/late-icon.png"; 2]
+    );
+    assert_serves(
+        &up,
+        "https://icons-bigpage.com/late-icon.png",
+        Want::Image("image/png", (192, 192), colors::BIGPAGE_LATE_ICON),
+    )
+    .await;
+    assert_serves(&up, "https://icons-bigpage.com/favicon.ico", Want::Missing).await;
+}
+
+#[tokio::test]
+async fn the_www_only_site_has_no_apex_anywhere() {
+    let up = upstreams().await;
+    assert!(!fake_web::HOSTS.contains(&"icons-www.com"));
+    let connect_to = up.web.connect_to();
+    assert!(
+        !connect_to
+            .split(',')
+            .any(|pin| pin.starts_with("icons-www.com=")),
+        "{connect_to}"
+    );
+    let error = up
+        .get_capped("https://icons-www.com/", HTML_CAP)
+        .await
+        .expect_err("the apex does not resolve");
+    assert!(matches!(error, FetchError::Dns(_)), "{error:?}");
+    assert_eq!(up.web.requests_on("icons-www.com"), 0);
+    let www = up
+        .get_capped("https://www.icons-www.com/", HTML_CAP)
+        .await
+        .unwrap();
+    assert_eq!(www.status.as_u16(), 200);
+}
+
+#[tokio::test]
+async fn web_requests_are_counted_per_host_and_path_and_can_be_delayed() {
+    let up = upstreams().await;
+    up.get_capped("https://icons-none.com/", HTML_CAP)
+        .await
+        .unwrap();
+    up.get_capped("https://icons-none.com/?utm_source=x", HTML_CAP)
+        .await
+        .unwrap();
+    up.get_capped("https://WWW.icons-none.com/favicon.ico", HTML_CAP)
+        .await
+        .unwrap();
+    let web = &up.web;
+    assert_eq!(web.requests("icons-none.com", "/"), 2);
+    assert_eq!(web.requests("ICONS-NONE.com.", "/"), 2);
+    assert_eq!(web.requests("www.icons-none.com", "/favicon.ico"), 1);
+    assert_eq!(
+        web.requests_for("https://www.icons-none.com/favicon.ico?x=1"),
+        1
+    );
+    assert_eq!(web.requests_on("icons-none.com"), 2);
+    assert_eq!(web.requests_for_site("www.icons-none.com"), 3);
+    assert_eq!(web.total_requests(), 3);
+    let recorded = web.recorded();
+    assert_eq!(recorded.len(), 3);
+    assert_eq!(recorded[1].path_and_query, "/?utm_source=x");
+    assert_eq!(recorded[0].version, axum::http::Version::HTTP_2);
+    assert!(
+        recorded[0]
+            .user_agent
+            .as_deref()
+            .is_some_and(|ua| ua.starts_with("authwalk/"))
+    );
+    web.reset_counts();
+    assert_eq!(web.total_requests(), 0);
+    assert!(web.recorded().is_empty());
+
+    let delay = Duration::from_millis(400);
+    web.set_delay(delay);
+    let started = Instant::now();
+    up.get_capped("https://icons-none.com/", HTML_CAP)
+        .await
+        .unwrap();
+    assert!(started.elapsed() >= delay);
+    web.set_delay(Duration::ZERO);
+    let started = Instant::now();
+    up.get_capped("https://icons-none.com/", HTML_CAP)
+        .await
+        .unwrap();
+    assert!(started.elapsed() < delay);
+    assert_eq!(up.microsoft.total_requests(), 0, "the fakes count apart");
+}
+
+#[test]
+fn the_expected_picks_cover_every_site_in_order() {
+    let domains: Vec<&str> = fake_web::EXPECTED_PICKS
+        .iter()
+        .map(|pick| pick.domain)
+        .collect();
+    assert_eq!(domains, fake_web::SITES);
+    for pick in fake_web::EXPECTED_PICKS {
+        assert_eq!(pick.url.is_some(), pick.color.is_some(), "{}", pick.domain);
+        assert_eq!(pick.url.is_some(), pick.size.is_some(), "{}", pick.domain);
+        assert!(is_icons_domain(pick.domain), "{}", pick.domain);
+    }
+    assert!(!is_icons_domain("contoso.com"));
 }

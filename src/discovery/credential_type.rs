@@ -115,6 +115,7 @@ fn branding_from(entry: Entry) -> Branding {
             .as_deref()
             .and_then(plain_text)
             .map(|hint| hint.chars().take(128).collect()),
+        ..Branding::default()
     }
 }
 

@@ -13,17 +13,26 @@ pub mod credential_type;
 pub mod dns_signals;
 pub mod openid;
 pub mod realm;
+pub mod website;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use bytes::Bytes;
 use time::OffsetDateTime;
+use url::Url;
 
+use crate::branding::image::ImageRole;
+use crate::branding::prepare;
 use crate::domain::DomainName;
+use crate::net::client::IMAGE_CAP;
 use crate::net::{Dns, FetchError, OutboundClient};
 use crate::store::Store;
-use crate::store::models::{Cloud, DomainStatus, NamespaceType, Signals, Tenant, TenantProfile};
+use crate::store::models::{
+    Branding, Cloud, DomainStatus, NamespaceType, NewAsset, Signals, Tenant, TenantProfile,
+    WebsiteLogo,
+};
 use credential_type::BrandingOutcome;
 use openid::OpenIdOutcome;
 use realm::Realm;
@@ -51,9 +60,11 @@ pub enum LookupError {
     Timeout(Duration),
 }
 
-/// Timing and freshness rules.
-#[derive(Debug, Clone, Copy)]
+/// Timing, freshness and trust rules.
+#[derive(Debug, Clone)]
 pub struct DiscoverySettings {
+    /// Hosts branding images may be downloaded from (Microsoft's CDN).
+    pub branding_hosts: Vec<String>,
     /// Deadline of each lookup.
     pub upstream_timeout: Duration,
     /// Age after which an `entra` profile is refreshed in the background.
@@ -86,6 +97,15 @@ impl std::fmt::Debug for Discovery {
             .field("settings", &self.inner.settings)
             .finish_non_exhaustive()
     }
+}
+
+/// A resolved profile with the images to store alongside it.
+#[derive(Debug)]
+pub struct Resolution {
+    /// What was learnt.
+    pub profile: TenantProfile,
+    /// Our copies of the images the profile refers to.
+    pub assets: Vec<NewAsset>,
 }
 
 /// The error moka shares between coalesced callers: the unreachable profile itself.
@@ -199,8 +219,8 @@ impl Discovery {
             release(lock).await;
             return Ok(Arc::new(stored));
         }
-        let profile = self.resolve(domain).await;
-        let outcome = self.remember(profile).await;
+        let resolution = self.resolve(domain).await;
+        let outcome = self.remember(resolution).await;
         release(lock).await;
         outcome.map(Arc::new)
     }
@@ -217,10 +237,17 @@ impl Discovery {
         }
     }
 
-    /// Save a resolved profile and return what should be served; unreachable is never saved.
-    async fn remember(&self, profile: TenantProfile) -> Result<TenantProfile, Unreachable> {
+    /// Save a resolved profile (images first) and return what should be served; unreachable is
+    /// never saved.
+    async fn remember(&self, resolution: Resolution) -> Result<TenantProfile, Unreachable> {
+        let Resolution { profile, assets } = resolution;
         if profile.status == DomainStatus::Unreachable {
             return Err(Unreachable(profile));
+        }
+        for asset in &assets {
+            if let Err(error) = self.inner.store.save_asset(asset).await {
+                tracing::warn!(domain = %profile.domain, %error, "could not store an image");
+            }
         }
         if let Err(error) = self.inner.store.save_profile(&profile).await {
             tracing::warn!(domain = %profile.domain, %error, "could not store the profile");
@@ -245,8 +272,8 @@ impl Discovery {
         let this = self.clone();
         tokio::spawn(async move {
             let lock = this.inner.store.lock_resolution(&domain).await.ok();
-            let profile = this.resolve(&domain).await;
-            match this.remember(profile).await {
+            let resolution = this.resolve(&domain).await;
+            match this.remember(resolution).await {
                 Ok(fresh) => {
                     this.inner
                         .cache
@@ -265,47 +292,49 @@ impl Discovery {
     }
 
     /// Run every lookup for `domain` now (no cache, no store) and merge the answers.
-    pub async fn resolve(&self, domain: &DomainName) -> TenantProfile {
+    pub async fn resolve(&self, domain: &DomainName) -> Resolution {
         let client = &self.inner.client;
         let public = Cloud::Public.login_host();
-        let (openid, realm, branding, signals) = tokio::join!(
+        let website_budget = self.inner.settings.upstream_timeout * 2;
+        let (openid, realm, branding, signals, website) = tokio::join!(
             self.deadline("openid", openid::fetch(client, public, domain)),
             self.deadline("realm", realm::fetch(client, public, domain)),
-            self.deadline(
-                "credential_type",
-                credential_type::fetch(client, public, domain)
-            ),
+            self.branding_with_images(public, domain),
             dns_signals::gather(&self.inner.dns, domain),
+            website::find_logo(client, domain, website_budget),
         );
         let tenant = match openid {
             Ok(OpenIdOutcome::Found(tenant)) => tenant,
-            Ok(OpenIdOutcome::NotFound) => return not_entra(domain.clone(), signals),
+            Ok(OpenIdOutcome::NotFound) => {
+                return Resolution {
+                    profile: not_entra(domain.clone(), signals),
+                    assets: Vec::new(),
+                };
+            }
             Err(error) => {
                 tracing::warn!(%domain, %error, "OpenID lookup failed: outcome unreachable");
-                return TenantProfile::unreachable(domain.clone(), signals);
+                return Resolution {
+                    profile: TenantProfile::unreachable(domain.clone(), signals),
+                    assets: Vec::new(),
+                };
             }
         };
         // Sovereign tenants: the public host knows the tenant id but not its realm or branding.
-        let (realm, branding) = if tenant.cloud == Cloud::Public {
+        let (realm, (branding, mut assets)) = if tenant.cloud == Cloud::Public {
             (realm, branding)
         } else {
             let host = tenant.cloud.login_host();
-            let (realm, branding) = tokio::join!(
+            tokio::join!(
                 self.deadline("realm", realm::fetch(client, host, domain)),
                 async {
                     if tenant.cloud == Cloud::China {
                         // 21Vianet tenants have no custom branding.
-                        Ok(BrandingOutcome::Unbranded)
+                        (Ok(BrandingOutcome::Unbranded), Vec::new())
                     } else {
-                        self.deadline(
-                            "credential_type",
-                            credential_type::fetch(client, host, domain),
-                        )
-                        .await
+                        self.branding_with_images(host, domain).await
                     }
                 },
-            );
-            (realm, branding)
+            )
         };
         let realm = realm.unwrap_or_else(|error| {
             tracing::warn!(%domain, %error, "user realm lookup failed: sign-in type unknown");
@@ -327,7 +356,15 @@ impl Discovery {
                 None
             }
         };
-        TenantProfile {
+        let website_logo = website.map(|found| {
+            let logo = WebsiteLogo {
+                sha256: found.asset.sha256.clone(),
+                source_url: found.source_url.to_string(),
+            };
+            assets.push(found.asset);
+            logo
+        });
+        let mut profile = TenantProfile {
             domain: domain.clone(),
             status: DomainStatus::Entra,
             tenant: Some(Tenant {
@@ -341,7 +378,89 @@ impl Discovery {
             federation: realm.federation,
             brandings,
             signals,
+            website_logo,
+            brand_color: None,
             resolved_at: OffsetDateTime::now_utc(),
+        };
+        profile.brand_color = brand_colour(&profile, &assets);
+        Resolution { profile, assets }
+    }
+
+    /// GetCredentialType on `host`, then the default branding's images, downloaded and normalised
+    /// as soon as their URLs are known (concurrently with the other lookups).
+    async fn branding_with_images(
+        &self,
+        host: &str,
+        domain: &DomainName,
+    ) -> (Result<BrandingOutcome, LookupError>, Vec<NewAsset>) {
+        let outcome = self
+            .deadline(
+                "credential_type",
+                credential_type::fetch(&self.inner.client, host, domain),
+            )
+            .await;
+        let Ok(BrandingOutcome::Branded(mut brandings)) = outcome else {
+            return (outcome, Vec::new());
+        };
+        let mut assets = Vec::new();
+        if let Some(default) = brandings.iter_mut().find(|branding| branding.locale == 0) {
+            assets = self.download_images(default).await;
+        }
+        (Ok(BrandingOutcome::Branded(brandings)), assets)
+    }
+
+    /// Download and normalise a branding's images; record our copies' hashes in it.
+    async fn download_images(&self, branding: &mut Branding) -> Vec<NewAsset> {
+        let (banner, square, square_dark, illustration) = tokio::join!(
+            self.fetch_image(branding.banner_logo_url.as_deref(), ImageRole::Logo),
+            self.fetch_image(branding.square_logo_url.as_deref(), ImageRole::Logo),
+            self.fetch_image(branding.square_logo_dark_url.as_deref(), ImageRole::Logo),
+            self.fetch_image(
+                branding.illustration_url.as_deref(),
+                ImageRole::Illustration
+            ),
+        );
+        let mut assets = Vec::new();
+        for (asset, slot) in [
+            (banner, &mut branding.banner_logo_sha256),
+            (square, &mut branding.square_logo_sha256),
+            (square_dark, &mut branding.square_logo_dark_sha256),
+            (illustration, &mut branding.illustration_sha256),
+        ] {
+            if let Some(asset) = asset {
+                *slot = Some(asset.sha256.clone());
+                assets.push(asset);
+            }
+        }
+        assets
+    }
+
+    /// One branding image from an allowed host, normalised; `None` (logged) when refused or broken.
+    async fn fetch_image(&self, url: Option<&str>, role: ImageRole) -> Option<NewAsset> {
+        let url = Url::parse(url?).ok()?;
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        // Strict allow-list: a pin only decides where an allowed host is reached.
+        if !self.inner.settings.branding_hosts.contains(&host) {
+            tracing::warn!(%url, "branding image outside Microsoft's CDN: not downloaded");
+            return None;
+        }
+        let response = match self.inner.client.get(url.clone(), IMAGE_CAP).await {
+            Ok(response) if response.status.is_success() => response,
+            Ok(response) => {
+                tracing::info!(%url, status = %response.status, "branding image not served");
+                return None;
+            }
+            Err(error) => {
+                tracing::info!(%url, %error, "branding image not downloadable");
+                return None;
+            }
+        };
+        match prepare(Bytes::clone(&response.body), role).await {
+            Ok(asset) => Some(asset),
+            Err(error) => {
+                tracing::warn!(%url, %error, "branding image refused");
+                None
+            }
         }
     }
 
@@ -359,6 +478,21 @@ impl Discovery {
             Err(_) => Err(LookupError::Timeout(limit)),
         }
     }
+}
+
+/// Entra's background colour when set, else the dominant colour of the logo the page shows.
+fn brand_colour(profile: &TenantProfile, assets: &[NewAsset]) -> Option<String> {
+    if let Some(colour) = profile
+        .default_branding()
+        .and_then(|branding| branding.background_color.clone())
+    {
+        return Some(colour);
+    }
+    let logo = profile.shown_branding().logo_sha256?;
+    assets
+        .iter()
+        .find(|asset| asset.sha256 == logo)
+        .and_then(|asset| asset.dominant_color.clone())
 }
 
 fn not_entra(domain: DomainName, signals: Signals) -> TenantProfile {

@@ -7,7 +7,7 @@
 //! while streaming; every request has a deadline. Hosts pinned by the operator
 //! (`AUTHWALK_CONNECT_TO`) connect to their pinned address and are exempt from the address rule.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -133,7 +133,8 @@ pub enum Payload {
 #[derive(Clone)]
 pub struct OutboundClient {
     http: reqwest::Client,
-    pinned_hosts: Arc<HashSet<String>>,
+    /// Pinned host → the port its pin connects to.
+    pinned_hosts: Arc<HashMap<String, u16>>,
     timeout: Duration,
 }
 
@@ -184,11 +185,22 @@ impl OutboundClient {
                 config
                     .connect_to
                     .iter()
-                    .map(|pin| pin.host.clone())
+                    .map(|pin| (pin.host.clone(), pin.addr.port()))
                     .collect(),
             ),
             timeout: config.upstream_timeout,
         })
+    }
+
+    /// Whether the operator pinned `host` (pinned hosts are trusted).
+    pub fn is_pinned(&self, host: &str) -> bool {
+        self.pin_port(host).is_some()
+    }
+
+    fn pin_port(&self, host: &str) -> Option<u16> {
+        self.pinned_hosts
+            .get(host.trim_end_matches('.').to_ascii_lowercase().as_str())
+            .copied()
     }
 
     /// The per-request deadline.
@@ -295,11 +307,15 @@ impl OutboundClient {
         }
         let host = url.host().ok_or_else(|| refuse("the URL has no host"))?;
         if let Host::Domain(name) = &host
-            && self
-                .pinned_hosts
-                .contains(name.trim_end_matches('.').to_ascii_lowercase().as_str())
+            && let Some(pin_port) = self.pin_port(name)
         {
-            return Ok(());
+            // An explicit port would replace the pin's port on the pinned address: only the pin's
+            // own port (or none) keeps the request where the operator pointed it.
+            return match url.port() {
+                None => Ok(()),
+                Some(port) if port == pin_port => Ok(()),
+                Some(_) => Err(refuse("a pinned host is only fetched on its pinned port")),
+            };
         }
         if url.port().is_some_and(|port| port != default_port) {
             return Err(refuse("only the default port is fetched"));
@@ -469,10 +485,12 @@ mod tests {
     }
 
     #[test]
-    fn pinned_hosts_may_use_any_port() {
+    fn pinned_hosts_are_fetched_only_on_their_pinned_port() {
         let client = client(Some("login.microsoftonline.com=127.0.0.1:8443"));
         assert!(check(&client, "https://login.microsoftonline.com:8443/x").is_ok());
         assert!(check(&client, "https://LOGIN.microsoftonline.com/x").is_ok());
+        assert!(check(&client, "https://login.microsoftonline.com:80/x").is_err());
+        assert!(check(&client, "http://login.microsoftonline.com:443/x").is_err());
         assert!(check(&client, "https://other.microsoftonline.com:8443/x").is_err());
     }
 }

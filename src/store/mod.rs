@@ -14,7 +14,8 @@ use uuid::Uuid;
 use crate::config::DatabaseUrl;
 use crate::domain::DomainName;
 use models::{
-    Branding, Cloud, DomainStatus, Federation, NamespaceType, ProfileRow, Tenant, TenantProfile,
+    Branding, Cloud, DomainStatus, Federation, NamespaceType, NewAsset, ProfileRow, StoredAsset,
+    Tenant, TenantProfile, WebsiteLogo,
 };
 
 /// How long a caller waits for a pooled connection before the database counts as unavailable.
@@ -181,6 +182,26 @@ impl Store {
         profile_from_row(domain, row, tenant_id, brandings).map(Some)
     }
 
+    /// Store an image in every format it has (idempotent: content-addressed).
+    pub async fn save_asset(&self, asset: &NewAsset) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Postgres(pool) => postgres::save_asset(pool, asset).await,
+            Backend::Sqlite(pool) => sqlite::save_asset(pool, asset).await,
+        }
+    }
+
+    /// One stored image in one format (`png` or `webp`).
+    pub async fn load_asset(
+        &self,
+        sha256: &str,
+        format: &str,
+    ) -> Result<Option<StoredAsset>, StoreError> {
+        match &self.backend {
+            Backend::Postgres(pool) => postgres::load_asset(pool, sha256, format).await,
+            Backend::Sqlite(pool) => sqlite::load_asset(pool, sha256, format).await,
+        }
+    }
+
     /// Serialise resolutions of one domain across instances: Postgres holds a transaction-scoped
     /// advisory lock until [`ResolutionLock::release`]; SQLite (one instance) needs none.
     pub async fn lock_resolution(&self, domain: &DomainName) -> Result<ResolutionLock, StoreError> {
@@ -268,6 +289,11 @@ fn profile_from_row(
         }),
         brandings: Some(brandings),
         signals,
+        website_logo: row.website_logo_sha256.map(|sha256| WebsiteLogo {
+            sha256,
+            source_url: row.website_logo_source.unwrap_or_default(),
+        }),
+        brand_color: row.brand_color,
         resolved_at: row.resolved_at,
     })
 }

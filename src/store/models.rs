@@ -161,6 +161,14 @@ pub struct Branding {
     pub sign_in_text: Option<String>,
     /// The username field's hint (`someone@contoso.com`).
     pub username_hint: Option<String>,
+    /// Our copy of the banner logo (SHA-256 of its PNG), once downloaded.
+    pub banner_logo_sha256: Option<String>,
+    /// Our copy of the square logo.
+    pub square_logo_sha256: Option<String>,
+    /// Our copy of the dark square logo.
+    pub square_logo_dark_sha256: Option<String>,
+    /// Our copy of the illustration.
+    pub illustration_sha256: Option<String>,
 }
 
 impl Branding {
@@ -174,6 +182,58 @@ impl Branding {
             && self.sign_in_text.is_none()
             && self.username_hint.is_none()
     }
+}
+
+/// The logo found on the company website (when Entra has none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WebsiteLogo {
+    /// Our copy (SHA-256 of its PNG).
+    pub sha256: String,
+    /// Where it came from.
+    pub source_url: String,
+}
+
+/// Where the logo and colours a page shows come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BrandingSource {
+    /// The tenant's Entra sign-in branding.
+    Entra,
+    /// The company website's icon.
+    Website,
+    /// The tenant admin's upload.
+    Admin,
+    /// Nothing: the page uses authwalk's own look.
+    None,
+}
+
+impl BrandingSource {
+    /// The serialised name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BrandingSource::Entra => "entra",
+            BrandingSource::Website => "website",
+            BrandingSource::Admin => "admin",
+            BrandingSource::None => "none",
+        }
+    }
+}
+
+/// What a page shows: our copies of the images and the brand colour.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShownBranding {
+    /// Where it comes from.
+    pub source: BrandingSource,
+    /// The logo (SHA-256 of our PNG copy).
+    pub logo_sha256: Option<String>,
+    /// A square logo for small places (SHA-256), when there is one.
+    pub square_logo_sha256: Option<String>,
+    /// The background illustration (SHA-256).
+    pub illustration_sha256: Option<String>,
+    /// The brand colour, `#RRGGBB`.
+    pub brand_color: Option<String>,
+    /// The sign-in page text (plain text).
+    pub sign_in_text: Option<String>,
 }
 
 /// DNS evidence that the domain uses Microsoft 365.
@@ -214,6 +274,10 @@ pub struct TenantProfile {
     pub brandings: Option<Vec<Branding>>,
     /// DNS evidence of Microsoft 365.
     pub signals: Signals,
+    /// The company website's logo, used when Entra has none.
+    pub website_logo: Option<WebsiteLogo>,
+    /// The brand colour discovery settled on (`#RRGGBB`).
+    pub brand_color: Option<String>,
     /// When the lookups ran.
     pub resolved_at: OffsetDateTime,
 }
@@ -229,7 +293,36 @@ impl TenantProfile {
             federation: None,
             brandings: None,
             signals,
+            website_logo: None,
+            brand_color: None,
             resolved_at: OffsetDateTime::now_utc(),
+        }
+    }
+
+    /// The logo, images and colour a page shows: Entra's when it has a logo, else the website's.
+    pub fn shown_branding(&self) -> ShownBranding {
+        let entra = self.default_branding();
+        let entra_logo = entra.and_then(|b| {
+            b.banner_logo_sha256
+                .clone()
+                .or_else(|| b.square_logo_sha256.clone())
+        });
+        let (source, logo_sha256) = match (&entra_logo, &self.website_logo) {
+            (Some(logo), _) => (BrandingSource::Entra, Some(logo.clone())),
+            (None, Some(website)) => (BrandingSource::Website, Some(website.sha256.clone())),
+            // Entra branding without a logo still brings a colour and text.
+            (None, None) if entra.is_some() => (BrandingSource::Entra, None),
+            (None, None) => (BrandingSource::None, None),
+        };
+        ShownBranding {
+            source,
+            logo_sha256,
+            square_logo_sha256: entra
+                .and_then(|b| b.square_logo_sha256.clone())
+                .or_else(|| self.website_logo.as_ref().map(|w| w.sha256.clone())),
+            illustration_sha256: entra.and_then(|b| b.illustration_sha256.clone()),
+            brand_color: self.brand_color.clone(),
+            sign_in_text: entra.and_then(|b| b.sign_in_text.clone()),
         }
     }
 
@@ -251,9 +344,42 @@ pub(crate) struct ProfileRow {
     pub federation_idp_host: Option<String>,
     pub federation_protocol: Option<String>,
     pub signals: String,
+    pub website_logo_sha256: Option<String>,
+    pub website_logo_source: Option<String>,
+    pub brand_color: Option<String>,
     pub resolved_at: OffsetDateTime,
     pub display_name: Option<String>,
     pub cloud: Option<String>,
     pub region_scope: Option<String>,
     pub region_sub_scope: Option<String>,
+}
+
+/// A stored image in one format.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredAsset {
+    /// `image/png` or `image/webp`.
+    pub content_type: String,
+    /// Pixel width.
+    pub width: i32,
+    /// Pixel height.
+    pub height: i32,
+    /// The encoded bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// An image to store: its name, size, colour and every encoding we serve.
+#[derive(Debug, Clone)]
+pub struct NewAsset {
+    /// SHA-256 (hex) of the PNG encoding.
+    pub sha256: String,
+    /// Pixel width.
+    pub width: u32,
+    /// Pixel height.
+    pub height: u32,
+    /// Dominant colour, `#RRGGBB`.
+    pub dominant_color: Option<String>,
+    /// The PNG encoding.
+    pub png: Vec<u8>,
+    /// The WebP encoding, when smaller.
+    pub webp: Option<Vec<u8>>,
 }

@@ -7,7 +7,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use uuid::Uuid;
 
-use super::models::{Branding, ProfileRow, TenantProfile};
+use super::models::{Branding, NewAsset, ProfileRow, StoredAsset, TenantProfile};
 use super::{ACQUIRE_TIMEOUT, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -68,13 +68,15 @@ pub(super) async fn save_profile(pool: &PgPool, profile: &TenantProfile) -> Resu
     }
     sqlx::query(
         "INSERT INTO domains (domain, status, tenant_id, namespace_type, federation_idp_host, \
-           federation_protocol, signals, resolved_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+           federation_protocol, signals, resolved_at, website_logo_sha256, website_logo_source, \
+           brand_color) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          ON CONFLICT (domain) DO UPDATE SET status = EXCLUDED.status, \
            tenant_id = EXCLUDED.tenant_id, namespace_type = EXCLUDED.namespace_type, \
            federation_idp_host = EXCLUDED.federation_idp_host, \
            federation_protocol = EXCLUDED.federation_protocol, signals = EXCLUDED.signals, \
-           resolved_at = EXCLUDED.resolved_at",
+           resolved_at = EXCLUDED.resolved_at, website_logo_sha256 = EXCLUDED.website_logo_sha256, \
+           website_logo_source = EXCLUDED.website_logo_source, brand_color = EXCLUDED.brand_color",
     )
     .bind(profile.domain.as_str())
     .bind(profile.status.as_str())
@@ -84,6 +86,19 @@ pub(super) async fn save_profile(pool: &PgPool, profile: &TenantProfile) -> Resu
     .bind(profile.federation.as_ref().and_then(|f| f.protocol.clone()))
     .bind(sqlx::types::Json(profile.signals))
     .bind(profile.resolved_at)
+    .bind(
+        profile
+            .website_logo
+            .as_ref()
+            .map(|logo| logo.sha256.clone()),
+    )
+    .bind(
+        profile
+            .website_logo
+            .as_ref()
+            .map(|logo| logo.source_url.clone()),
+    )
+    .bind(&profile.brand_color)
     .execute(&mut *transaction)
     .await?;
     if let (Some(tenant), Some(brandings)) = (&profile.tenant, &profile.brandings) {
@@ -95,8 +110,9 @@ pub(super) async fn save_profile(pool: &PgPool, profile: &TenantProfile) -> Resu
             sqlx::query(
                 "INSERT INTO brandings (tenant_id, locale, banner_logo_url, square_logo_url, \
                    square_logo_dark_url, illustration_url, background_color, sign_in_text, \
-                   username_hint, fetched_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                   username_hint, fetched_at, banner_logo_sha256, square_logo_sha256, \
+                   square_logo_dark_sha256, illustration_sha256) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             )
             .bind(tenant.tenant_id)
             .bind(branding.locale)
@@ -108,6 +124,10 @@ pub(super) async fn save_profile(pool: &PgPool, profile: &TenantProfile) -> Resu
             .bind(&branding.sign_in_text)
             .bind(&branding.username_hint)
             .bind(profile.resolved_at)
+            .bind(&branding.banner_logo_sha256)
+            .bind(&branding.square_logo_sha256)
+            .bind(&branding.square_logo_dark_sha256)
+            .bind(&branding.illustration_sha256)
             .execute(&mut *transaction)
             .await?;
         }
@@ -123,7 +143,8 @@ pub(super) async fn load_profile_row(
     let row = sqlx::query_as(
         "SELECT d.status, d.tenant_id::text AS tenant_id, d.namespace_type, \
            d.federation_idp_host, d.federation_protocol, d.signals::text AS signals, \
-           d.resolved_at, t.display_name, t.cloud, t.region_scope, t.region_sub_scope \
+           d.resolved_at, d.website_logo_sha256, d.website_logo_source, d.brand_color, \
+           t.display_name, t.cloud, t.region_scope, t.region_sub_scope \
          FROM domains d LEFT JOIN tenants t ON t.tenant_id = d.tenant_id \
          WHERE d.domain = $1",
     )
@@ -139,7 +160,8 @@ pub(super) async fn load_brandings(
 ) -> Result<Vec<Branding>, StoreError> {
     let brandings = sqlx::query_as(
         "SELECT locale, banner_logo_url, square_logo_url, square_logo_dark_url, \
-           illustration_url, background_color, sign_in_text, username_hint \
+           illustration_url, background_color, sign_in_text, username_hint, \
+           banner_logo_sha256, square_logo_sha256, square_logo_dark_sha256, illustration_sha256 \
          FROM brandings WHERE tenant_id = $1 ORDER BY locale",
     )
     .bind(tenant_id)
@@ -163,4 +185,50 @@ pub(super) async fn lock_resolution(
         .execute(&mut *transaction)
         .await?;
     Ok(transaction)
+}
+
+pub(super) async fn save_asset(pool: &PgPool, asset: &NewAsset) -> Result<(), StoreError> {
+    let mut transaction = pool.begin().await?;
+    let formats = [
+        ("png", "image/png", Some(&asset.png)),
+        ("webp", "image/webp", asset.webp.as_ref()),
+    ];
+    for (format, content_type, bytes) in formats {
+        let Some(bytes) = bytes else {
+            continue;
+        };
+        // Content-addressed: the same hash always holds the same bytes, so a conflict is a no-op.
+        sqlx::query(
+            "INSERT INTO assets (sha256, format, content_type, width, height, byte_size, bytes, \
+               dominant_color) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sha256, format) DO NOTHING",
+        )
+        .bind(&asset.sha256)
+        .bind(format)
+        .bind(content_type)
+        .bind(i64::from(asset.width))
+        .bind(i64::from(asset.height))
+        .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
+        .bind(bytes.as_slice())
+        .bind(&asset.dominant_color)
+        .execute(&mut *transaction)
+        .await?;
+    }
+    transaction.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn load_asset(
+    pool: &PgPool,
+    sha256: &str,
+    format: &str,
+) -> Result<Option<StoredAsset>, StoreError> {
+    let asset = sqlx::query_as(
+        "SELECT content_type, width, height, bytes FROM assets WHERE sha256 = $1 AND format = $2",
+    )
+    .bind(sha256)
+    .bind(format)
+    .fetch_optional(pool)
+    .await?;
+    Ok(asset)
 }

@@ -8,7 +8,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use uuid::Uuid;
 
-use super::models::{Branding, ProfileRow, TenantProfile};
+use super::models::{Branding, NewAsset, ProfileRow, StoredAsset, TenantProfile};
 use super::{ACQUIRE_TIMEOUT, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -88,13 +88,15 @@ pub(super) async fn save_profile(
     }
     sqlx::query(
         "INSERT INTO domains (domain, status, tenant_id, namespace_type, federation_idp_host, \
-           federation_protocol, signals, resolved_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+           federation_protocol, signals, resolved_at, website_logo_sha256, website_logo_source, \
+           brand_color) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (domain) DO UPDATE SET status = excluded.status, \
            tenant_id = excluded.tenant_id, namespace_type = excluded.namespace_type, \
            federation_idp_host = excluded.federation_idp_host, \
            federation_protocol = excluded.federation_protocol, signals = excluded.signals, \
-           resolved_at = excluded.resolved_at",
+           resolved_at = excluded.resolved_at, website_logo_sha256 = excluded.website_logo_sha256, \
+           website_logo_source = excluded.website_logo_source, brand_color = excluded.brand_color",
     )
     .bind(profile.domain.as_str())
     .bind(profile.status.as_str())
@@ -109,6 +111,19 @@ pub(super) async fn save_profile(
     .bind(profile.federation.as_ref().and_then(|f| f.protocol.clone()))
     .bind(signals)
     .bind(profile.resolved_at)
+    .bind(
+        profile
+            .website_logo
+            .as_ref()
+            .map(|logo| logo.sha256.clone()),
+    )
+    .bind(
+        profile
+            .website_logo
+            .as_ref()
+            .map(|logo| logo.source_url.clone()),
+    )
+    .bind(&profile.brand_color)
     .execute(&mut *transaction)
     .await?;
     if let (Some(tenant), Some(brandings)) = (&profile.tenant, &profile.brandings) {
@@ -121,8 +136,9 @@ pub(super) async fn save_profile(
             sqlx::query(
                 "INSERT INTO brandings (tenant_id, locale, banner_logo_url, square_logo_url, \
                    square_logo_dark_url, illustration_url, background_color, sign_in_text, \
-                   username_hint, fetched_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   username_hint, fetched_at, banner_logo_sha256, square_logo_sha256, \
+                   square_logo_dark_sha256, illustration_sha256) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(&tenant_id)
             .bind(branding.locale)
@@ -134,6 +150,10 @@ pub(super) async fn save_profile(
             .bind(&branding.sign_in_text)
             .bind(&branding.username_hint)
             .bind(profile.resolved_at)
+            .bind(&branding.banner_logo_sha256)
+            .bind(&branding.square_logo_sha256)
+            .bind(&branding.square_logo_dark_sha256)
+            .bind(&branding.illustration_sha256)
             .execute(&mut *transaction)
             .await?;
         }
@@ -148,8 +168,9 @@ pub(super) async fn load_profile_row(
 ) -> Result<Option<ProfileRow>, StoreError> {
     let row = sqlx::query_as(
         "SELECT d.status, d.tenant_id, d.namespace_type, d.federation_idp_host, \
-           d.federation_protocol, d.signals, d.resolved_at, t.display_name, t.cloud, \
-           t.region_scope, t.region_sub_scope \
+           d.federation_protocol, d.signals, d.resolved_at, d.website_logo_sha256, \
+           d.website_logo_source, d.brand_color, t.display_name, t.cloud, t.region_scope, \
+           t.region_sub_scope \
          FROM domains d LEFT JOIN tenants t ON t.tenant_id = d.tenant_id \
          WHERE d.domain = ?",
     )
@@ -165,11 +186,58 @@ pub(super) async fn load_brandings(
 ) -> Result<Vec<Branding>, StoreError> {
     let brandings = sqlx::query_as(
         "SELECT locale, banner_logo_url, square_logo_url, square_logo_dark_url, \
-           illustration_url, background_color, sign_in_text, username_hint \
+           illustration_url, background_color, sign_in_text, username_hint, \
+           banner_logo_sha256, square_logo_sha256, square_logo_dark_sha256, illustration_sha256 \
          FROM brandings WHERE tenant_id = ? ORDER BY locale",
     )
     .bind(tenant_id.hyphenated().to_string())
     .fetch_all(pool)
     .await?;
     Ok(brandings)
+}
+
+pub(super) async fn save_asset(pool: &SqlitePool, asset: &NewAsset) -> Result<(), StoreError> {
+    let mut transaction = pool.begin().await?;
+    let formats = [
+        ("png", "image/png", Some(&asset.png)),
+        ("webp", "image/webp", asset.webp.as_ref()),
+    ];
+    for (format, content_type, bytes) in formats {
+        let Some(bytes) = bytes else {
+            continue;
+        };
+        // Content-addressed: the same hash always holds the same bytes, so a conflict is a no-op.
+        sqlx::query(
+            "INSERT INTO assets (sha256, format, content_type, width, height, byte_size, bytes, \
+               dominant_color) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256, format) DO NOTHING",
+        )
+        .bind(&asset.sha256)
+        .bind(format)
+        .bind(content_type)
+        .bind(i64::from(asset.width))
+        .bind(i64::from(asset.height))
+        .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
+        .bind(bytes.as_slice())
+        .bind(&asset.dominant_color)
+        .execute(&mut *transaction)
+        .await?;
+    }
+    transaction.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn load_asset(
+    pool: &SqlitePool,
+    sha256: &str,
+    format: &str,
+) -> Result<Option<StoredAsset>, StoreError> {
+    let asset = sqlx::query_as(
+        "SELECT content_type, width, height, bytes FROM assets WHERE sha256 = ? AND format = ?",
+    )
+    .bind(sha256)
+    .bind(format)
+    .fetch_optional(pool)
+    .await?;
+    Ok(asset)
 }

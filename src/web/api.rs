@@ -12,6 +12,7 @@ use crate::domain::DomainName;
 use crate::store::models::{Cloud, DomainStatus, NamespaceType, Signals, TenantProfile};
 
 use super::AppState;
+use super::assets::tenant_image_url;
 use super::error::AppError;
 
 /// `GET /api/v1/tenants/{domain}` and `authwalk resolve`.
@@ -72,7 +73,7 @@ pub struct BrandingJson {
 impl From<&TenantProfile> for TenantJson {
     fn from(profile: &TenantProfile) -> Self {
         let tenant = profile.tenant.as_ref();
-        let default_branding = profile.default_branding();
+        let shown = profile.shown_branding();
         Self {
             domain: profile.domain.as_str().to_owned(),
             display_domain: profile.domain.to_unicode(),
@@ -91,16 +92,11 @@ impl From<&TenantProfile> for TenantJson {
             region_scope: tenant.and_then(|tenant| tenant.region_scope.clone()),
             region_sub_scope: tenant.and_then(|tenant| tenant.region_sub_scope.clone()),
             branding: BrandingJson {
-                source: if default_branding.is_some() {
-                    "entra"
-                } else {
-                    "none"
-                },
-                // Images are served from our own copies once downloaded (branding issue).
-                logo_url: None,
-                background_color: default_branding.and_then(|b| b.background_color.clone()),
-                illustration_url: None,
-                sign_in_text: default_branding.and_then(|b| b.sign_in_text.clone()),
+                source: shown.source.as_str(),
+                logo_url: shown.logo_sha256.as_deref().map(tenant_image_url),
+                background_color: shown.brand_color,
+                illustration_url: shown.illustration_sha256.as_deref().map(tenant_image_url),
+                sign_in_text: shown.sign_in_text,
             },
             signals: profile.signals,
             resolved_at: profile.resolved_at.format(&Rfc3339).unwrap_or_default(),

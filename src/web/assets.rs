@@ -5,11 +5,12 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
 
@@ -171,4 +172,144 @@ mod tests {
         headers.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"x\""));
         assert!(!etag_matches(&headers, &etag));
     }
+}
+
+/// Tenant images (our re-encoded copies), served from memory once read.
+#[derive(Clone)]
+pub struct TenantImages {
+    store: crate::store::Store,
+    cache: moka::future::Cache<(String, ImageFormatName), Arc<TenantImage>>,
+}
+
+/// The formats tenant images are stored in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ImageFormatName {
+    /// PNG, always present.
+    Png,
+    /// Lossless WebP, present when smaller than the PNG.
+    Webp,
+}
+
+impl ImageFormatName {
+    fn stored(self) -> &'static str {
+        match self {
+            ImageFormatName::Png => "png",
+            ImageFormatName::Webp => "webp",
+        }
+    }
+}
+
+/// One tenant image ready to send.
+#[derive(Debug)]
+struct TenantImage {
+    content_type: HeaderValue,
+    etag: HeaderValue,
+    bytes: Bytes,
+}
+
+/// Memory kept for hot tenant images.
+const TENANT_IMAGE_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+impl std::fmt::Debug for TenantImages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TenantImages").finish_non_exhaustive()
+    }
+}
+
+impl TenantImages {
+    /// An empty cache over the store.
+    pub fn new(store: crate::store::Store) -> Self {
+        Self {
+            store,
+            cache: moka::future::Cache::builder()
+                .weigher(|_key, image: &Arc<TenantImage>| {
+                    u32::try_from(image.bytes.len()).unwrap_or(u32::MAX)
+                })
+                .max_capacity(TENANT_IMAGE_CACHE_BYTES)
+                .build(),
+        }
+    }
+
+    /// The image, from memory or the store (`None` when there is no such image).
+    async fn get(
+        &self,
+        sha256: &str,
+        format: ImageFormatName,
+    ) -> Result<Option<Arc<TenantImage>>, AppError> {
+        let key = (sha256.to_owned(), format);
+        if let Some(image) = self.cache.get(&key).await {
+            return Ok(Some(image));
+        }
+        let Some(stored) = self.store.load_asset(sha256, format.stored()).await? else {
+            return Ok(None);
+        };
+        let content_type = match format {
+            ImageFormatName::Png => HeaderValue::from_static("image/png"),
+            ImageFormatName::Webp => HeaderValue::from_static("image/webp"),
+        };
+        let etag = HeaderValue::from_str(&format!("\"{}-{}\"", &sha256[..16], format.stored()))
+            .map_err(|_| AppError::NotFound)?;
+        let image = Arc::new(TenantImage {
+            content_type,
+            etag,
+            bytes: Bytes::from(stored.bytes),
+        });
+        self.cache.insert(key, image.clone()).await;
+        Ok(Some(image))
+    }
+}
+
+/// The URL of a tenant image we serve (PNG name; WebP is negotiated).
+pub fn tenant_image_url(sha256: &str) -> String {
+    format!("/assets/t/{sha256}.png")
+}
+
+/// `GET /assets/t/{sha256}.{png|webp}`: a tenant image. `.png` negotiates WebP by `Accept`.
+pub async fn serve_tenant_image(
+    axum::extract::State(images): axum::extract::State<TenantImages>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let (sha256, extension) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
+    let valid_hash = sha256.len() == 64
+        && sha256
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !valid_hash {
+        return Err(AppError::NotFound);
+    }
+    let accepts_webp = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|accept| accept.contains("image/webp"));
+    let image = match extension {
+        "webp" => images.get(sha256, ImageFormatName::Webp).await?,
+        "png" if accepts_webp => match images.get(sha256, ImageFormatName::Webp).await? {
+            Some(webp) => Some(webp),
+            None => images.get(sha256, ImageFormatName::Png).await?,
+        },
+        "png" => images.get(sha256, ImageFormatName::Png).await?,
+        _ => None,
+    }
+    .ok_or(AppError::NotFound)?;
+    let common = [
+        (header::ETAG, image.etag.clone()),
+        (header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)),
+        (header::VARY, HeaderValue::from_static("Accept")),
+        // Image responses never run anything, whatever a browser thinks they are.
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; sandbox"),
+        ),
+    ];
+    if etag_matches(&headers, &image.etag) {
+        return Ok((StatusCode::NOT_MODIFIED, common).into_response());
+    }
+    Ok((
+        common,
+        [(header::CONTENT_TYPE, image.content_type.clone())],
+        image.bytes.clone(),
+    )
+        .into_response())
 }

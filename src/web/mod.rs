@@ -38,6 +38,14 @@ pub struct AppState {
     pub store: Store,
     /// Domain → tenant profile.
     pub discovery: Discovery,
+    /// Tenant images, served from memory.
+    pub images: assets::TenantImages,
+}
+
+impl axum::extract::FromRef<AppState> for assets::TenantImages {
+    fn from_ref(state: &AppState) -> Self {
+        state.images.clone()
+    }
 }
 
 /// Longest time a request may take before it is answered with 503.
@@ -66,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))
         .route("/assets/{file}", get(assets::serve))
+        .route("/assets/t/{file}", get(assets::serve_tenant_image))
         .fallback(|| async { error::AppError::NotFound })
         .with_state(state);
 
@@ -87,9 +96,10 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(security_header(
+        // A handler may send a stricter policy of its own (tenant images do).
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         ))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))

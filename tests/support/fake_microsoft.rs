@@ -1,45 +1,49 @@
-//! A fake of Microsoft's login endpoints over real HTTPS, answering as `shared/reference/entra.md`
-//! documents.
+//! A fake of Microsoft's login endpoints and branding CDN over real HTTPS, answering as
+//! `shared/reference/entra.md` documents.
 //!
-//! [`FakeMicrosoft::start`] makes a throw-away CA and a leaf certificate for every Microsoft host
-//! the app talks to ([`HOSTS`]), writes the CA to a PEM file and serves an axum router over
-//! tokio-rustls on `127.0.0.1:0` (HTTP/1.1 and HTTP/2 by ALPN). The app reaches it only through
-//! its configuration: [`FakeMicrosoft::connect_to`] for `AUTHWALK_CONNECT_TO` and
+//! [`FakeMicrosoft::start_with_ca`] takes a leaf certificate from a [`TestCa`] for every Microsoft
+//! host the app talks to ([`HOSTS`]) and serves an axum router over tokio-rustls on `127.0.0.1:0`
+//! (HTTP/1.1 and HTTP/2 by ALPN); [`FakeMicrosoft::start`] makes a CA of its own. The app reaches
+//! it only through its configuration: [`FakeMicrosoft::connect_to`] for `AUTHWALK_CONNECT_TO` and
 //! [`FakeMicrosoft::ca_pem_path`] for `AUTHWALK_EXTRA_CA`; TLS is verified for the real host name.
 //!
 //! Requests are routed on the Host header (HTTP/1.1) or the `:authority` (HTTP/2):
 //! `login.microsoftonline.com` is the public cloud, `login.microsoftonline.us` US Government,
-//! `login.partner.microsoftonline.cn` China; the branding CDN hosts answer 404 for now.
+//! `login.partner.microsoftonline.cn` China; the branding CDN hosts ([`CDN_HOSTS`]) serve the
+//! images the scenario tenants' branding points at (host and path must match; the `ts` query is
+//! ignored, as the CDN does) and answer 404 (Azure Blob's XML) for anything else.
 //! The answer depends on the domain asked about (see the scenario constants below); every request
-//! is counted per host and [`Endpoint`], and may be delayed.
+//! is counted per host and [`Endpoint`], CDN requests also per path
+//! ([`FakeMicrosoft::cdn_requests`]), and may be delayed.
 //!
 //! Which host knows which tenant: the public and US Government hosts answer about tenants of every
 //! cloud (the public host tells a US Government or China tenant where its cloud is); the China host
 //! knows only China tenants. A US Government tenant asked about on another cloud's host has no
 //! brand name in its realm and no branding in its credential type, as Microsoft answers.
+//!
+//! Any domain whose first label starts with `icons-` (the website scenarios of
+//! [`super::fake_web`]) is a managed public-cloud tenant WITHOUT branding, its brand derived from
+//! the label ([`icons_brand`]: `icons-apple.com` is "Icons Apple") and its id from a SHA-256 of the
+//! domain ([`icons_tenant_id`]). Such a tenant is found by domain only, not by its id.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::path::Path;
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, Version, header};
 use axum::response::{IntoResponse, Response};
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
-use hyper_util::service::TowerToHyperService;
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose,
-};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
-use tokio::task::{JoinHandle, JoinSet};
-use tokio_rustls::TlsAcceptor;
+use sha2::{Digest, Sha256};
+use tokio::task::JoinHandle;
+
+use super::fake_web::images::{self, Asset, Rgb};
+use super::fake_web::{HTML_AS_IMAGE, HUGE_BODY_BYTES, huge_jpeg_parts, stream_parts};
+use super::test_ca::{TestCa, request_host};
 
 /// The public cloud's login host.
 pub const PUBLIC_LOGIN_HOST: &str = "login.microsoftonline.com";
@@ -47,7 +51,7 @@ pub const PUBLIC_LOGIN_HOST: &str = "login.microsoftonline.com";
 pub const US_GOV_LOGIN_HOST: &str = "login.microsoftonline.us";
 /// The China (21Vianet) cloud's login host.
 pub const CHINA_LOGIN_HOST: &str = "login.partner.microsoftonline.cn";
-/// Microsoft's branding CDN hosts (404 for every path for now).
+/// Microsoft's branding CDN hosts: they serve the scenario tenants' images, 404 for anything else.
 pub const CDN_HOSTS: [&str; 3] = [
     "aadcdn.msftauthimages.net",
     "aadcdn.msauthimages.net",
@@ -79,6 +83,12 @@ pub const CONTOSO_CHINA_TENANT: &str = "c4140c40-6666-4f66-9166-000000000006";
 pub const BRANDING_THROTTLED_TENANT: &str = "7b7077ed-7777-4077-a277-000000000007";
 /// `slow-tenant.com`: like Northwind, but every endpoint waits [`SLOW_TENANT_DELAY`] first.
 pub const SLOW_TENANT: &str = "5104e7e0-8888-4188-b388-000000000008";
+/// `hostile-branding.com`: managed, public cloud, brand "Hostile Branding", WITH branding whose
+/// every image is hostile (see [`HOSTILE_BANNER_LOGO`] and the following constants).
+pub const HOSTILE_BRANDING_TENANT: &str = "40571e00-9999-4a99-8a99-000000000009";
+/// `cdn-elsewhere.com`: managed, public cloud, brand "CDN Elsewhere", branding whose banner logo
+/// is on a host outside Microsoft's CDN ([`CDN_ELSEWHERE_BANNER_LOGO`]).
+pub const CDN_ELSEWHERE_TENANT: &str = "e15e0000-aaaa-4baa-9baa-00000000000a";
 /// How long `slow-tenant.com` makes every answer wait.
 pub const SLOW_TENANT_DELAY: Duration = Duration::from_secs(30);
 
@@ -99,6 +109,43 @@ pub const GCC_HIGH_BANNER_LOGO: &str = "https://aadcdn.msftauthimages.net/81d6b0
 /// The GCC High agency's background colour (answered on the .us host only).
 pub const GCC_HIGH_BACKGROUND_COLOR: &str = "#112E51";
 
+/// `hostile-branding.com`'s banner logo: a PNG DECLARING 100000×100000 (valid signature and IHDR,
+/// about 1 KiB), served as `image/png` by the older CDN host.
+pub const HOSTILE_BANNER_LOGO: &str = "https://aadcdn.msauthimages.net/dbd5a2dd-n1p4xq8vzk3yt6rwm0aljc5hbe9gs7fuo2idqhvt/logintenantbranding/0/bannerlogo?ts=638602114375125603";
+/// `hostile-branding.com`'s square logo: an HTML page served as `image/png`.
+pub const HOSTILE_TILE_LOGO: &str = "https://aadcdn.msauthimages.net/dbd5a2dd-n1p4xq8vzk3yt6rwm0aljc5hbe9gs7fuo2idqhvt/logintenantbranding/0/tilelogo?ts=638602114379812741";
+/// `hostile-branding.com`'s dark square logo: a JPEG cut inside its headers (`image/jpeg`).
+pub const HOSTILE_TILE_DARK_LOGO: &str = "https://aadcdn.msauthimages.net/dbd5a2dd-n1p4xq8vzk3yt6rwm0aljc5hbe9gs7fuo2idqhvt/logintenantbranding/0/squarelogodark?ts=638602114383328166";
+/// `hostile-branding.com`'s illustration: a 20 MiB `image/jpeg` body WITH Content-Length,
+/// streamed, on the third CDN host.
+pub const HOSTILE_ILLUSTRATION: &str = "https://secure.aadcdn.microsoftonline-p.com/dbd5a2dd-n1p4xq8vzk3yt6rwm0aljc5hbe9gs7fuo2idqhvt/logintenantbranding/0/illustration?ts=638602114370438490";
+/// `hostile-branding.com`'s background colour (valid).
+pub const HOSTILE_BACKGROUND_COLOR: &str = "#000000";
+/// `cdn-elsewhere.com`'s banner logo: NOT on a Microsoft CDN host. It is served (a valid PNG) and
+/// counted by [`super::fake_web::FakeWeb`], so a test can assert the app never fetched it.
+pub const CDN_ELSEWHERE_BANNER_LOGO: &str = super::fake_web::EVIL_CDN_LOGO;
+/// `cdn-elsewhere.com`'s background colour.
+pub const CDN_ELSEWHERE_BACKGROUND_COLOR: &str = "#5C2D91";
+
+/// Contoso's banner logo: 280×60 PNG, this blue on transparency.
+pub const CONTOSO_BANNER_LOGO_COLOR: Rgb = [0x1F, 0x4E, 0x9C];
+/// Contoso's banner logo size.
+pub const CONTOSO_BANNER_LOGO_SIZE: (u32, u32) = (280, 60);
+/// Contoso's square logo: 240×240 opaque PNG of this blue with a small white ring.
+pub const CONTOSO_TILE_LOGO_COLOR: Rgb = [0x00, 0x78, 0xD4];
+/// Contoso's square logo size (also its dark variant's).
+pub const CONTOSO_TILE_LOGO_SIZE: (u32, u32) = (240, 240);
+/// Contoso's dark square logo: 240×240 PNG, a tile of this light grey on transparency.
+pub const CONTOSO_TILE_DARK_LOGO_COLOR: Rgb = [0xF3, 0xF2, 0xF1];
+/// Contoso's illustration: 1920×1080 JPEG of flat colours, mostly this pale blue sky.
+pub const CONTOSO_ILLUSTRATION_COLOR: Rgb = [0xC7, 0xE0, 0xF4];
+/// Contoso's illustration size.
+pub const CONTOSO_ILLUSTRATION_SIZE: (u32, u32) = (1920, 1080);
+/// The GCC High agency's banner logo: 280×60 PNG, this red on transparency.
+pub const GCC_HIGH_BANNER_LOGO_COLOR: Rgb = [0xB2, 0x22, 0x34];
+/// The `Cache-Control` of every CDN image.
+pub const CDN_CACHE_CONTROL: &str = "public, max-age=31536000";
+
 /// What a request asked for, as counted by [`FakeMicrosoft::requests`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Endpoint {
@@ -108,7 +155,9 @@ pub enum Endpoint {
     UserRealm,
     /// `POST /common/GetCredentialType`.
     CredentialType,
-    /// Anything else, including every request to a CDN host.
+    /// Any request to a branding CDN host ([`CDN_HOSTS`]), found or not.
+    Cdn,
+    /// Anything else on a login host.
     Other,
 }
 
@@ -134,6 +183,7 @@ pub struct RecordedRequest {
 #[derive(Default)]
 struct Shared {
     counts: HashMap<(String, Endpoint), usize>,
+    cdn_paths: HashMap<(String, String), usize>,
     log: Vec<RecordedRequest>,
     delay: Duration,
     delay_for: HashMap<Endpoint, Duration>,
@@ -147,13 +197,11 @@ fn lock(state: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// A running fake of Microsoft's login hosts; stops when dropped.
+/// A running fake of Microsoft's login and CDN hosts; stops when dropped.
 pub struct FakeMicrosoft {
     addr: SocketAddr,
     state: SharedState,
-    ca_pem: String,
-    ca_pem_path: PathBuf,
-    _dir: tempfile::TempDir,
+    ca: TestCa,
     server: JoinHandle<()>,
 }
 
@@ -161,44 +209,34 @@ impl std::fmt::Debug for FakeMicrosoft {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FakeMicrosoft")
             .field("addr", &self.addr)
-            .field("ca_pem_path", &self.ca_pem_path)
+            .field("ca", &self.ca)
             .finish_non_exhaustive()
     }
 }
 
 impl FakeMicrosoft {
-    /// Make the certificates and start serving on `127.0.0.1:0`.
+    /// Make a CA of its own and start serving on `127.0.0.1:0`.
     pub async fn start() -> Self {
-        let (ca_pem, chain, key) = certificates();
-        let dir = tempfile::tempdir().expect("temporary directory for the test CA");
-        let ca_pem_path = dir.path().join("fake-microsoft-ca.pem");
-        std::fs::write(&ca_pem_path, &ca_pem).expect("write the test CA");
+        Self::start_with_ca(&TestCa::named("authwalk fake Microsoft test CA")).await
+    }
 
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let mut tls = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("TLS versions")
-            .with_no_client_auth()
-            .with_single_cert(chain, key)
-            .expect("TLS server configuration");
-        tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        let acceptor = TlsAcceptor::from(Arc::new(tls));
-
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the fake Microsoft");
-        let addr = listener.local_addr().expect("fake Microsoft address");
+    /// Start serving on `127.0.0.1:0` with a leaf certificate from `ca` for every host of
+    /// [`HOSTS`].
+    pub async fn start_with_ca(ca: &TestCa) -> Self {
         let state = SharedState::default();
         let router = Router::new().fallback(handle).with_state(state.clone());
-        let server = tokio::spawn(serve(listener, acceptor, router));
+        let (addr, server) = ca.serve(&HOSTS, router).await;
         Self {
             addr,
             state,
-            ca_pem,
-            ca_pem_path,
-            _dir: dir,
+            ca: ca.clone(),
             server,
         }
+    }
+
+    /// The CA that signed its certificate.
+    pub fn ca(&self) -> &TestCa {
+        &self.ca
     }
 
     /// Where it listens (every host is served on this one address).
@@ -208,12 +246,12 @@ impl FakeMicrosoft {
 
     /// The test CA's PEM file, for `AUTHWALK_EXTRA_CA`.
     pub fn ca_pem_path(&self) -> &Path {
-        &self.ca_pem_path
+        self.ca.pem_path()
     }
 
     /// The test CA as PEM text.
     pub fn ca_pem(&self) -> &str {
-        &self.ca_pem
+        self.ca.pem()
     }
 
     /// `host=127.0.0.1:P` for every host of [`HOSTS`], comma-separated, for `AUTHWALK_CONNECT_TO`.
@@ -246,6 +284,29 @@ impl FakeMicrosoft {
         lock(&self.state).counts.values().sum()
     }
 
+    /// CDN requests for an image: `target` is a full URL (its host and path must match; the query
+    /// is ignored) or a path alone (counted on every CDN host).
+    pub fn cdn_requests(&self, target: &str) -> usize {
+        let state = lock(&self.state);
+        if target.starts_with('/') {
+            let path = target.split('?').next().unwrap_or(target);
+            return state
+                .cdn_paths
+                .iter()
+                .filter(|((_, counted), _)| counted == path)
+                .map(|(_, count)| count)
+                .sum();
+        }
+        let Ok(url) = url::Url::parse(target) else {
+            return 0;
+        };
+        let key = (
+            url.host_str().unwrap_or_default().to_ascii_lowercase(),
+            url.path().to_owned(),
+        );
+        state.cdn_paths.get(&key).copied().unwrap_or(0)
+    }
+
     /// Every request received since start (or the last [`FakeMicrosoft::reset_counts`]), in order.
     pub fn recorded(&self) -> Vec<RecordedRequest> {
         lock(&self.state).log.clone()
@@ -265,6 +326,7 @@ impl FakeMicrosoft {
     pub fn reset_counts(&self) {
         let mut state = lock(&self.state);
         state.counts.clear();
+        state.cdn_paths.clear();
         state.log.clear();
     }
 }
@@ -273,69 +335,6 @@ impl Drop for FakeMicrosoft {
     fn drop(&mut self) {
         // Dropping the accept task drops its JoinSet, which aborts every open connection.
         self.server.abort();
-    }
-}
-
-/// A test CA (PEM), the leaf chain for every host of [`HOSTS`] and the leaf's key.
-fn certificates() -> (String, Vec<CertificateDer<'static>>, PrivateKeyDer<'static>) {
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
-    ca_params.distinguished_name = rcgen::DistinguishedName::new();
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "authwalk fake Microsoft test CA");
-    ca_params
-        .distinguished_name
-        .push(DnType::OrganizationName, "authwalk tests");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    let ca_key = KeyPair::generate().expect("CA key");
-    let ca_cert = ca_params.self_signed(&ca_key).expect("self-signed CA");
-    let issuer = Issuer::new(ca_params, ca_key);
-
-    let mut leaf_params =
-        CertificateParams::new(HOSTS.map(str::to_owned).to_vec()).expect("leaf parameters");
-    leaf_params.distinguished_name = rcgen::DistinguishedName::new();
-    leaf_params
-        .distinguished_name
-        .push(DnType::CommonName, PUBLIC_LOGIN_HOST);
-    leaf_params.is_ca = IsCa::ExplicitNoCa;
-    leaf_params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    leaf_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    leaf_params.use_authority_key_identifier_extension = true;
-    let leaf_key = KeyPair::generate().expect("leaf key");
-    let leaf_cert = leaf_params
-        .signed_by(&leaf_key, &issuer)
-        .expect("leaf signed by the test CA");
-
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
-    (ca_cert.pem(), vec![leaf_cert.der().clone()], key)
-}
-
-async fn serve(listener: TcpListener, acceptor: TlsAcceptor, router: Router) {
-    let mut connections = JoinSet::new();
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(_) => {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                continue;
-            }
-        };
-        while connections.try_join_next().is_some() {}
-        let acceptor = acceptor.clone();
-        let service = TowerToHyperService::new(router.clone());
-        connections.spawn(async move {
-            let Ok(tls) = acceptor.accept(stream).await else {
-                return;
-            };
-            let _ = auto::Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(tls), service)
-                .await;
-        });
     }
 }
 
@@ -415,22 +414,10 @@ impl Cloud {
     }
 }
 
-fn request_host(request: &Request) -> String {
-    let raw = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| request.uri().authority().map(|a| a.as_str().to_owned()))
-        .unwrap_or_default();
-    let without_port = match raw.rsplit_once(':') {
-        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
-        _ => raw.as_str(),
-    };
-    without_port.trim_end_matches('.').to_ascii_lowercase()
-}
-
 fn classify(host: &str, path: &str) -> Endpoint {
+    if CDN_HOSTS.contains(&host) {
+        return Endpoint::Cdn;
+    }
     if Cloud::of_host(host).is_none() {
         return Endpoint::Other;
     }
@@ -455,6 +442,12 @@ async fn handle(State(state): State<SharedState>, request: Request) -> Response 
     let delay = {
         let mut shared = lock(&state);
         *shared.counts.entry((host.clone(), endpoint)).or_default() += 1;
+        if endpoint == Endpoint::Cdn {
+            *shared
+                .cdn_paths
+                .entry((host.clone(), parts.uri.path().to_owned()))
+                .or_default() += 1;
+        }
         shared.log.push(RecordedRequest {
             host: host.clone(),
             endpoint,
@@ -481,6 +474,9 @@ async fn handle(State(state): State<SharedState>, request: Request) -> Response 
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
+    if endpoint == Endpoint::Cdn {
+        return cdn(&host, &parts);
+    }
     let Some(cloud) = Cloud::of_host(&host) else {
         return not_found();
     };
@@ -489,7 +485,7 @@ async fn handle(State(state): State<SharedState>, request: Request) -> Response 
         (Endpoint::OpenIdConfiguration, &Method::GET) => openid(&ctx, parts.uri.path()).await,
         (Endpoint::UserRealm, &Method::GET) => realm(&ctx, parts.uri.query().unwrap_or("")).await,
         (Endpoint::CredentialType, &Method::POST) => credential_type(&ctx, &body).await,
-        (Endpoint::Other, _) => not_found(),
+        (Endpoint::Other | Endpoint::Cdn, _) => not_found(),
         _ => (
             StatusCode::METHOD_NOT_ALLOWED,
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -525,16 +521,18 @@ enum Branding {
     Contoso,
     Agency,
     Throttled,
+    Hostile,
+    Elsewhere,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Tenant {
     domains: &'static [&'static str],
-    id: &'static str,
+    id: Cow<'static, str>,
     cloud: Cloud,
     region: &'static str,
     sub_scope: Option<&'static str>,
-    brand: &'static str,
+    brand: Cow<'static, str>,
     federated: bool,
     branding: Branding,
     slow: bool,
@@ -543,88 +541,110 @@ struct Tenant {
 const TENANTS: &[Tenant] = &[
     Tenant {
         domains: &["contoso.com", "contoso.onmicrosoft.com"],
-        id: CONTOSO_TENANT,
+        id: Cow::Borrowed(CONTOSO_TENANT),
         cloud: Cloud::Public,
         region: "NA",
         sub_scope: None,
-        brand: "Contoso",
+        brand: Cow::Borrowed("Contoso"),
         federated: false,
         branding: Branding::Contoso,
         slow: false,
     },
     Tenant {
         domains: &["northwind.com", "northwindtraders.onmicrosoft.com"],
-        id: NORTHWIND_TENANT,
+        id: Cow::Borrowed(NORTHWIND_TENANT),
         cloud: Cloud::Public,
         region: "EU",
         sub_scope: None,
-        brand: "Northwind Traders",
+        brand: Cow::Borrowed("Northwind Traders"),
         federated: false,
         branding: Branding::None,
         slow: false,
     },
     Tenant {
         domains: &["fabrikam.com"],
-        id: FABRIKAM_TENANT,
+        id: Cow::Borrowed(FABRIKAM_TENANT),
         cloud: Cloud::Public,
         region: "NA",
         sub_scope: None,
-        brand: "Fabrikam",
+        brand: Cow::Borrowed("Fabrikam"),
         federated: true,
         branding: Branding::None,
         slow: false,
     },
     Tenant {
         domains: &["gcchigh-agency.gov"],
-        id: GCC_HIGH_TENANT,
+        id: Cow::Borrowed(GCC_HIGH_TENANT),
         cloud: Cloud::UsGov,
         region: "USGov",
         sub_scope: Some("DODCON"),
-        brand: "Agency",
+        brand: Cow::Borrowed("Agency"),
         federated: false,
         branding: Branding::Agency,
         slow: false,
     },
     Tenant {
         domains: &["gcc-moderate.gov"],
-        id: GCC_MODERATE_TENANT,
+        id: Cow::Borrowed(GCC_MODERATE_TENANT),
         cloud: Cloud::Public,
         region: "NA",
         sub_scope: Some("GCC"),
-        brand: "Moderate Agency",
+        brand: Cow::Borrowed("Moderate Agency"),
         federated: false,
         branding: Branding::None,
         slow: false,
     },
     Tenant {
         domains: &["contoso-china.cn"],
-        id: CONTOSO_CHINA_TENANT,
+        id: Cow::Borrowed(CONTOSO_CHINA_TENANT),
         cloud: Cloud::China,
         region: "AS",
         sub_scope: None,
-        brand: "Contoso China",
+        brand: Cow::Borrowed("Contoso China"),
         federated: false,
         branding: Branding::None,
         slow: false,
     },
     Tenant {
         domains: &["branding-throttled.com"],
-        id: BRANDING_THROTTLED_TENANT,
+        id: Cow::Borrowed(BRANDING_THROTTLED_TENANT),
         cloud: Cloud::Public,
         region: "NA",
         sub_scope: None,
-        brand: "Throttled Co",
+        brand: Cow::Borrowed("Throttled Co"),
         federated: false,
         branding: Branding::Throttled,
         slow: false,
     },
     Tenant {
-        domains: &["slow-tenant.com"],
-        id: SLOW_TENANT,
+        domains: &["hostile-branding.com"],
+        id: Cow::Borrowed(HOSTILE_BRANDING_TENANT),
+        cloud: Cloud::Public,
+        region: "NA",
+        sub_scope: None,
+        brand: Cow::Borrowed("Hostile Branding"),
+        federated: false,
+        branding: Branding::Hostile,
+        slow: false,
+    },
+    Tenant {
+        domains: &["cdn-elsewhere.com"],
+        id: Cow::Borrowed(CDN_ELSEWHERE_TENANT),
         cloud: Cloud::Public,
         region: "EU",
         sub_scope: None,
-        brand: "Northwind Traders",
+        brand: Cow::Borrowed("CDN Elsewhere"),
+        federated: false,
+        branding: Branding::Elsewhere,
+        slow: false,
+    },
+    Tenant {
+        domains: &["slow-tenant.com"],
+        id: Cow::Borrowed(SLOW_TENANT),
+        cloud: Cloud::Public,
+        region: "EU",
+        sub_scope: None,
+        brand: Cow::Borrowed("Northwind Traders"),
         federated: false,
         branding: Branding::None,
         slow: true,
@@ -633,7 +653,7 @@ const TENANTS: &[Tenant] = &[
 
 /// What the fake does for a domain (or tenant id) on a given host.
 enum Scenario {
-    Tenant(&'static Tenant),
+    Tenant(Cow<'static, Tenant>),
     BrokenJson,
     Throttled,
     Unavailable,
@@ -648,11 +668,76 @@ fn scenario(cloud: Cloud, name: &str) -> Scenario {
         "unavailable-tenant.com" => return Scenario::Unavailable,
         _ => {}
     }
-    TENANTS
+    if let Some(tenant) = TENANTS
         .iter()
-        .find(|tenant| tenant.id == name || tenant.domains.contains(&name.as_str()))
-        .filter(|tenant| cloud.knows(tenant.cloud))
-        .map_or(Scenario::Unknown, Scenario::Tenant)
+        .find(|tenant| *tenant.id == *name || tenant.domains.contains(&name.as_str()))
+    {
+        return if cloud.knows(tenant.cloud) {
+            Scenario::Tenant(Cow::Borrowed(tenant))
+        } else {
+            Scenario::Unknown
+        };
+    }
+    match icons_tenant(&name) {
+        Some(tenant) if cloud.knows(tenant.cloud) => Scenario::Tenant(Cow::Owned(tenant)),
+        _ => Scenario::Unknown,
+    }
+}
+
+/// Whether `domain` is a website scenario tenant: its first label starts with `icons-`.
+pub fn is_icons_domain(domain: &str) -> bool {
+    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    domain.contains('.')
+        && domain
+            .split('.')
+            .next()
+            .is_some_and(|label| label.starts_with("icons-") && label.len() > "icons-".len())
+        && valid_tenant_name(&domain)
+}
+
+/// The tenant id of a website scenario domain: a version-4-shaped GUID made from the first 16
+/// bytes of the SHA-256 of the lower-case domain (deterministic).
+pub fn icons_tenant_id(domain: &str) -> String {
+    let digest = Sha256::digest(domain.trim_end_matches('.').to_ascii_lowercase().as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
+/// The brand name of a website scenario domain: its first label's words, capitalised
+/// (`icons-apple.com` is "Icons Apple").
+pub fn icons_brand(domain: &str) -> String {
+    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    domain
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .split('-')
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn icons_tenant(domain: &str) -> Option<Tenant> {
+    is_icons_domain(domain).then(|| Tenant {
+        domains: &[],
+        id: Cow::Owned(icons_tenant_id(domain)),
+        cloud: Cloud::Public,
+        region: "NA",
+        sub_scope: None,
+        brand: Cow::Owned(icons_brand(domain)),
+        federated: false,
+        branding: Branding::None,
+        slow: false,
+    })
 }
 
 /// Scenarios that answer the same on every endpoint, or `None` to answer normally.
@@ -786,7 +871,7 @@ async fn openid(ctx: &Ctx, path: &str) -> Response {
     }
     match scenario {
         Scenario::Tenant(tenant) => {
-            let mut response = json_response(StatusCode::OK, &openid_document(tenant, v2));
+            let mut response = json_response(StatusCode::OK, &openid_document(&tenant, v2));
             let headers = response.headers_mut();
             headers.insert(
                 header::CACHE_CONTROL,
@@ -829,7 +914,7 @@ async fn openid(ctx: &Ctx, path: &str) -> Response {
 fn openid_document(tenant: &Tenant, v2: bool) -> Value {
     let cloud = tenant.cloud;
     let login = cloud.login_host();
-    let tid = tenant.id;
+    let tid = &tenant.id;
     let msgraph = cloud.msgraph_host();
     let mut document = if v2 {
         json!({
@@ -938,7 +1023,7 @@ async fn realm(ctx: &Ctx, query: &str) -> Response {
         return response;
     }
     let body = match scenario {
-        Scenario::Tenant(tenant) => realm_document(ctx, tenant, &login, &domain),
+        Scenario::Tenant(tenant) => realm_document(ctx, &tenant, &login, &domain),
         Scenario::BrokenJson => return html_response(BROKEN_HTML),
         _ => json!({"State": 4, "UserState": 1, "Login": login, "NameSpaceType": "Unknown"}),
     };
@@ -972,7 +1057,7 @@ fn realm_document(ctx: &Ctx, tenant: &Tenant, login: &str, domain: &str) -> Valu
     }
     // A US Government tenant asked about on another cloud's host answers without its brand.
     if tenant.cloud != Cloud::UsGov || ctx.cloud == Cloud::UsGov {
-        fields.insert("FederationBrandName".into(), tenant.brand.into());
+        fields.insert("FederationBrandName".into(), tenant.brand.as_ref().into());
     }
     fields.insert(
         "CloudInstanceName".into(),
@@ -1028,7 +1113,7 @@ async fn credential_type(ctx: &Ctx, body: &[u8]) -> Response {
         return response;
     }
     let body = match scenario {
-        Scenario::Tenant(tenant) => credential_document(ctx, tenant, &username),
+        Scenario::Tenant(tenant) => credential_document(ctx, &tenant, &username),
         Scenario::BrokenJson => return html_response(BROKEN_HTML),
         _ => credential_base(&username, 1, 0, 1, json!({"PrefCredential": 1})),
     };
@@ -1089,6 +1174,29 @@ fn credential_document(ctx: &Ctx, tenant: &Tenant, username: &str) -> Value {
                 "UseTransparentLightBox": false,
             },
         ])),
+        Branding::Hostile => Some(json!([
+            {
+                "Locale": 0,
+                "BannerLogo": HOSTILE_BANNER_LOGO,
+                "TileLogo": HOSTILE_TILE_LOGO,
+                "TileDarkLogo": HOSTILE_TILE_DARK_LOGO,
+                "Illustration": HOSTILE_ILLUSTRATION,
+                "BackgroundColor": HOSTILE_BACKGROUND_COLOR,
+                "BoilerPlateText": "<p onmouseover=\"alert(1)\">Welcome<script>alert(document.cookie)</script></p>\n",
+                "UserIdLabel": "someone@hostile-branding.com",
+                "KeepMeSignedInDisabled": false,
+                "UseTransparentLightBox": false,
+            },
+        ])),
+        Branding::Elsewhere => Some(json!([
+            {
+                "Locale": 0,
+                "BannerLogo": CDN_ELSEWHERE_BANNER_LOGO,
+                "BackgroundColor": CDN_ELSEWHERE_BACKGROUND_COLOR,
+                "KeepMeSignedInDisabled": false,
+                "UseTransparentLightBox": false,
+            },
+        ])),
         Branding::Agency if ctx.cloud == Cloud::UsGov => Some(json!([
             {
                 "Locale": 0,
@@ -1136,4 +1244,157 @@ fn credential_base(
         "IsSignupDisallowed": true,
         "apiCanary": "PAQABDgEAAABVrSpeuWamRam2jAF1XRQEfake-canary-for-tests",
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Branding CDN
+// ---------------------------------------------------------------------------------------------
+
+/// What one CDN object is.
+#[derive(Clone, Copy, Debug)]
+enum CdnObject {
+    /// A generated image.
+    Image(Asset, &'static str),
+    /// Fixed bytes under a (possibly lying) content type.
+    Raw(&'static [u8], &'static str),
+    /// [`HUGE_BODY_BYTES`] of JPEG start and zeros, streamed, with Content-Length.
+    Huge,
+}
+
+/// Every CDN object by (host, path), from the branding URLs above.
+static CDN_OBJECTS: LazyLock<HashMap<(String, String), CdnObject>> = LazyLock::new(|| {
+    [
+        (
+            CONTOSO_BANNER_LOGO,
+            CdnObject::Image(Asset::ContosoBanner, "image/png"),
+        ),
+        (
+            CONTOSO_TILE_LOGO,
+            CdnObject::Image(Asset::ContosoTile, "image/png"),
+        ),
+        (
+            CONTOSO_TILE_DARK_LOGO,
+            CdnObject::Image(Asset::ContosoTileDark, "image/png"),
+        ),
+        (
+            CONTOSO_ILLUSTRATION,
+            CdnObject::Image(Asset::ContosoIllustration, "image/jpeg"),
+        ),
+        (
+            GCC_HIGH_BANNER_LOGO,
+            CdnObject::Image(Asset::GccHighBanner, "image/png"),
+        ),
+        (
+            HOSTILE_BANNER_LOGO,
+            CdnObject::Image(Asset::BombPng, "image/png"),
+        ),
+        (
+            HOSTILE_TILE_LOGO,
+            CdnObject::Raw(HTML_AS_IMAGE.as_bytes(), "image/png"),
+        ),
+        (
+            HOSTILE_TILE_DARK_LOGO,
+            CdnObject::Image(Asset::TruncatedJpeg, "image/jpeg"),
+        ),
+        (HOSTILE_ILLUSTRATION, CdnObject::Huge),
+    ]
+    .into_iter()
+    .map(|(address, object)| {
+        let url = url::Url::parse(address).expect("a CDN URL constant parses");
+        let host = url.host_str().unwrap_or_default().to_owned();
+        ((host, url.path().to_owned()), object)
+    })
+    .collect()
+});
+
+/// The answer of a CDN host: the object at (host, path), like Azure Blob Storage behind the CDN.
+fn cdn(host: &str, parts: &axum::http::request::Parts) -> Response {
+    if !matches!(parts.method, Method::GET | Method::HEAD) {
+        return cdn_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "UnsupportedHttpVerb",
+            "The resource doesn't support specified Http Verb.",
+        );
+    }
+    let key = (host.to_owned(), parts.uri.path().to_owned());
+    let Some(object) = CDN_OBJECTS.get(&key).copied() else {
+        return cdn_error(
+            StatusCode::NOT_FOUND,
+            "BlobNotFound",
+            "The specified blob does not exist.",
+        );
+    };
+    let (content_type, body, length, tag) = match object {
+        CdnObject::Image(asset, content_type) => {
+            let bytes = images::asset(asset);
+            let body = axum::body::Body::from(bytes::Bytes::from_static(bytes));
+            (content_type, body, bytes.len(), images::crc32(bytes))
+        }
+        CdnObject::Raw(bytes, content_type) => {
+            let body = axum::body::Body::from(bytes::Bytes::from_static(bytes));
+            (content_type, body, bytes.len(), images::crc32(bytes))
+        }
+        CdnObject::Huge => (
+            "image/jpeg",
+            stream_parts(huge_jpeg_parts()),
+            HUGE_BODY_BYTES,
+            0x2000_0000,
+        ),
+    };
+    let etag = format!("\"0x8DC4DB1{tag:08X}\"");
+    let not_modified = parts
+        .headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value == etag);
+    let mut response = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut response = (StatusCode::OK, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+        response
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CDN_CACHE_CONTROL),
+    );
+    if let Ok(etag) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, etag);
+    }
+    headers.insert(
+        header::LAST_MODIFIED,
+        HeaderValue::from_static("Tue, 26 Mar 2024 17:25:20 GMT"),
+    );
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert("x-ms-blob-type", HeaderValue::from_static("BlockBlob"));
+    headers.insert("x-ms-version", HeaderValue::from_static("2009-09-19"));
+    headers.insert("x-cache", HeaderValue::from_static("TCP_HIT"));
+    response
+}
+
+/// An Azure Blob Storage error document.
+fn cdn_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let request_id = uuid::Uuid::new_v4();
+    let time = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/xml"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        format!(
+            "\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>{code}</Code>\
+             <Message>{message}\nRequestId:{request_id}\nTime:{time}</Message></Error>"
+        ),
+    )
+        .into_response()
 }

@@ -17,7 +17,9 @@
 
 pub mod fake_dns;
 pub mod fake_microsoft;
+pub mod fake_web;
 pub mod tcp_proxy;
+pub mod test_ca;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -144,7 +146,8 @@ pub fn test_config(database_url: &str) -> RawConfig {
     RawConfig {
         listen: "127.0.0.1:0".into(),
         database_url: database_url.into(),
-        rust_log: "warn".into(),
+        // sqlx warns about slow statements; the per-test DROP DATABASE is slow by design.
+        rust_log: "warn,sqlx=error".into(),
         ..RawConfig::default()
     }
 }
@@ -263,27 +266,40 @@ macro_rules! both_backends {
     };
 }
 
-/// The fake network edge: Microsoft's endpoints over HTTPS and a DNS server.
+/// The fake network edge: Microsoft's endpoints and CDN, company websites (both HTTPS, signed by
+/// one test CA) and a DNS server.
 pub struct Upstreams {
-    /// Fake login hosts (and CDN hosts) with a test CA.
+    /// The one test CA both HTTPS fakes use; its PEM file is `AUTHWALK_EXTRA_CA`.
+    pub ca: test_ca::TestCa,
+    /// Fake login hosts and branding CDN hosts.
     pub microsoft: fake_microsoft::FakeMicrosoft,
+    /// Fake company websites (the website logo fallback).
+    pub web: fake_web::FakeWeb,
     /// Fake authoritative DNS.
     pub dns: fake_dns::FakeDns,
 }
 
 impl Upstreams {
-    /// Start both fakes.
+    /// Start every fake.
     pub async fn start() -> Self {
+        let ca = test_ca::TestCa::new();
         Self {
-            microsoft: fake_microsoft::FakeMicrosoft::start().await,
+            microsoft: fake_microsoft::FakeMicrosoft::start_with_ca(&ca).await,
+            web: fake_web::FakeWeb::start_with_ca(&ca).await,
             dns: fake_dns::FakeDns::start().await,
+            ca,
         }
+    }
+
+    /// `AUTHWALK_CONNECT_TO`: every host of both HTTPS fakes.
+    pub fn connect_to(&self) -> String {
+        format!("{},{}", self.microsoft.connect_to(), self.web.connect_to())
     }
 
     /// Wire a configuration to the fakes, exactly as an operator would: pins, extra CA and DNS.
     pub fn wire(&self, config: &mut RawConfig) {
-        config.connect_to = Some(self.microsoft.connect_to());
-        config.extra_ca = Some(self.microsoft.ca_pem_path().to_owned());
+        config.connect_to = Some(self.connect_to());
+        config.extra_ca = Some(self.ca.pem_path().to_owned());
         config.dns_servers = Some(self.dns.addr().to_string());
     }
 }
