@@ -400,6 +400,8 @@ impl Lookup {
 struct Cold {
     /// Time of each `GET /api/v1/tenants/{domain}`.
     totals: Vec<Duration>,
+    /// The domain of each sample.
+    domains: Vec<&'static str>,
     /// The reference lookups measured next to each sample.
     references: Vec<Lookup>,
     reference_kind: &'static str,
@@ -425,6 +427,20 @@ impl Cold {
             ms(max(&self.totals)),
             self.totals.len()
         );
+        let per_domain: Vec<String> = TENANTS
+            .iter()
+            .map(|(domain, _)| {
+                let samples: Vec<Duration> = self
+                    .domains
+                    .iter()
+                    .zip(&self.totals)
+                    .filter(|(sampled, _)| *sampled == domain)
+                    .map(|(_, total)| *total)
+                    .collect();
+                format!("{domain} {}", ms(median(&samples)))
+            })
+            .collect();
+        println!("  per domain (median): {}", per_domain.join(", "));
         println!(
             "  slowest single lookup ({}): median {}  (HTTPS {}, DNS {})",
             self.reference_kind,
@@ -456,6 +472,7 @@ async fn cold_fresh_apps(
     references: &References,
 ) -> Result<Cold> {
     let mut totals = Vec::new();
+    let mut domains = Vec::new();
     let mut lookups = Vec::new();
     for _ in 0..FRESH_ROUNDS {
         for (domain, tenant) in TENANTS {
@@ -466,12 +483,14 @@ async fn cold_fresh_apps(
             let started = Instant::now();
             get_tenant(&client, &url, tenant).await?;
             totals.push(started.elapsed());
+            domains.push(domain);
             drop(client);
             app.stop().await?;
         }
     }
     Ok(Cold {
         totals,
+        domains,
         references: lookups,
         reference_kind: "new connection",
     })
@@ -485,30 +504,33 @@ async fn cold_warm_apps(
     references: &References,
 ) -> Result<Cold> {
     let mut totals = Vec::new();
+    let mut domains = Vec::new();
     let mut lookups = Vec::new();
     for round in 0..WARM_ROUNDS {
         let app = RunningApp::start(upstreams, backend).await?;
         let client = app_client(1)?;
-        let warm_up = app.url(&format!("/api/v1/tenants/warm-up-{round}.example"));
+        let warm_up = app.url(&format!("/api/v1/tenants/bench-warm-up-{round}.com"));
         let response = client.get(&warm_up).send().await?;
         if !response.status().is_success() {
             return Err(format!("GET {warm_up}: HTTP {}", response.status()).into());
         }
         let _ = response.bytes().await?;
         let direct = references.client()?;
-        let _ = References::openid(&direct, "warm-up.example").await;
+        let _ = References::openid(&direct, "bench-warm-up.com").await;
         for (domain, tenant) in TENANTS {
             lookups.push(references.warm(&direct, domain).await?);
             let url = app.url(&format!("/api/v1/tenants/{domain}"));
             let started = Instant::now();
             get_tenant(&client, &url, tenant).await?;
             totals.push(started.elapsed());
+            domains.push(domain);
         }
         drop(client);
         app.stop().await?;
     }
     Ok(Cold {
         totals,
+        domains,
         references: lookups,
         reference_kind: "warm connection",
     })

@@ -270,3 +270,50 @@ async fn hot_images_are_served_from_memory_while_the_database_is_down() {
     proxy.restore();
     app.stop().await;
 }
+
+async fn brand_colours_reach_pages_through_an_immutable_stylesheet(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let response = app.get("/assets/brand/0072C6.css").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "text/css; charset=utf-8"
+    );
+    assert_eq!(
+        response.headers()[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    let etag = response.headers()[header::ETAG].clone();
+    let css = response.text().await.unwrap();
+    for property in ["--brand:", "--brand-contrast:", "--brand-text:", "--focus:"] {
+        assert!(css.contains(property), "{property} in {css}");
+    }
+    assert!(
+        css.contains("prefers-color-scheme: dark"),
+        "a dark scheme too"
+    );
+    let revalidated = app
+        .client
+        .get(app.url("/assets/brand/0072C6.css"))
+        .header(header::IF_NONE_MATCH, etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revalidated.status(), 304);
+    for bad in [
+        "/assets/brand/0072c6.css",
+        "/assets/brand/0072C6",
+        "/assets/brand/GGGGGG.css",
+        "/assets/brand/0072C6;}body{x.css",
+        "/assets/brand/abc.css",
+    ] {
+        assert_eq!(app.get(bad).await.status(), 404, "{bad}");
+    }
+    app.stop().await;
+}
+both_backends!(
+    brand_stylesheet,
+    brand_colours_reach_pages_through_an_immutable_stylesheet
+);

@@ -313,3 +313,45 @@ pub async fn serve_tenant_image(
     )
         .into_response())
 }
+
+/// The URL of the stylesheet that carries a brand colour's palette (immutable: the colour names it).
+pub fn brand_stylesheet_url(brand_hex: &str) -> Option<String> {
+    let colour = crate::branding::palette::Rgb::parse_hex(brand_hex)?;
+    Some(format!("/assets/brand/{}.css", &colour.to_hex()[1..]))
+}
+
+/// `GET /assets/brand/{RRGGBB}.css`: CSS custom properties for a brand colour, light and dark.
+pub async fn serve_brand_stylesheet(
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let hex = file.strip_suffix(".css").ok_or(AppError::NotFound)?;
+    // Only the canonical spelling (six upper-case hex digits) exists, so each colour has one URL.
+    let canonical = hex.len() == 6
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b));
+    let colour = canonical
+        .then(|| crate::branding::palette::Rgb::parse_hex(&format!("#{hex}")))
+        .flatten()
+        .ok_or(AppError::NotFound)?;
+    let etag = HeaderValue::from_str(&format!("\"brand-{hex}-{}\"", env!("CARGO_PKG_VERSION")))
+        .map_err(|_| AppError::NotFound)?;
+    let common = [
+        (header::ETAG, etag.clone()),
+        (header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)),
+    ];
+    if etag_matches(&headers, &etag) {
+        return Ok((StatusCode::NOT_MODIFIED, common).into_response());
+    }
+    let css = crate::branding::palette::Palette::from_brand(colour).stylesheet();
+    Ok((
+        common,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/css; charset=utf-8"),
+        )],
+        css,
+    )
+        .into_response())
+}

@@ -75,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(pages::readyz))
         .route("/assets/{file}", get(assets::serve))
         .route("/assets/t/{file}", get(assets::serve_tenant_image))
+        .route("/assets/brand/{file}", get(assets::serve_brand_stylesheet))
         .fallback(|| async { error::AppError::NotFound })
         .with_state(state);
 

@@ -1,0 +1,2 @@
+//! Branding benchmarks (being written).
+fn main() {}
