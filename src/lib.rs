@@ -11,6 +11,7 @@ pub mod domain;
 pub mod net;
 pub mod store;
 pub mod telemetry;
+pub mod walkthrough;
 pub mod web;
 
 use std::future::Future;

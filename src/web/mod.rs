@@ -7,6 +7,7 @@ pub mod api;
 pub mod assets;
 pub mod error;
 pub mod pages;
+pub mod qr;
 pub mod views;
 
 use std::sync::Arc;
@@ -70,6 +71,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/", get(pages::landing))
         .route("/t", get(pages::lookup))
+        .route("/t/{domain}", get(pages::tenant))
         .route("/api/v1/tenants/{domain}", get(api::tenant))
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))

@@ -1,15 +1,19 @@
 //! HTML pages and probes. Handlers are thin: extract, call the module that owns the rule, render.
 
 use askama::Template;
-use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
+use crate::device::{self, ClientHints, Device, InApp, WalkthroughKind};
 use crate::domain::DomainName;
+use crate::store::models::{DomainStatus, TenantProfile};
+use crate::walkthrough::{TenantSettings, Walkthrough};
 
 use super::AppState;
 use super::error::AppError;
-use super::views::{LandingPage, Layout};
+use super::views::{DetectedAttributes, LandingPage, Layout, TenantPage, TenantStatusPage};
+use super::{assets, qr};
 
 /// Longest raw form value we echo back into the domain field.
 const ECHO_LIMIT: usize = 256;
@@ -64,4 +68,121 @@ pub async fn healthz() -> &'static str {
 pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError> {
     state.store.ping().await?;
     Ok("ready\n")
+}
+
+/// `GET /t/{domain}`: the walkthrough for the visitor's device (or the `?device=` tab chosen),
+/// branded for the domain's tenant; resolved on first visit.
+pub async fn tenant(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let domain = DomainName::parse(&raw)?;
+    let chosen = query.as_deref().and_then(|query| {
+        url::form_urlencoded::parse(query.as_bytes())
+            .find(|(key, _)| key == "device")
+            .and_then(|(_, value)| value.parse::<WalkthroughKind>().ok())
+    });
+    if raw != domain.as_str() {
+        let mut canonical = tenant_path(&domain);
+        if let Some(kind) = chosen {
+            canonical = format!("{canonical}?device={}", kind.as_str());
+        }
+        return Ok(Redirect::permanent(&canonical).into_response());
+    }
+    let profile = state.discovery.profile(&domain).await;
+    let retry_url = tenant_path(&domain);
+    match profile.status {
+        DomainStatus::NotEntra | DomainStatus::Unreachable => {
+            let unreachable = profile.status == DomainStatus::Unreachable;
+            let page = TenantStatusPage {
+                layout: Layout::new(format!("{} · authwalk", domain.to_unicode())),
+                display_domain: domain.to_unicode(),
+                status: profile.status.as_str(),
+                retry_url,
+            };
+            let mut response = (
+                if unreachable {
+                    StatusCode::SERVICE_UNAVAILABLE
+                } else {
+                    StatusCode::NOT_FOUND
+                },
+                Html(page.render()?),
+            )
+                .into_response();
+            if unreachable {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+            }
+            Ok(response)
+        }
+        DomainStatus::Entra => Ok(walkthrough_page(&state, &profile, chosen, &headers)?),
+    }
+}
+
+fn walkthrough_page(
+    state: &AppState,
+    profile: &TenantProfile,
+    chosen: Option<WalkthroughKind>,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    let header_text = |name: &'static str| headers.get(name).and_then(|v| v.to_str().ok());
+    let hints = ClientHints::from_lookup(header_text);
+    let device = Device::detect(header_text("user-agent"), &hints);
+    let shown = chosen.unwrap_or_else(|| device.walkthrough());
+    let walkthrough = Walkthrough::build(profile, &device, shown, &TenantSettings::default());
+    let branding = profile.shown_branding();
+    let share_url = state
+        .config
+        .public_url
+        .join(&tenant_path(&profile.domain)[1..])
+        .map(|url| url.to_string())
+        .unwrap_or_default();
+    let mut layout = Layout::new(format!("{} · Set up your passkey", walkthrough.company));
+    layout.brand_stylesheet = branding
+        .brand_color
+        .as_deref()
+        .and_then(assets::brand_stylesheet_url);
+    let qr_svg = qr::svg_for(&share_url, &format!("QR code for {share_url}"));
+    let page = TenantPage {
+        layout,
+        domain: profile.domain.as_str().to_owned(),
+        display_domain: profile.domain.to_unicode(),
+        logo_url: branding
+            .logo_sha256
+            .as_deref()
+            .map(assets::tenant_image_url),
+        detected: DetectedAttributes {
+            platform: device.platform.as_str(),
+            vendor: device.vendor.as_str(),
+            os_version: device
+                .os_version
+                .map(|version| version.to_string())
+                .unwrap_or_default(),
+            os_check: device.os_check().as_str(),
+            in_app: device.in_app != InApp::None,
+        },
+        walkthrough,
+        share_url,
+        qr_svg,
+    };
+    let mut response = Html(page.render()?).into_response();
+    let response_headers = response.headers_mut();
+    // Ask Chromium for the platform version and model (first visit retried with them).
+    response_headers.insert(
+        HeaderName::from_static("accept-ch"),
+        HeaderValue::from_static(device::ACCEPT_CH),
+    );
+    response_headers.insert(
+        HeaderName::from_static("critical-ch"),
+        HeaderValue::from_static(device::CRITICAL_CH),
+    );
+    response_headers.insert(header::VARY, HeaderValue::from_static(device::VARY));
+    response_headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    Ok(response)
 }

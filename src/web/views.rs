@@ -3,6 +3,7 @@
 use askama::Template;
 
 use super::assets;
+use crate::walkthrough::{CheckStatus, Walkthrough};
 
 /// Data every page's layout (`templates/base.html`) needs.
 #[derive(Debug, Clone)]
@@ -11,6 +12,8 @@ pub struct Layout {
     pub title: String,
     /// The meta description.
     pub description: String,
+    /// The per-brand stylesheet (tenant pages), loaded after ours.
+    pub brand_stylesheet: Option<String>,
 }
 
 impl Layout {
@@ -21,6 +24,7 @@ impl Layout {
             description: "Step-by-step, device-aware instructions for setting up a passkey in \
                           Microsoft Authenticator, branded for your company."
                 .into(),
+            brand_stylesheet: None,
         }
     }
 
@@ -54,4 +58,68 @@ pub struct ErrorPage {
     pub heading: String,
     /// What happened and what to do next.
     pub message: String,
+}
+
+/// What `<main>` carries about the detected device (for CSS, analytics and tests).
+#[derive(Debug, Clone)]
+pub struct DetectedAttributes {
+    /// `ios`, `ipados`, `android`, `windows`, `macos`, `linux`, `chromeos`, `unknown`.
+    pub platform: &'static str,
+    /// `apple`, `samsung`, `google`, `other`, `unknown`.
+    pub vendor: &'static str,
+    /// The exact OS version, empty when unknown.
+    pub os_version: String,
+    /// `met`, `update_recommended`, `not_met`, `unknown`, `not_applicable`.
+    pub os_check: &'static str,
+    /// `true` or `false`.
+    pub in_app: bool,
+}
+
+/// `GET /t/{domain}` for an Entra tenant: the branded walkthrough.
+#[derive(Debug, Template)]
+#[template(path = "tenant.html")]
+pub struct TenantPage {
+    /// Shared layout data.
+    pub layout: Layout,
+    /// The normalised domain (for links).
+    pub domain: String,
+    /// The domain as people read it.
+    pub display_domain: String,
+    /// Our copy of the company logo.
+    pub logo_url: Option<String>,
+    /// The walkthrough content.
+    pub walkthrough: Walkthrough,
+    /// What was detected.
+    pub detected: DetectedAttributes,
+    /// The page's shareable address.
+    pub share_url: String,
+    /// The QR code of `share_url` (our own SVG markup).
+    pub qr_svg: Option<String>,
+}
+
+impl TenantPage {
+    /// CSS class suffix and visible word for a check status.
+    pub fn status_word(&self, status: &CheckStatus) -> &'static str {
+        match status {
+            CheckStatus::Met => "Ready",
+            CheckStatus::Warning => "Update recommended",
+            CheckStatus::NotMet => "Fix this first",
+            CheckStatus::Unknown => "Check this",
+            CheckStatus::Todo => "To do",
+        }
+    }
+}
+
+/// `GET /t/{domain}` when the domain has no Entra tenant, or Microsoft could not be reached.
+#[derive(Debug, Template)]
+#[template(path = "tenant_status.html")]
+pub struct TenantStatusPage {
+    /// Shared layout data.
+    pub layout: Layout,
+    /// The domain as people read it.
+    pub display_domain: String,
+    /// `not_entra` or `unreachable`.
+    pub status: &'static str,
+    /// Where "try again" goes.
+    pub retry_url: String,
 }
