@@ -11,7 +11,6 @@ use support::fake_microsoft::{
     CONTOSO_ILLUSTRATION_COLOR, Endpoint, GCC_HIGH_BANNER_LOGO_COLOR,
 };
 use support::fake_web::{EVIL_CDN_LOGO, EXPECTED_PICKS, images};
-use support::tcp_proxy::TcpProxy;
 use support::{Backend, TestApp, TestDatabase, Upstreams, test_config};
 
 async fn tenant(app: &TestApp, domain: &str) -> Value {
@@ -234,21 +233,12 @@ both_backends!(
 /// Once served, a logo comes from memory: it still answers while Postgres is unreachable.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hot_images_are_served_from_memory_while_the_database_is_down() {
-    let Some(database) = TestDatabase::create(Backend::Postgres).await else {
+    let Some((database, proxy, url)) = TestDatabase::postgres_behind_proxy().await else {
         return;
     };
     let upstreams = Upstreams::start().await;
     images::warm_up();
-    let mut url = url::Url::parse(&database.url).unwrap();
-    let target = tokio::net::lookup_host((url.host_str().unwrap(), url.port().unwrap_or(5432)))
-        .await
-        .unwrap()
-        .next()
-        .unwrap();
-    let proxy = TcpProxy::start(target).await;
-    url.set_host(Some("127.0.0.1")).unwrap();
-    url.set_port(Some(proxy.addr.port())).unwrap();
-    let mut config = test_config(url.as_str());
+    let mut config = test_config(&url);
     upstreams.wire(&mut config);
     let app = TestApp::start(config, database).await;
     let contoso = tenant(&app, "contoso.com").await;

@@ -4,11 +4,9 @@
 
 mod support;
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use support::tcp_proxy::TcpProxy;
-use support::{Backend, TestApp, TestDatabase, test_config};
+use support::{TestApp, TestDatabase, test_config};
 
 async fn status_of(app: &TestApp, path: &str) -> u16 {
     app.get(path).await.status().as_u16()
@@ -16,21 +14,10 @@ async fn status_of(app: &TestApp, path: &str) -> u16 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_turns_503_while_postgres_is_unreachable_and_recovers() {
-    let Some(database) = TestDatabase::create(Backend::Postgres).await else {
+    let Some((database, proxy, url)) = TestDatabase::postgres_behind_proxy().await else {
         return;
     };
-    let mut url = url::Url::parse(&database.url).unwrap();
-    let host = url.host_str().unwrap().to_owned();
-    let port = url.port().unwrap_or(5432);
-    let target: SocketAddr = tokio::net::lookup_host((host.as_str(), port))
-        .await
-        .unwrap()
-        .next()
-        .unwrap();
-    let proxy = TcpProxy::start(target).await;
-    url.set_host(Some("127.0.0.1")).unwrap();
-    url.set_port(Some(proxy.addr.port())).unwrap();
-    let app = TestApp::start(test_config(url.as_str()), database).await;
+    let app = TestApp::start(test_config(&url), database).await;
     assert_eq!(status_of(&app, "/readyz").await, 200);
 
     proxy.cut();

@@ -267,6 +267,15 @@ async fn page(
 }
 
 /// The value of `attribute="…"` on the first element that has it.
+/// The first mock-up figure drawn for `screen`.
+fn mockup<'a>(html: &'a str, screen: &str) -> &'a str {
+    let start = html
+        .find(&format!("<figure class=\"mock-figure\" data-mock=\"{screen}\">"))
+        .unwrap_or_else(|| panic!("no {screen} mock-up"));
+    let rest = &html[start..];
+    &rest[..rest.find("</figure>").unwrap()]
+}
+
 fn attribute<'a>(html: &'a str, attribute: &str) -> Option<&'a str> {
     let start = html.find(&format!("{attribute}=\""))? + attribute.len() + 2;
     let end = html[start..].find('"')? + start;
@@ -439,6 +448,20 @@ async fn tenant_facts_change_the_walkthrough(backend: Backend) {
         );
     }
     assert!(!contoso.contains("<script>") && !contoso.contains("style=\""));
+
+    // Mock-ups: decorative inline SVG, styled only by classes; sign-in shows our logo copy.
+    assert!(!contoso.contains("<style"));
+    let sign_in = mockup(&contoso, "sign_in");
+    assert!(
+        sign_in.contains("aria-hidden=\"true\"") && sign_in.contains("focusable=\"false\""),
+        "{sign_in}"
+    );
+    assert!(sign_in.contains("<image href=\"/assets/t/"), "{sign_in}");
+    let no_logo = mockup(&fabrikam, "sign_in");
+    assert!(
+        !no_logo.contains("<image") && no_logo.contains(">F</text>"),
+        "no logo: the company's initial on a brand tile: {no_logo}"
+    );
     app.stop().await;
 }
 both_backends!(tenant_facts, tenant_facts_change_the_walkthrough);
@@ -457,6 +480,12 @@ async fn tabs_switch_devices_without_javascript(backend: Backend) {
     }
     let (_, _, html) = page(&app, "/t/contoso.com?device=samsung", WINDOWS_EDGE, &[]).await;
     assert_eq!(attribute(&html, "data-shown"), Some("samsung"));
+    let settings = mockup(&html, "provider_settings");
+    assert!(
+        settings.contains("<svg") && settings.contains("Samsung Pass"),
+        "{settings}"
+    );
+    assert!(!html.contains("style=\""));
     assert_eq!(
         attribute(&html, "data-platform"),
         Some("windows"),

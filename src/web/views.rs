@@ -108,6 +108,41 @@ impl TenantPage {
             CheckStatus::Todo => "To do",
         }
     }
+
+    /// The company's initial, for the logo tile of the mock-ups when there is no logo.
+    pub fn company_initial(&self) -> String {
+        self.walkthrough
+            .company
+            .chars()
+            .find(|c| c.is_alphanumeric())
+            .map_or_else(|| "?".to_owned(), |c| c.to_uppercase().collect())
+    }
+
+    /// The company name, shortened to fit a mock-up's account row.
+    pub fn company_short(&self) -> String {
+        short(&self.walkthrough.company, 16)
+    }
+
+    /// A sample work address for the mock-ups (`you@domain` when it fits).
+    pub fn mock_email(&self) -> String {
+        let email = format!("you@{}", self.display_domain);
+        if email.chars().count() <= 24 {
+            email
+        } else {
+            "Work account".to_owned()
+        }
+    }
+}
+
+/// `text` cut to `max` characters, with an ellipsis when cut.
+fn short(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    }
 }
 
 /// `GET /t/{domain}` when the domain has no Entra tenant, or Microsoft could not be reached.

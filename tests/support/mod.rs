@@ -111,6 +111,23 @@ impl TestDatabase {
         }
     }
 
+    /// A fresh Postgres database reached through a [`tcp_proxy::TcpProxy`] the test can cut, and
+    /// the `DATABASE_URL` that goes through it; `None` when Postgres is not configured.
+    pub async fn postgres_behind_proxy() -> Option<(Self, tcp_proxy::TcpProxy, String)> {
+        let database = Self::create(Backend::Postgres).await?;
+        let mut url = url::Url::parse(&database.url).expect("database URL");
+        let host = url.host_str().expect("database host").to_owned();
+        let target = tokio::net::lookup_host((host.as_str(), url.port().unwrap_or(5432)))
+            .await
+            .expect("resolve the database host")
+            .next()
+            .expect("an address for the database host");
+        let proxy = tcp_proxy::TcpProxy::start(target).await;
+        url.set_host(Some("127.0.0.1")).expect("set host");
+        url.set_port(Some(proxy.addr.port())).expect("set port");
+        Some((database, proxy, url.to_string()))
+    }
+
     /// The SQLite file path, for SQLite databases.
     pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
         self.url.strip_prefix("sqlite://").map(Into::into)
