@@ -44,4 +44,24 @@
   window.addEventListener("afterprint", () => {
     while (opened.length) opened.pop().open = false;
   });
+
+  // First visit to a new domain: tick each lookup as it finishes, then show the page.
+  // Without JavaScript the page's meta refresh does the same, a little later.
+  const progress = document.querySelector("[data-progress-url]");
+  if (progress && "EventSource" in window) {
+    const events = new EventSource(progress.getAttribute("data-progress-url"));
+    const finish = () => {
+      events.close();
+      window.location.replace(progress.getAttribute("data-result-url"));
+    };
+    events.addEventListener("lookup", (event) => {
+      const item = document.getElementById("progress-" + event.data);
+      if (!item) return;
+      item.classList.add("is-done");
+      const state = item.querySelector(".progress__state");
+      if (state) state.textContent = "Done";
+    });
+    events.addEventListener("done", finish);
+    events.addEventListener("error", finish);
+  }
 })();

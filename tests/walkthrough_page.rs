@@ -253,6 +253,21 @@ async fn page(
     user_agent: &str,
     hints: &[(&str, &str)],
 ) -> (u16, header::HeaderMap, String) {
+    let (status, headers, html) = fetch(app, path, user_agent, hints).await;
+    // A first visit may get the progress page; a browser then follows it to the result.
+    if html.contains("data-status=\"resolving\"") {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        return fetch(app, &format!("{path}{separator}wait=1"), user_agent, hints).await;
+    }
+    (status, headers, html)
+}
+
+async fn fetch(
+    app: &TestApp,
+    path: &str,
+    user_agent: &str,
+    hints: &[(&str, &str)],
+) -> (u16, header::HeaderMap, String) {
     let mut request = app
         .client
         .get(app.url(path))
@@ -266,16 +281,16 @@ async fn page(
     (status, headers, response.text().await.unwrap())
 }
 
-/// The value of `attribute="…"` on the first element that has it.
 /// The first mock-up figure drawn for `screen`.
 fn mockup<'a>(html: &'a str, screen: &str) -> &'a str {
     let start = html
-        .find(&format!("<figure class=\"mock-figure\" data-mock=\"{screen}\">"))
+        .find(&format!("class=\"mock-figure\" data-mock=\"{screen}\""))
         .unwrap_or_else(|| panic!("no {screen} mock-up"));
     let rest = &html[start..];
     &rest[..rest.find("</figure>").unwrap()]
 }
 
+/// The value of `attribute="…"` on the first element that has it.
 fn attribute<'a>(html: &'a str, attribute: &str) -> Option<&'a str> {
     let start = html.find(&format!("{attribute}=\""))? + attribute.len() + 2;
     let end = html[start..].find('"')? + start;
@@ -543,3 +558,76 @@ async fn other_outcomes_get_clear_pages(backend: Backend) {
     app.stop().await;
 }
 both_backends!(outcomes, other_outcomes_get_clear_pages);
+
+/// First visit to a slow new domain: a progress page at once, progress events as each lookup
+/// finishes, then the walkthrough.
+async fn first_visit_shows_progress_then_the_page(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    upstreams
+        .microsoft
+        .set_delay(std::time::Duration::from_millis(2000));
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |_| {}).await else {
+        return;
+    };
+    let started = std::time::Instant::now();
+    let (status, headers, html) =
+        fetch(&app, "/t/northwind.com?device=android", IPHONE_17_4, &[]).await;
+    assert_eq!(status, 200);
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(1900),
+        "not waiting for Microsoft"
+    );
+    assert_eq!(attribute(&html, "data-status"), Some("resolving"));
+    assert!(
+        html.contains("http-equiv=\"refresh\""),
+        "works without JavaScript"
+    );
+    assert!(
+        html.contains("/t/northwind.com?device=android&#38;wait=1"),
+        "{html}"
+    );
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+
+    let events = app.get("/t/northwind.com/progress").await;
+    assert_eq!(events.headers()[header::CONTENT_TYPE], "text/event-stream");
+    let body = events.text().await.unwrap();
+    for lookup in ["tenant", "sign_in", "branding", "dns", "website"] {
+        assert!(
+            body.contains(&format!("event: lookup\ndata: {lookup}")),
+            "{lookup} in {body}"
+        );
+    }
+    assert!(
+        body.trim_end().ends_with("event: done\ndata: done"),
+        "{body}"
+    );
+
+    let (status, _, html) = page(
+        &app,
+        "/t/northwind.com?device=android&wait=1",
+        IPHONE_17_4,
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(attribute(&html, "data-shown"), Some("android"));
+    // Warm: no progress page any more, and no second resolution.
+    let (_, _, html) = page(&app, "/t/northwind.com", IPHONE_17_4, &[]).await;
+    assert_eq!(attribute(&html, "data-shown"), Some("ios"));
+    assert_eq!(
+        upstreams
+            .microsoft
+            .requests(support::fake_microsoft::Endpoint::OpenIdConfiguration),
+        1
+    );
+    // A domain with nothing running gets `done` at once.
+    let body = app
+        .get("/t/contoso.com/progress")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(body.trim(), "event: done\ndata: done");
+    app.stop().await;
+}
+both_backends!(first_visit, first_visit_shows_progress_then_the_page);

@@ -15,12 +15,13 @@ pub mod openid;
 pub mod realm;
 pub mod website;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use time::OffsetDateTime;
+use tokio::sync::watch;
 use url::Url;
 
 use crate::branding::image::ImageRole;
@@ -89,6 +90,7 @@ struct Inner {
     settings: DiscoverySettings,
     cache: moka::future::Cache<DomainName, Arc<TenantProfile>>,
     refreshing: Mutex<HashSet<DomainName>>,
+    progress: Mutex<HashMap<DomainName, watch::Sender<Progress>>>,
 }
 
 impl std::fmt::Debug for Discovery {
@@ -97,6 +99,53 @@ impl std::fmt::Debug for Discovery {
             .field("settings", &self.inner.settings)
             .finish_non_exhaustive()
     }
+}
+
+/// The lookups of a resolution, as the progress page lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lookup {
+    /// OpenID configuration (tenant id, cloud).
+    Tenant,
+    /// User realm (managed or federated).
+    SignIn,
+    /// Credential type and its images (branding).
+    Branding,
+    /// DNS evidence of Microsoft 365.
+    Dns,
+    /// The company website's logo.
+    Website,
+}
+
+impl Lookup {
+    /// Every lookup, in the order the progress page lists them.
+    pub const ALL: [Lookup; 5] = [
+        Lookup::Tenant,
+        Lookup::SignIn,
+        Lookup::Branding,
+        Lookup::Dns,
+        Lookup::Website,
+    ];
+
+    /// Stable name (SSE data, element ids).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lookup::Tenant => "tenant",
+            Lookup::SignIn => "sign_in",
+            Lookup::Branding => "branding",
+            Lookup::Dns => "dns",
+            Lookup::Website => "website",
+        }
+    }
+}
+
+/// How far a running resolution has got.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Lookups that have finished (whatever their answer).
+    pub finished: Vec<Lookup>,
+    /// Whether the whole resolution is over.
+    pub done: bool,
 }
 
 /// A resolved profile with the images to store alongside it.
@@ -140,6 +189,7 @@ impl Discovery {
                     .max_capacity(CACHE_CAPACITY)
                     .build(),
                 refreshing: Mutex::new(HashSet::new()),
+                progress: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -176,6 +226,29 @@ impl Discovery {
             }
             Err(unreachable) => Arc::new(unreachable.0.clone()),
         }
+    }
+
+    /// The profile if it is ready within `wait`; otherwise `None`, while the lookup goes on in the
+    /// background (watch it with [`Discovery::progress`]).
+    pub async fn profile_within(
+        &self,
+        domain: &DomainName,
+        wait: Duration,
+    ) -> Option<Arc<TenantProfile>> {
+        // Warm path: no task, no timer.
+        if self.inner.cache.contains_key(domain) {
+            return Some(self.profile(domain).await);
+        }
+        let this = self.clone();
+        let key = domain.clone();
+        let lookup = tokio::spawn(async move { this.profile(&key).await });
+        tokio::time::timeout(wait, lookup).await.ok()?.ok()
+    }
+
+    /// Progress of the running resolution of `domain`; `None` when none is running.
+    pub fn progress(&self, domain: &DomainName) -> Option<watch::Receiver<Progress>> {
+        let running = self.inner.progress.lock().ok()?;
+        running.get(domain).map(watch::Sender::subscribe)
     }
 
     /// The profile only if it is already in memory (no I/O).
@@ -291,17 +364,62 @@ impl Discovery {
         });
     }
 
-    /// Run every lookup for `domain` now (no cache, no store) and merge the answers.
+    /// Run every lookup for `domain` now (no cache, no store) and merge the answers, publishing
+    /// progress while it runs.
     pub async fn resolve(&self, domain: &DomainName) -> Resolution {
+        let (sender, _) = watch::channel(Progress::default());
+        if let Ok(mut running) = self.inner.progress.lock() {
+            running.insert(domain.clone(), sender.clone());
+        }
+        let resolution = self.resolve_lookups(domain, &sender).await;
+        sender.send_modify(|progress| progress.done = true);
+        if let Ok(mut running) = self.inner.progress.lock() {
+            running.remove(domain);
+        }
+        resolution
+    }
+
+    async fn resolve_lookups(
+        &self,
+        domain: &DomainName,
+        progress: &watch::Sender<Progress>,
+    ) -> Resolution {
         let client = &self.inner.client;
         let public = Cloud::Public.login_host();
         let website_budget = self.inner.settings.upstream_timeout * 2;
+        let finished = |lookup: Lookup| {
+            progress.send_modify(|progress| progress.finished.push(lookup));
+        };
         let (openid, realm, branding, signals, website) = tokio::join!(
-            self.deadline("openid", openid::fetch(client, public, domain)),
-            self.deadline("realm", realm::fetch(client, public, domain)),
-            self.branding_with_images(public, domain),
-            dns_signals::gather(&self.inner.dns, domain),
-            website::find_logo(client, domain, website_budget),
+            async {
+                let answer = self
+                    .deadline("openid", openid::fetch(client, public, domain))
+                    .await;
+                finished(Lookup::Tenant);
+                answer
+            },
+            async {
+                let answer = self
+                    .deadline("realm", realm::fetch(client, public, domain))
+                    .await;
+                finished(Lookup::SignIn);
+                answer
+            },
+            async {
+                let answer = self.branding_with_images(public, domain).await;
+                finished(Lookup::Branding);
+                answer
+            },
+            async {
+                let answer = dns_signals::gather(&self.inner.dns, domain).await;
+                finished(Lookup::Dns);
+                answer
+            },
+            async {
+                let answer = website::find_logo(client, domain, website_budget).await;
+                finished(Lookup::Website);
+                answer
+            },
         );
         let tenant = match openid {
             Ok(OpenIdOutcome::Found(tenant)) => tenant,

@@ -72,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::landing))
         .route("/t", get(pages::lookup))
         .route("/t/{domain}", get(pages::tenant))
+        .route("/t/{domain}/progress", get(pages::progress_events))
         .route("/api/v1/tenants/{domain}", get(api::tenant))
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))

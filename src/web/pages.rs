@@ -1,18 +1,26 @@
 //! HTML pages and probes. Handlers are thin: extract, call the module that owns the rule, render.
 
+use std::convert::Infallible;
+use std::time::Duration;
+
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use futures_util::Stream;
 
 use crate::device::{self, ClientHints, Device, InApp, WalkthroughKind};
+use crate::discovery::Lookup;
 use crate::domain::DomainName;
 use crate::store::models::{DomainStatus, TenantProfile};
 use crate::walkthrough::{TenantSettings, Walkthrough};
 
 use super::AppState;
 use super::error::AppError;
-use super::views::{DetectedAttributes, LandingPage, Layout, TenantPage, TenantStatusPage};
+use super::views::{
+    DetectedAttributes, LandingPage, Layout, ProgressPage, TenantPage, TenantStatusPage,
+};
 use super::{assets, qr};
 
 /// Longest raw form value we echo back into the domain field.
@@ -91,7 +99,21 @@ pub async fn tenant(
         }
         return Ok(Redirect::permanent(&canonical).into_response());
     }
-    let profile = state.discovery.profile(&domain).await;
+    let wait_for_result = query.as_deref().is_some_and(|query| {
+        url::form_urlencoded::parse(query.as_bytes()).any(|(key, _)| key == "wait")
+    });
+    let profile = if wait_for_result {
+        state.discovery.profile(&domain).await
+    } else {
+        match state
+            .discovery
+            .profile_within(&domain, FIRST_VISIT_WAIT)
+            .await
+        {
+            Some(profile) => profile,
+            None => return progress_page(&state, &domain, chosen),
+        }
+    };
     let retry_url = tenant_path(&domain);
     match profile.status {
         DomainStatus::NotEntra | DomainStatus::Unreachable => {
@@ -120,6 +142,97 @@ pub async fn tenant(
         }
         DomainStatus::Entra => Ok(walkthrough_page(&state, &profile, chosen, &headers)?),
     }
+}
+
+/// How long a first visit waits for a new domain before showing the progress page instead.
+const FIRST_VISIT_WAIT: Duration = Duration::from_millis(1200);
+
+/// Human labels of the lookups on the progress page.
+fn lookup_label(lookup: Lookup) -> &'static str {
+    match lookup {
+        Lookup::Tenant => "Finding the company’s Microsoft Entra tenant",
+        Lookup::SignIn => "Checking how employees sign in",
+        Lookup::Branding => "Fetching the company’s sign-in branding",
+        Lookup::Dns => "Checking the domain’s Microsoft 365 records",
+        Lookup::Website => "Looking for the company logo",
+    }
+}
+
+fn progress_page(
+    state: &AppState,
+    domain: &DomainName,
+    chosen: Option<WalkthroughKind>,
+) -> Result<Response, AppError> {
+    let finished = state
+        .discovery
+        .progress(domain)
+        .map(|progress| progress.borrow().finished.clone())
+        .unwrap_or_default();
+    let path = tenant_path(domain);
+    let result_url = match chosen {
+        Some(kind) => format!("{path}?device={}&wait=1", kind.as_str()),
+        None => format!("{path}?wait=1"),
+    };
+    let page = ProgressPage {
+        layout: Layout::new(format!("Looking up {} · authwalk", domain.to_unicode())),
+        display_domain: domain.to_unicode(),
+        steps: Lookup::ALL
+            .iter()
+            .map(|lookup| {
+                (
+                    lookup.as_str(),
+                    lookup_label(*lookup),
+                    finished.contains(lookup),
+                )
+            })
+            .collect(),
+        events_url: format!("{path}/progress"),
+        result_url,
+    };
+    let mut response = Html(page.render()?).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// `GET /t/{domain}/progress`: Server-Sent Events — one `lookup` event per finished lookup, then
+/// `done`. A domain with no running resolution gets `done` at once.
+pub async fn progress_events(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let domain = DomainName::parse(&raw)?;
+    let receiver = state.discovery.progress(&domain);
+    let stream = futures_util::stream::unfold(
+        (receiver, 0usize, false),
+        |(receiver, mut sent, finished)| async move {
+            if finished {
+                return None;
+            }
+            let Some(mut receiver) = receiver else {
+                return Some((
+                    Ok(Event::default().event("done").data("done")),
+                    (None, sent, true),
+                ));
+            };
+            loop {
+                let progress = receiver.borrow_and_update().clone();
+                if let Some(lookup) = progress.finished.get(sent) {
+                    sent += 1;
+                    let event = Event::default().event("lookup").data(lookup.as_str());
+                    return Some((Ok(event), (Some(receiver), sent, false)));
+                }
+                if progress.done || receiver.changed().await.is_err() {
+                    return Some((
+                        Ok(Event::default().event("done").data("done")),
+                        (None, sent, true),
+                    ));
+                }
+            }
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
 fn walkthrough_page(

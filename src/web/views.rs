@@ -158,3 +158,19 @@ pub struct TenantStatusPage {
     /// Where "try again" goes.
     pub retry_url: String,
 }
+
+/// First visit to an unknown domain: the lookups as they finish, then the page.
+#[derive(Debug, Template)]
+#[template(path = "progress.html")]
+pub struct ProgressPage {
+    /// Shared layout data.
+    pub layout: Layout,
+    /// The domain as people read it.
+    pub display_domain: String,
+    /// (id, label, finished) per lookup, in order.
+    pub steps: Vec<(&'static str, &'static str, bool)>,
+    /// Server-Sent Events with progress (used by app.js).
+    pub events_url: String,
+    /// Where the page goes when the lookups are done (waits for the result).
+    pub result_url: String,
+}
