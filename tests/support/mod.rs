@@ -47,7 +47,15 @@ pub fn postgres_server() -> Option<String> {
             panic!("AUTHWALK_TEST_POSTGRES is not set under CI: the Postgres tests must run")
         }
         _ => {
-            println!("postgres: not run (set AUTHWALK_TEST_POSTGRES=postgres://… to run it)");
+            // Once per test binary, and past libtest's capture (which only sees print macros).
+            static SAID: std::sync::Once = std::sync::Once::new();
+            SAID.call_once(|| {
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "postgres: not run (set AUTHWALK_TEST_POSTGRES=postgres://… to run these tests)"
+                );
+            });
             None
         }
     }
