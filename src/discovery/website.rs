@@ -15,8 +15,8 @@ use url::Url;
 use crate::branding::image::ImageRole;
 use crate::branding::prepare;
 use crate::domain::DomainName;
-use crate::net::OutboundClient;
 use crate::net::client::{HTML_CAP, IMAGE_CAP, JSON_CAP};
+use crate::net::{Fetched, OutboundClient};
 use crate::store::models::NewAsset;
 
 /// Most candidate images downloaded for one site.
@@ -227,51 +227,52 @@ pub async fn find_logo(
 }
 
 async fn search(client: &OutboundClient, domain: &DomainName) -> Option<FoundLogo> {
-    for host in [
-        domain.as_str().to_owned(),
-        format!("www.{}", domain.as_str()),
-    ] {
-        let Ok(home) = Url::parse(&format!("https://{host}/")) else {
-            continue;
-        };
-        let page = match client.get(home.clone(), HTML_CAP).await {
-            Ok(page) if page.status.is_success() => page,
-            Ok(page) => {
-                tracing::debug!(%home, status = %page.status, "home page not usable");
-                continue;
+    // Most sites answer on one of the two: ask both at once (a failed apex must not add a whole
+    // lookup to the resolution) and prefer the apex.
+    let apex = format!("https://{}/", domain.as_str());
+    let www = format!("https://www.{}/", domain.as_str());
+    let (apex_page, www_page) = tokio::join!(home_page(client, &apex), home_page(client, &www));
+    let page = apex_page.or(www_page)?;
+    let html = String::from_utf8_lossy(&page.body);
+    let (mut candidates, manifest) = extract_candidates(&html, &page.url);
+    if let Some(manifest_url) = manifest {
+        match client.get(manifest_url.clone(), JSON_CAP).await {
+            Ok(answer) if answer.status.is_success() => {
+                candidates.extend(manifest_candidates(&answer.body, &answer.url));
             }
-            Err(error) => {
-                tracing::debug!(%home, %error, "home page not reachable");
-                continue;
-            }
-        };
-        let html = String::from_utf8_lossy(&page.body);
-        let (mut candidates, manifest) = extract_candidates(&html, &page.url);
-        if let Some(manifest_url) = manifest {
-            match client.get(manifest_url.clone(), JSON_CAP).await {
-                Ok(answer) if answer.status.is_success() => {
-                    candidates.extend(manifest_candidates(&answer.body, &answer.url));
-                }
-                Ok(_) | Err(_) => tracing::debug!(%manifest_url, "manifest not usable"),
-            }
+            Ok(_) | Err(_) => tracing::debug!(%manifest_url, "manifest not usable"),
         }
-        if let Ok(favicon) = page.url.join("/favicon.ico") {
-            candidates.push(Candidate {
-                url: favicon,
-                kind: CandidateKind::Favicon,
-                declared_size: None,
-                svg: false,
-            });
+    }
+    if let Ok(favicon) = page.url.join("/favicon.ico") {
+        candidates.push(Candidate {
+            url: favicon,
+            kind: CandidateKind::Favicon,
+            declared_size: None,
+            svg: false,
+        });
+    }
+    for candidate in ranked(candidates) {
+        if let Some(found) = try_candidate(client, &candidate).await {
+            return Some(found);
         }
-        for candidate in ranked(candidates) {
-            if let Some(found) = try_candidate(client, &candidate).await {
-                return Some(found);
-            }
-        }
-        // The site answered: a second host would only repeat it.
-        return None;
     }
     None
+}
+
+/// A home page that answered with success, or `None` (logged).
+async fn home_page(client: &OutboundClient, url: &str) -> Option<Fetched> {
+    let home = Url::parse(url).ok()?;
+    match client.get(home.clone(), HTML_CAP).await {
+        Ok(page) if page.status.is_success() => Some(page),
+        Ok(page) => {
+            tracing::debug!(%home, status = %page.status, "home page not usable");
+            None
+        }
+        Err(error) => {
+            tracing::debug!(%home, %error, "home page not reachable");
+            None
+        }
+    }
 }
 
 async fn try_candidate(client: &OutboundClient, candidate: &Candidate) -> Option<FoundLogo> {
