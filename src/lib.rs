@@ -122,6 +122,7 @@ impl App {
         let state = AppState {
             config: Arc::new(config),
             images: web::assets::TenantImages::new(services.store.clone()),
+            qr_codes: web::qr::QrCache::default(),
             store: services.store,
             discovery: services.discovery,
         };

@@ -41,6 +41,8 @@ pub struct AppState {
     pub discovery: Discovery,
     /// Tenant images, served from memory.
     pub images: assets::TenantImages,
+    /// QR codes of tenant pages, drawn once.
+    pub qr_codes: qr::QrCache,
 }
 
 impl axum::extract::FromRef<AppState> for assets::TenantImages {

@@ -17,11 +17,11 @@ use crate::store::models::{DomainStatus, TenantProfile};
 use crate::walkthrough::{TenantSettings, Walkthrough};
 
 use super::AppState;
+use super::assets;
 use super::error::AppError;
 use super::views::{
     DetectedAttributes, LandingPage, Layout, ProgressPage, TenantPage, TenantStatusPage,
 };
-use super::{assets, qr};
 
 /// Longest raw form value we echo back into the domain field.
 const ECHO_LIMIT: usize = 256;
@@ -258,7 +258,9 @@ fn walkthrough_page(
         .brand_color
         .as_deref()
         .and_then(assets::brand_stylesheet_url);
-    let qr_svg = qr::svg_for(&share_url, &format!("QR code for {share_url}"));
+    let qr_svg = state
+        .qr_codes
+        .svg_for(&share_url, &format!("QR code for {share_url}"));
     let page = TenantPage {
         layout,
         domain: profile.domain.as_str().to_owned(),

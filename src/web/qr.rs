@@ -1,7 +1,42 @@
 //! QR codes as inline SVG (our own markup, safe to embed).
 
+use std::sync::Arc;
+
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
+
+/// QR codes already drawn, by URL and label: encoding one costs far more than rendering a page,
+/// and each tenant page's URL never changes.
+#[derive(Clone)]
+pub struct QrCache {
+    drawn: moka::sync::Cache<(String, String), Option<Arc<str>>>,
+}
+
+impl std::fmt::Debug for QrCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QrCache").finish_non_exhaustive()
+    }
+}
+
+impl Default for QrCache {
+    fn default() -> Self {
+        Self {
+            drawn: moka::sync::Cache::new(QR_CACHE_ENTRIES),
+        }
+    }
+}
+
+/// Most QR codes kept (a few KiB each).
+const QR_CACHE_ENTRIES: u64 = 10_000;
+
+impl QrCache {
+    /// The QR code for `url`, drawn once.
+    pub fn svg_for(&self, url: &str, label: &str) -> Option<Arc<str>> {
+        self.drawn.get_with((url.to_owned(), label.to_owned()), || {
+            svg_for(url, label).map(Arc::from)
+        })
+    }
+}
 
 /// An inline `<svg>` QR code for `url`, labelled for assistive technology; `None` if the URL is
 /// too long to encode.

@@ -94,7 +94,7 @@ pub struct TenantPage {
     /// The page's shareable address.
     pub share_url: String,
     /// The QR code of `share_url` (our own SVG markup).
-    pub qr_svg: Option<String>,
+    pub qr_svg: Option<std::sync::Arc<str>>,
 }
 
 impl TenantPage {
