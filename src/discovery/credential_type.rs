@@ -9,6 +9,7 @@ use serde_json::json;
 use url::Url;
 
 use super::LookupError;
+use crate::branding::palette::Rgb;
 use crate::domain::DomainName;
 use crate::net::OutboundClient;
 use crate::net::client::JSON_CAP;
@@ -128,16 +129,7 @@ fn image_url(value: Option<String>) -> Option<String> {
 
 /// `#rrggbb` (or `#rgb`), normalised to upper-case six digits; anything else is dropped.
 pub fn hex_colour(value: &str) -> Option<String> {
-    let digits = value.trim().strip_prefix('#')?;
-    if !digits.chars().all(|c| c.is_ascii_hexdigit()) {
-        return None;
-    }
-    let full = match digits.len() {
-        6 => digits.to_owned(),
-        3 => digits.chars().flat_map(|c| [c, c]).collect(),
-        _ => return None,
-    };
-    Some(format!("#{}", full.to_ascii_uppercase()))
+    Rgb::parse_hex(value).map(|colour| colour.to_hex())
 }
 
 /// The visible text of Microsoft's HTML, with paragraphs and line breaks kept as newlines.

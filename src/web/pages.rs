@@ -41,14 +41,7 @@ pub async fn landing() -> Result<Html<String>, AppError> {
 /// A domain that cannot be valid re-shows the form with the reason beside the field (400), keeping
 /// what the visitor typed so nothing is lost.
 pub async fn lookup(RawQuery(query): RawQuery) -> Result<Response, AppError> {
-    let typed = query
-        .as_deref()
-        .and_then(|query| {
-            url::form_urlencoded::parse(query.as_bytes())
-                .find(|(key, _)| key == "domain")
-                .map(|(_, value)| value.into_owned())
-        })
-        .unwrap_or_default();
+    let typed = query_value(query.as_deref(), "domain").unwrap_or_default();
     match DomainName::parse(&typed) {
         Ok(domain) => Ok(Redirect::to(&tenant_path(&domain)).into_response()),
         Err(error) => {
@@ -60,6 +53,13 @@ pub async fn lookup(RawQuery(query): RawQuery) -> Result<Response, AppError> {
             Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response())
         }
     }
+}
+
+/// The first value of `key` in a raw query string (decoded), ignoring repeats.
+fn query_value(query: Option<&str>, key: &str) -> Option<String> {
+    url::form_urlencoded::parse(query?.as_bytes())
+        .find(|(name, _)| name == key)
+        .map(|(_, value)| value.into_owned())
 }
 
 /// The canonical path of a tenant's walkthrough.
@@ -87,11 +87,8 @@ pub async fn tenant(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let domain = DomainName::parse(&raw)?;
-    let chosen = query.as_deref().and_then(|query| {
-        url::form_urlencoded::parse(query.as_bytes())
-            .find(|(key, _)| key == "device")
-            .and_then(|(_, value)| value.parse::<WalkthroughKind>().ok())
-    });
+    let chosen = query_value(query.as_deref(), "device")
+        .and_then(|value| value.parse::<WalkthroughKind>().ok());
     if raw != domain.as_str() {
         let mut canonical = tenant_path(&domain);
         if let Some(kind) = chosen {
@@ -99,9 +96,7 @@ pub async fn tenant(
         }
         return Ok(Redirect::permanent(&canonical).into_response());
     }
-    let wait_for_result = query.as_deref().is_some_and(|query| {
-        url::form_urlencoded::parse(query.as_bytes()).any(|(key, _)| key == "wait")
-    });
+    let wait_for_result = query_value(query.as_deref(), "wait").is_some();
     let profile = if wait_for_result {
         state.discovery.profile(&domain).await
     } else {
