@@ -3,6 +3,7 @@
 //! [`App::build`] wires configuration, store and router and binds the listener; `main.rs` and the
 //! integration tests both start the service through it.
 
+pub mod admin;
 pub mod branding;
 pub mod config;
 pub mod device;

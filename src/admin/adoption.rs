@@ -1,0 +1,1 @@
+//! TEMPORARY STUB: anonymous daily adoption counters (being written).

@@ -1,0 +1,1 @@
+//! TEMPORARY STUB: the adoption chart as server-rendered SVG (being written).
