@@ -403,7 +403,7 @@ impl<'a> ClientHints<'a> {
 }
 
 /// What the request tells about the visitor's device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Device {
     /// The operating system family.
     pub platform: Platform,

@@ -124,6 +124,7 @@ impl App {
             config: Arc::new(config),
             images: web::assets::TenantImages::new(services.store.clone()),
             qr_codes: web::qr::QrCache::default(),
+            rendered_pages: web::page_cache::PageCache::default(),
             store: services.store,
             discovery: services.discovery,
         };

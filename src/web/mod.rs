@@ -6,6 +6,7 @@
 pub mod api;
 pub mod assets;
 pub mod error;
+pub mod page_cache;
 pub mod pages;
 pub mod qr;
 pub mod views;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub images: assets::TenantImages,
     /// QR codes of tenant pages, drawn once.
     pub qr_codes: qr::QrCache,
+    /// Rendered tenant pages, so a warm page is not rendered again.
+    pub rendered_pages: page_cache::PageCache,
 }
 
 impl axum::extract::FromRef<AppState> for assets::TenantImages {

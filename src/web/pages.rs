@@ -19,6 +19,7 @@ use crate::walkthrough::{TenantSettings, Walkthrough};
 use super::AppState;
 use super::assets;
 use super::error::AppError;
+use super::page_cache::PageKey;
 use super::views::{
     DetectedAttributes, LandingPage, Layout, ProgressPage, TenantPage, TenantStatusPage,
 };
@@ -240,7 +241,45 @@ fn walkthrough_page(
     let hints = ClientHints::from_lookup(header_text);
     let device = Device::detect(header_text("user-agent"), &hints);
     let shown = chosen.unwrap_or_else(|| device.walkthrough());
-    let walkthrough = Walkthrough::build(profile, &device, shown, &TenantSettings::default());
+    let settings = TenantSettings::default();
+    let key = PageKey::new(
+        profile.domain.as_str(),
+        profile.resolved_at,
+        0,
+        shown,
+        &device,
+    );
+    let page = state.rendered_pages.get_or_render(key, || {
+        render_walkthrough(state, profile, &device, shown, &settings)
+    })?;
+    let mut response = Html(page).into_response();
+    let response_headers = response.headers_mut();
+    // Ask Chromium for the platform version and model (first visit retried with them).
+    response_headers.insert(
+        HeaderName::from_static("accept-ch"),
+        HeaderValue::from_static(device::ACCEPT_CH),
+    );
+    response_headers.insert(
+        HeaderName::from_static("critical-ch"),
+        HeaderValue::from_static(device::CRITICAL_CH),
+    );
+    response_headers.insert(header::VARY, HeaderValue::from_static(device::VARY));
+    response_headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    Ok(response)
+}
+
+/// Build and render the walkthrough page (the page cache's miss path).
+fn render_walkthrough(
+    state: &AppState,
+    profile: &TenantProfile,
+    device: &Device,
+    shown: WalkthroughKind,
+    settings: &TenantSettings,
+) -> Result<String, AppError> {
+    let walkthrough = Walkthrough::build(profile, device, shown, settings);
     let branding = profile.shown_branding();
     let share_url = state
         .config
@@ -278,21 +317,5 @@ fn walkthrough_page(
         share_url,
         qr_svg,
     };
-    let mut response = Html(page.render()?).into_response();
-    let response_headers = response.headers_mut();
-    // Ask Chromium for the platform version and model (first visit retried with them).
-    response_headers.insert(
-        HeaderName::from_static("accept-ch"),
-        HeaderValue::from_static(device::ACCEPT_CH),
-    );
-    response_headers.insert(
-        HeaderName::from_static("critical-ch"),
-        HeaderValue::from_static(device::CRITICAL_CH),
-    );
-    response_headers.insert(header::VARY, HeaderValue::from_static(device::VARY));
-    response_headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-cache"),
-    );
-    Ok(response)
+    Ok(page.render()?)
 }
