@@ -3,11 +3,12 @@
 //! clap collects the raw strings (so `--help` documents every option and its variable); this module
 //! turns them into typed values and reports the first bad one as `VARIABLE: what is wrong`.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
+use ipnet::IpNet;
 use url::Url;
 
 /// The default database: an SQLite file beside the working directory, created on first start.
@@ -85,6 +86,10 @@ pub struct RawConfig {
     )]
     pub upstream_timeout: String,
 
+    /// Comma-separated IPs or CIDRs of reverse proxies whose `X-Forwarded-For` is believed.
+    #[arg(long, env = "AUTHWALK_TRUSTED_PROXIES", global = true)]
+    pub trusted_proxies: Option<String>,
+
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
     pub rust_log: String,
@@ -158,6 +163,8 @@ pub struct Config {
     pub not_found_ttl: Duration,
     /// Timeout of each outbound lookup.
     pub upstream_timeout: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` is believed; empty trusts none.
+    pub trusted_proxies: Vec<IpNet>,
     /// Log filter directive.
     pub rust_log: String,
     /// Log format.
@@ -207,6 +214,12 @@ impl RawConfig {
         let branding_hosts = split_list(&self.branding_hosts)
             .map(|host| parse_host("AUTHWALK_BRANDING_HOSTS", host))
             .collect::<Result<Vec<_>, _>>()?;
+        let trusted_proxies = match &self.trusted_proxies {
+            Some(raw) => split_list(raw)
+                .map(parse_trusted_proxy)
+                .collect::<Result<Vec<_>, _>>()?,
+            None => Vec::new(),
+        };
         let log_format = LogFormat::from_str(&self.log_format, true).map_err(|_| {
             bad(
                 "AUTHWALK_LOG_FORMAT",
@@ -230,6 +243,7 @@ impl RawConfig {
             refresh_after: parse_duration("AUTHWALK_REFRESH_AFTER", &self.refresh_after)?,
             not_found_ttl: parse_duration("AUTHWALK_NOT_FOUND_TTL", &self.not_found_ttl)?,
             upstream_timeout: parse_duration("AUTHWALK_UPSTREAM_TIMEOUT", &self.upstream_timeout)?,
+            trusted_proxies,
             rust_log: self.rust_log.clone(),
             log_format,
         })
@@ -249,6 +263,7 @@ impl Default for RawConfig {
             refresh_after: "24h".into(),
             not_found_ttl: "1h".into(),
             upstream_timeout: "4s".into(),
+            trusted_proxies: None,
             rust_log: "info".into(),
             log_format: "pretty".into(),
         }
@@ -346,6 +361,23 @@ fn parse_connect_pin(item: &str) -> Result<ConnectPin, ConfigError> {
         )
     })?;
     Ok(ConnectPin { host, addr })
+}
+
+/// A trusted proxy: an IP address (one host) or a CIDR network.
+fn parse_trusted_proxy(item: &str) -> Result<IpNet, ConfigError> {
+    let parsed = if item.contains('/') {
+        item.parse::<IpNet>().ok()
+    } else {
+        item.parse::<IpAddr>().ok().map(IpNet::from)
+    };
+    parsed.ok_or_else(|| {
+        bad(
+            "AUTHWALK_TRUSTED_PROXIES",
+            format!(
+                "invalid proxy address {item:?} (expected an IP address or a CIDR like 10.0.0.0/8)"
+            ),
+        )
+    })
 }
 
 /// A lower-case host name (letters, digits, `-`, `.`), without a trailing dot.
@@ -570,6 +602,36 @@ mod tests {
         .validate()
         .unwrap_err();
         assert!(err.problem.contains("no PEM certificate"));
+    }
+
+    #[test]
+    fn trusted_proxies_take_addresses_and_networks() {
+        let config = raw().validate().unwrap();
+        assert!(config.trusted_proxies.is_empty());
+        let config = RawConfig {
+            trusted_proxies: Some("10.0.0.0/8, 192.0.2.7,2001:db8::/32".into()),
+            ..raw()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(
+            config.trusted_proxies,
+            vec![
+                "10.0.0.0/8".parse::<IpNet>().unwrap(),
+                "192.0.2.7/32".parse().unwrap(),
+                "2001:db8::/32".parse().unwrap(),
+            ]
+        );
+        for bad_value in ["10.0.0.0/33", "proxy.internal", "10.0.0"] {
+            let err = RawConfig {
+                trusted_proxies: Some(bad_value.into()),
+                ..raw()
+            }
+            .validate()
+            .unwrap_err();
+            assert_eq!(err.variable, "AUTHWALK_TRUSTED_PROXIES", "{bad_value}");
+            assert!(err.problem.contains(bad_value), "{err}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod client_ip;
 pub mod error;
 pub mod page_cache;
 pub mod pages;
