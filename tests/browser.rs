@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::wd::{Capabilities, TimeoutConfiguration};
+use fantoccini::wd::{Capabilities, PrintConfiguration, TimeoutConfiguration};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use support::{Backend, TestApp, Upstreams};
@@ -278,6 +278,12 @@ async fn audit(client: &Client, axe: &str) -> Vec<String> {
         .collect()
 }
 
+/// Pages of a PDF written by Chromium (its page objects are plain, uncompressed dictionaries).
+fn pdf_page_count(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
+}
+
 /// Screenshot the current view to `target/screenshots/{name}.png`.
 async fn screenshot(client: &Client, name: &str) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
@@ -408,6 +414,17 @@ async fn pages_in_headless_chromium_are_accessible_on_every_device() {
         open(&client, &app.url(path)).await;
         check(&client, &tools, name, &mut failures).await;
     }
+    // Printing a tenant page gives the one-page poster: title and QR code, not the walkthrough.
+    open(&client, &app.url("/t/contoso.com?device=desktop")).await;
+    let pdf = client
+        .print(PrintConfiguration::default())
+        .await
+        .expect("print to PDF");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::write(dir.join("poster.pdf"), &pdf).unwrap();
+    assert!(pdf.starts_with(b"%PDF"), "printing did not give a PDF");
+    assert_eq!(pdf_page_count(&pdf), 1, "the poster must print on one page");
+
     // The audit is live: an image without alternative text is reported.
     client
         .execute(

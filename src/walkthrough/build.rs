@@ -12,7 +12,7 @@ use crate::store::models::{Cloud, NamespaceType, TenantProfile};
 
 use super::text::{self, TroubleText};
 use super::{
-    CheckStatus, Helpdesk, PasskeyPolicy, Prerequisite, Screen, Section, Step, StepPath, Tab,
+    CheckStatus, Helpdesk, PasskeyPolicy, Poster, Prerequisite, Screen, Section, Step, StepPath, Tab,
     TenantSettings, Trouble, Walkthrough,
 };
 
@@ -64,8 +64,9 @@ impl Walkthrough {
             security_info_url,
             security_info_short,
             troubleshooting: ctx.troubleshooting(),
-            helpdesk,
+            helpdesk: helpdesk.clone(),
             done: ctx.done(),
+            poster: ctx.poster(helpdesk.as_ref()),
             company: ctx.company,
         }
     }
@@ -597,6 +598,28 @@ impl Context<'_> {
                 fix: row.fix,
             })
             .collect()
+    }
+
+    fn poster(&self, helpdesk: Option<&Helpdesk>) -> Poster {
+        let ios_minimum = text::version(WalkthroughKind::Ios, IOS_MINIMUM);
+        let android_minimum = text::version(WalkthroughKind::Android, ANDROID_MINIMUM);
+        Poster {
+            title: text::poster_title(&self.company),
+            lead: text::POSTER_LEAD.to_owned(),
+            scan_caption: text::POSTER_SCAN.to_owned(),
+            steps: vec![
+                text::poster_step_phone(&ios_minimum, &android_minimum),
+                text::POSTER_STEP_SCAN.to_owned(),
+                text::POSTER_STEP_FOLLOW.to_owned(),
+            ],
+            help: helpdesk.and_then(|helpdesk| {
+                let contacts: Vec<&str> = [&helpdesk.email, &helpdesk.phone, &helpdesk.url]
+                    .into_iter()
+                    .filter_map(|contact| contact.as_deref())
+                    .collect();
+                (!contacts.is_empty()).then(|| text::poster_help(&contacts.join(" · ")))
+            }),
+        }
     }
 
     fn done(&self) -> Section {
@@ -1242,6 +1265,20 @@ mod tests {
     }
 
     #[test]
+    fn poster_names_the_company_and_both_os_minimums_and_omits_an_unset_helpdesk() {
+        let page = Walkthrough::build(
+            &profile(),
+            &device(IPHONE_16_7),
+            WalkthroughKind::Desktop,
+            &TenantSettings::default(),
+        );
+        assert!(page.poster.title.starts_with(&page.company));
+        assert_eq!(page.poster.steps.len(), 3);
+        assert!(page.poster.steps[0].contains("17.4") && page.poster.steps[0].contains("14"));
+        assert_eq!(page.poster.help, None);
+    }
+
+    #[test]
     fn helpdesk_flows_through_and_fixes_point_to_it() {
         let device = device(IPHONE_16_7);
         let helpdesk = Helpdesk {
@@ -1255,6 +1292,10 @@ mod tests {
         };
         let page = Walkthrough::build(&profile(), &device, WalkthroughKind::Ios, &settings);
         assert_eq!(page.helpdesk, Some(helpdesk));
+        assert_eq!(
+            page.poster.help.as_deref(),
+            Some("Questions? it@contoso.com")
+        );
         assert_eq!(
             page.intro_message.as_deref(),
             Some("Please do this by Friday.")

@@ -225,4 +225,21 @@ pub struct Walkthrough {
     pub helpdesk: Option<Helpdesk>,
     /// The "Done" confirmation.
     pub done: Section,
+    /// The printed poster: what a wall or a desk needs to get people started.
+    pub poster: Poster,
+}
+
+/// The one-page poster the print stylesheet turns the page into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Poster {
+    /// Big headline.
+    pub title: String,
+    /// One sentence on why.
+    pub lead: String,
+    /// Under the QR code.
+    pub scan_caption: String,
+    /// Three short steps, for every phone.
+    pub steps: Vec<String>,
+    /// Who to ask, when the admin set a helpdesk ("Questions? it@contoso.com · +1 …").
+    pub help: Option<String>,
 }

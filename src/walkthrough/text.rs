@@ -941,3 +941,37 @@ pub fn done_next_sign_in(company: &str) -> String {
 /// Keep Authenticator.
 pub const DONE_KEEP: &str =
     "Keep Authenticator on your phone: the passkey lives there. On a new phone, set it up again.";
+
+// --- Poster (print view) ----------------------------------------------------------------------
+
+/// Poster headline.
+pub fn poster_title(company: &str) -> String {
+    format!("{company}: set up your passkey")
+}
+
+/// Poster lead.
+pub const POSTER_LEAD: &str =
+    "Sign in to your work account with your face or fingerprint instead of a password, using Microsoft Authenticator on your phone. It takes about five minutes.";
+
+/// Under the poster's QR code.
+pub const POSTER_SCAN: &str = "Scan with your phone’s camera";
+
+/// Poster step 1: the phone.
+pub fn poster_step_phone(ios_minimum: &str, android_minimum: &str) -> String {
+    format!(
+        "Have your phone ready: an iPhone on {ios_minimum} or later, or an Android phone on {android_minimum} or later, with Microsoft Authenticator installed."
+    )
+}
+
+/// Poster step 2.
+pub const POSTER_STEP_SCAN: &str =
+    "Scan the code, or open the link, in the phone’s own browser (Safari or Chrome), not inside another app.";
+
+/// Poster step 3.
+pub const POSTER_STEP_FOLLOW: &str =
+    "Follow the steps for your phone. When Authenticator shows a green tick, you’re done.";
+
+/// Poster helpdesk line.
+pub fn poster_help(contacts: &str) -> String {
+    format!("Questions? {contacts}")
+}
