@@ -4,6 +4,7 @@
 //! turns them into typed values and reports the first bad one as `VARIABLE: what is wrong`.
 
 use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -17,6 +18,12 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://authwalk.db";
 /// Microsoft's branding CDN hosts (entra.md §3).
 pub const DEFAULT_BRANDING_HOSTS: &str =
     "aadcdn.msftauthimages.net,aadcdn.msauthimages.net,secure.aadcdn.microsoftonline-p.com";
+
+/// Default of `AUTHWALK_NEW_DOMAIN_RATE`: 20 new domains a minute per client, 5 at once.
+pub const DEFAULT_NEW_DOMAIN_RATE: &str = "20/min burst 5";
+
+/// Default of `AUTHWALK_VERIFY_RATE`: 10 verification attempts an hour, 5 at once.
+pub const DEFAULT_VERIFY_RATE: &str = "10/h burst 5";
 
 /// Raw options as typed by the operator (flags or environment variables).
 #[derive(Debug, Clone, Args)]
@@ -90,6 +97,42 @@ pub struct RawConfig {
     #[arg(long, env = "AUTHWALK_TRUSTED_PROXIES", global = true)]
     pub trusted_proxies: Option<String>,
 
+    /// How often one client may look up domains not seen before (`N/period`, optional `burst B`).
+    #[arg(
+        long,
+        env = "AUTHWALK_NEW_DOMAIN_RATE",
+        default_value = DEFAULT_NEW_DOMAIN_RATE,
+        global = true
+    )]
+    pub new_domain_rate: String,
+
+    /// How often admin domain verification may be tried, per client and per domain.
+    #[arg(
+        long,
+        env = "AUTHWALK_VERIFY_RATE",
+        default_value = DEFAULT_VERIFY_RATE,
+        global = true
+    )]
+    pub verify_rate: String,
+
+    /// Most domain resolutions running at once (each sends several upstream requests).
+    #[arg(
+        long,
+        env = "AUTHWALK_MAX_RESOLUTIONS",
+        default_value = "16",
+        global = true
+    )]
+    pub max_resolutions: String,
+
+    /// How long a client may take to send a request's line and headers.
+    #[arg(
+        long,
+        env = "AUTHWALK_HEADER_READ_TIMEOUT",
+        default_value = "10s",
+        global = true
+    )]
+    pub header_read_timeout: String,
+
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
     pub rust_log: String,
@@ -140,6 +183,24 @@ pub struct ExtraCa {
     pub pem: Vec<u8>,
 }
 
+/// A rate limit: `count` requests per `period`, of which up to `burst` may come at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    /// Requests allowed per period, on average.
+    pub count: NonZeroU32,
+    /// The period `count` is measured over.
+    pub period: Duration,
+    /// Requests allowed back to back before the average applies.
+    pub burst: NonZeroU32,
+}
+
+impl Rate {
+    /// How long it takes to earn one more request.
+    pub fn replenish_interval(&self) -> Duration {
+        self.period / self.count.get()
+    }
+}
+
 /// Validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -165,6 +226,14 @@ pub struct Config {
     pub upstream_timeout: Duration,
     /// Reverse proxies whose `X-Forwarded-For` is believed; empty trusts none.
     pub trusted_proxies: Vec<IpNet>,
+    /// Per-client rate of lookups of domains not seen before.
+    pub new_domain_rate: Rate,
+    /// Per-client and per-domain rate of admin verification attempts.
+    pub verify_rate: Rate,
+    /// Most domain resolutions running at once.
+    pub max_resolutions: usize,
+    /// Longest time a client may take to send a request's line and headers.
+    pub header_read_timeout: Duration,
     /// Log filter directive.
     pub rust_log: String,
     /// Log format.
@@ -244,6 +313,13 @@ impl RawConfig {
             not_found_ttl: parse_duration("AUTHWALK_NOT_FOUND_TTL", &self.not_found_ttl)?,
             upstream_timeout: parse_duration("AUTHWALK_UPSTREAM_TIMEOUT", &self.upstream_timeout)?,
             trusted_proxies,
+            new_domain_rate: parse_rate("AUTHWALK_NEW_DOMAIN_RATE", &self.new_domain_rate)?,
+            verify_rate: parse_rate("AUTHWALK_VERIFY_RATE", &self.verify_rate)?,
+            max_resolutions: parse_max_resolutions(&self.max_resolutions)?,
+            header_read_timeout: parse_duration(
+                "AUTHWALK_HEADER_READ_TIMEOUT",
+                &self.header_read_timeout,
+            )?,
             rust_log: self.rust_log.clone(),
             log_format,
         })
@@ -264,6 +340,10 @@ impl Default for RawConfig {
             not_found_ttl: "1h".into(),
             upstream_timeout: "4s".into(),
             trusted_proxies: None,
+            new_domain_rate: DEFAULT_NEW_DOMAIN_RATE.into(),
+            verify_rate: DEFAULT_VERIFY_RATE.into(),
+            max_resolutions: "16".into(),
+            header_read_timeout: "10s".into(),
             rust_log: "info".into(),
             log_format: "pretty".into(),
         }
@@ -361,6 +441,61 @@ fn parse_connect_pin(item: &str) -> Result<ConnectPin, ConfigError> {
         )
     })?;
     Ok(ConnectPin { host, addr })
+}
+
+/// `N/period` with an optional ` burst B` (`20/min`, `10/h burst 5`, `100/10s`); the burst
+/// defaults to `N`.
+fn parse_rate(variable: &'static str, raw: &str) -> Result<Rate, ConfigError> {
+    let invalid = |why: &str| {
+        bad(
+            variable,
+            format!("invalid rate {raw:?}: {why} (examples: 20/min, 10/h burst 5, 100/10s)"),
+        )
+    };
+    let text = raw.trim();
+    let (rate, burst) = match text.split_once("burst") {
+        Some((rate, burst)) => (rate.trim(), Some(burst.trim())),
+        None => (text, None),
+    };
+    let (count, period) = rate
+        .split_once('/')
+        .ok_or_else(|| invalid("expected N/period"))?;
+    let count = count
+        .trim()
+        .parse::<NonZeroU32>()
+        .map_err(|_| invalid("the count must be a whole number above zero"))?;
+    let period = period.trim();
+    // `min` means one minute: humantime wants a number in front of the unit.
+    let period = if period.starts_with(|c: char| c.is_ascii_digit()) {
+        humantime::parse_duration(period)
+    } else {
+        humantime::parse_duration(&format!("1{period}"))
+    }
+    .map_err(|_| invalid("unknown period"))?;
+    if (period / count.get()).is_zero() {
+        return Err(invalid("the period is too short for the count"));
+    }
+    let burst = match burst {
+        Some(burst) => burst
+            .parse::<NonZeroU32>()
+            .map_err(|_| invalid("the burst must be a whole number above zero"))?,
+        None => count,
+    };
+    Ok(Rate {
+        count,
+        period,
+        burst,
+    })
+}
+
+fn parse_max_resolutions(raw: &str) -> Result<usize, ConfigError> {
+    match raw.trim().parse::<usize>() {
+        Ok(count) if count > 0 => Ok(count),
+        _ => Err(bad(
+            "AUTHWALK_MAX_RESOLUTIONS",
+            format!("invalid count {raw:?} (a whole number above zero, e.g. 16)"),
+        )),
+    }
 }
 
 /// A trusted proxy: an IP address (one host) or a CIDR network.
@@ -632,6 +767,67 @@ mod tests {
             assert_eq!(err.variable, "AUTHWALK_TRUSTED_PROXIES", "{bad_value}");
             assert!(err.problem.contains(bad_value), "{err}");
         }
+    }
+
+    #[test]
+    fn rates_read_count_period_and_burst() {
+        let config = raw().validate().unwrap();
+        assert_eq!(config.new_domain_rate.count.get(), 20);
+        assert_eq!(config.new_domain_rate.period, Duration::from_secs(60));
+        assert_eq!(config.new_domain_rate.burst.get(), 5);
+        assert_eq!(
+            config.new_domain_rate.replenish_interval(),
+            Duration::from_secs(3)
+        );
+        assert_eq!(config.verify_rate.count.get(), 10);
+        assert_eq!(config.verify_rate.period, Duration::from_secs(3600));
+        assert_eq!(config.verify_rate.burst.get(), 5);
+        assert_eq!(config.max_resolutions, 16);
+        assert_eq!(config.header_read_timeout, Duration::from_secs(10));
+        let config = RawConfig {
+            new_domain_rate: "100/10s".into(),
+            verify_rate: " 3 / hour burst 1 ".into(),
+            ..raw()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(config.new_domain_rate.period, Duration::from_secs(10));
+        assert_eq!(config.new_domain_rate.burst.get(), 100);
+        assert_eq!(config.verify_rate.count.get(), 3);
+        assert_eq!(config.verify_rate.burst.get(), 1);
+        for bad_value in [
+            "20",
+            "0/min",
+            "20/fortnight",
+            "20/min burst 0",
+            "x/min",
+            "5/0s",
+        ] {
+            let err = RawConfig {
+                new_domain_rate: bad_value.into(),
+                ..raw()
+            }
+            .validate()
+            .unwrap_err();
+            assert_eq!(err.variable, "AUTHWALK_NEW_DOMAIN_RATE", "{bad_value}");
+            assert!(err.problem.contains("examples"), "{err}");
+        }
+        for bad_value in ["0", "-1", "many"] {
+            let err = RawConfig {
+                max_resolutions: bad_value.into(),
+                ..raw()
+            }
+            .validate()
+            .unwrap_err();
+            assert_eq!(err.variable, "AUTHWALK_MAX_RESOLUTIONS", "{bad_value}");
+        }
+        let err = RawConfig {
+            header_read_timeout: "0s".into(),
+            ..raw()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(err.variable, "AUTHWALK_HEADER_READ_TIMEOUT");
     }
 
     #[test]

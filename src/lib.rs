@@ -9,6 +9,7 @@ pub mod config;
 pub mod device;
 pub mod discovery;
 pub mod domain;
+pub mod metrics;
 pub mod net;
 pub mod store;
 pub mod telemetry;
@@ -104,6 +105,7 @@ impl App {
     pub async fn build(config: Config) -> Result<Self, StartError> {
         let services = Services::build(&config).await?;
         web::assets::preload();
+        metrics::install();
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -120,8 +122,11 @@ impl App {
         if config.public_url.port() == Some(0) {
             let _ = config.public_url.set_port(Some(local_addr.port()));
         }
+        let limits = web::limits::Limits::from_config(&config);
+        limits.spawn_cleanup(web::limits::CLEANUP_INTERVAL);
         let state = AppState {
             config: Arc::new(config),
+            limits,
             images: web::assets::TenantImages::new(services.store.clone()),
             qr_codes: web::qr::QrCache::default(),
             rendered_pages: web::page_cache::PageCache::default(),

@@ -13,6 +13,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
+use std::time::Duration;
 
 use crate::domain::DomainError;
 use crate::store::StoreError;
@@ -29,6 +30,18 @@ pub enum AppError {
     /// No such page or resource.
     #[error("not found")]
     NotFound,
+    /// The client made too many costly requests; it may try again after `retry_after`.
+    #[error("rate limited for {retry_after:?}")]
+    RateLimited {
+        /// How long until the next request would be allowed.
+        retry_after: Duration,
+    },
+    /// Too many lookups are running at once; try again after `retry_after`.
+    #[error("too many lookups running; retry in {retry_after:?}")]
+    Busy {
+        /// A reasonable wait before trying again.
+        retry_after: Duration,
+    },
     /// The database failed or is unreachable.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -54,6 +67,8 @@ impl AppError {
         match self {
             AppError::InvalidDomain(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Store(_) | AppError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -61,6 +76,22 @@ impl AppError {
 
     fn details(&self) -> ErrorDetails {
         match self {
+            AppError::RateLimited { retry_after } => ErrorDetails {
+                error: "rate_limited",
+                heading: "You're going a bit fast",
+                message: format!(
+                    "You're going a bit fast — try again in {}.",
+                    seconds_text(retry_after_seconds(*retry_after))
+                ),
+            },
+            AppError::Busy { retry_after } => ErrorDetails {
+                error: "busy",
+                heading: "We're busy right now",
+                message: format!(
+                    "authwalk is looking up many companies at the moment. Please try again in {}.",
+                    seconds_text(retry_after_seconds(*retry_after))
+                ),
+            },
             AppError::InvalidDomain(error) => ErrorDetails {
                 error: error.code(),
                 heading: "That doesn't look like a company domain",
@@ -83,12 +114,37 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
+        let retry_after = match &self {
+            AppError::RateLimited { retry_after } | AppError::Busy { retry_after } => {
+                Some(retry_after_seconds(*retry_after))
+            }
+            _ => None,
+        };
+        if status.is_server_error() && retry_after.is_none() {
             tracing::error!(error = %self, "request failed");
         }
         let mut response = status.into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response.extensions_mut().insert(self.details());
         response
+    }
+}
+
+/// `Retry-After` in whole seconds, rounded up and at least 1 (0 would invite an instant retry).
+fn retry_after_seconds(wait: Duration) -> u64 {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    seconds.max(1)
+}
+
+fn seconds_text(seconds: u64) -> String {
+    if seconds == 1 {
+        "1 second".into()
+    } else {
+        format!("{seconds} seconds")
     }
 }
 

@@ -7,6 +7,7 @@ pub mod api;
 pub mod assets;
 pub mod client_ip;
 pub mod error;
+pub mod limits;
 pub mod page_cache;
 pub mod pages;
 pub mod qr;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub images: assets::TenantImages,
     /// QR codes of tenant pages, drawn once.
     pub qr_codes: qr::QrCache,
+    /// Per-client rate limits (new domains, admin verification).
+    pub limits: limits::Limits,
     /// Rendered tenant pages, so a warm page is not rendered again.
     pub rendered_pages: page_cache::PageCache,
 }

@@ -166,6 +166,9 @@ impl Drop for TestDatabase {
     }
 }
 
+/// A rate no test reaches by accident.
+pub const GENEROUS_RATE: &str = "100000/s burst 100000";
+
 /// The default configuration of a test app: port 0, quiet logs, the given database.
 pub fn test_config(database_url: &str) -> RawConfig {
     RawConfig {
@@ -173,6 +176,9 @@ pub fn test_config(database_url: &str) -> RawConfig {
         database_url: database_url.into(),
         // sqlx warns about slow statements; the per-test DROP DATABASE is slow by design.
         rust_log: "warn,sqlx=error".into(),
+        // Generous limits: only tests about limits set tight ones.
+        new_domain_rate: GENEROUS_RATE.into(),
+        verify_rate: GENEROUS_RATE.into(),
         ..RawConfig::default()
     }
 }

@@ -1,0 +1,168 @@
+//! Prometheus metrics: every metric name, the process-wide recorder, and the small functions the
+//! rest of the code records through (so names and labels are spelled once).
+//!
+//! Labels only ever take values from short fixed sets (route templates, outcomes, endpoints), never
+//! raw paths or domains: each label value is a time series kept for the life of the process.
+//! Until [`install`] runs, recording is a no-op (the `metrics` facade without a recorder), so unit
+//! tests and the CLI pay nothing.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+/// Requests answered, by route template, method and status (counter).
+pub const HTTP_REQUESTS: &str = "http_requests_total";
+/// Time to answer a request, by route template and method (histogram, seconds).
+pub const HTTP_REQUEST_DURATION: &str = "http_request_duration_seconds";
+/// Domain resolutions, by outcome: entra, not_entra, unreachable, busy (counter).
+pub const DISCOVERY_RESOLUTIONS: &str = "discovery_resolutions_total";
+/// Time a resolution took, by outcome (histogram, seconds).
+pub const DISCOVERY_RESOLUTION_DURATION: &str = "discovery_resolution_duration_seconds";
+/// Upstream lookups that failed, by endpoint (counter).
+pub const UPSTREAM_ERRORS: &str = "upstream_errors_total";
+/// Where discovery found a profile: memory_hit, store_hit or miss (counter).
+pub const DISCOVERY_CACHE_REQUESTS: &str = "discovery_cache_requests_total";
+/// Requests turned away by a rate limit, by limit (counter).
+pub const RATE_LIMITED: &str = "rate_limited_total";
+
+/// Histogram buckets for request and resolution durations, in seconds: from a warm page (a few
+/// milliseconds) to a resolution that waits out its upstream timeouts.
+const DURATION_BUCKETS: [f64; 14] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// How often histogram samples are folded in when nobody scrapes.
+const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
+
+/// The one recorder of the process (tests start many apps in one process; all share it).
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Install the Prometheus recorder once per process and return its handle; `None` when another
+/// recorder was installed first (then metrics are not exported).
+pub fn install() -> Option<PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| {
+            let handle = PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Suffix("_duration_seconds".into()),
+                    &DURATION_BUCKETS,
+                )
+                .and_then(PrometheusBuilder::install_recorder);
+            match handle {
+                Ok(handle) => {
+                    describe();
+                    spawn_upkeep(handle.clone());
+                    Some(handle)
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "metrics recorder not installed: /metrics stays empty");
+                    None
+                }
+            }
+        })
+        .clone()
+}
+
+/// The current metrics in Prometheus text format, or `None` when no recorder is installed.
+pub fn render() -> Option<String> {
+    let handle = HANDLE.get()?.as_ref()?;
+    handle.run_upkeep();
+    Some(handle.render())
+}
+
+/// One answered HTTP request: `route` is the matched route template (never the raw path).
+pub fn http_request(route: &str, method: &str, status: u16, elapsed: Duration) {
+    let route = route.to_owned();
+    let method = method.to_owned();
+    metrics::counter!(
+        HTTP_REQUESTS,
+        "route" => route.clone(),
+        "method" => method.clone(),
+        "status" => status.to_string(),
+    )
+    .increment(1);
+    metrics::histogram!(HTTP_REQUEST_DURATION, "route" => route, "method" => method)
+        .record(elapsed.as_secs_f64());
+}
+
+/// One finished (or refused) resolution of a domain.
+pub fn resolution(outcome: &'static str, elapsed: Duration) {
+    metrics::counter!(DISCOVERY_RESOLUTIONS, "outcome" => outcome).increment(1);
+    metrics::histogram!(DISCOVERY_RESOLUTION_DURATION, "outcome" => outcome)
+        .record(elapsed.as_secs_f64());
+}
+
+/// One failed upstream lookup: `openid`, `realm`, `credential_type`, `dns`, `website` or `image`.
+pub fn upstream_error(endpoint: &'static str) {
+    metrics::counter!(UPSTREAM_ERRORS, "endpoint" => endpoint).increment(1);
+}
+
+/// Where discovery found (or did not find) a profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheResult {
+    /// In memory.
+    MemoryHit,
+    /// In the database.
+    StoreHit,
+    /// Nowhere usable: resolved.
+    Miss,
+}
+
+impl CacheResult {
+    /// The `result` label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheResult::MemoryHit => "memory_hit",
+            CacheResult::StoreHit => "store_hit",
+            CacheResult::Miss => "miss",
+        }
+    }
+}
+
+/// One profile request answered from `result`.
+pub fn cache_request(result: CacheResult) {
+    metrics::counter!(DISCOVERY_CACHE_REQUESTS, "result" => result.as_str()).increment(1);
+}
+
+/// One request turned away by the limit named `limit`.
+pub fn rate_limited(limit: &'static str) {
+    metrics::counter!(RATE_LIMITED, "limit" => limit).increment(1);
+}
+
+fn describe() {
+    metrics::describe_counter!(HTTP_REQUESTS, "HTTP requests answered");
+    metrics::describe_histogram!(
+        HTTP_REQUEST_DURATION,
+        metrics::Unit::Seconds,
+        "Time to answer an HTTP request"
+    );
+    metrics::describe_counter!(DISCOVERY_RESOLUTIONS, "Domain resolutions by outcome");
+    metrics::describe_histogram!(
+        DISCOVERY_RESOLUTION_DURATION,
+        metrics::Unit::Seconds,
+        "Time a domain resolution took"
+    );
+    metrics::describe_counter!(UPSTREAM_ERRORS, "Failed upstream lookups by endpoint");
+    metrics::describe_counter!(
+        DISCOVERY_CACHE_REQUESTS,
+        "Profile requests by where the profile was found"
+    );
+    metrics::describe_counter!(RATE_LIMITED, "Requests refused by a rate limit");
+}
+
+/// Fold histogram samples in periodically on a thread of its own: the recorder outlives any one
+/// tokio runtime (tests run many).
+fn spawn_upkeep(handle: PrometheusHandle) {
+    let spawned = std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(UPKEEP_INTERVAL);
+                handle.run_upkeep();
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::warn!(%error, "metrics upkeep thread not started; scrapes still fold samples in");
+    }
+}
