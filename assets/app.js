@@ -65,3 +65,35 @@
     events.addEventListener("error", finish);
   }
 })();
+
+// --- adoption: count troubleshooting opens (anonymous; src/web/events.rs) ---
+// When someone opens a troubleshooting entry, tell the server which one, once per entry per page
+// view. The beacon carries only the entry's key: no cookie, nothing about the visitor.
+(() => {
+  "use strict";
+  const form = document.querySelector("form.done-form[data-events-url]");
+  if (!form || !navigator.sendBeacon) return;
+  const url = form.getAttribute("data-events-url");
+  const sent = new Set();
+  // Printing opens every entry (see above): those openings are not someone looking for help.
+  let printing = false;
+  window.addEventListener("beforeprint", () => {
+    printing = true;
+  });
+  window.addEventListener("afterprint", () => {
+    // Toggle events of the print's openings are queued: let them pass first.
+    setTimeout(() => {
+      printing = false;
+    }, 0);
+  });
+  for (const details of document.querySelectorAll("details[data-trouble]")) {
+    details.addEventListener("toggle", (event) => {
+      const key = details.getAttribute("data-trouble");
+      const opened = event.newState ? event.newState === "open" : details.open;
+      if (printing || !opened || !details.open || !key || sent.has(key)) return;
+      sent.add(key);
+      navigator.sendBeacon(url, new URLSearchParams({ kind: "troubleshoot_open", key }));
+    });
+  }
+})();
+// --- end adoption ---

@@ -56,6 +56,9 @@ pub enum StartError {
     Serve(#[source] std::io::Error),
 }
 
+/// How often the adoption counters are written to the store.
+pub const ADOPTION_FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The router of the whole service for the given state.
 pub fn app(state: AppState) -> Router {
     web::router(state)
@@ -129,6 +132,10 @@ impl App {
             limits,
             images: web::assets::TenantImages::new(services.store.clone()),
             qr_codes: web::qr::QrCache::default(),
+            adoption: admin::adoption::Adoption::start(
+                services.store.clone(),
+                ADOPTION_FLUSH_INTERVAL,
+            ),
             rendered_pages: web::page_cache::PageCache::default(),
             store: services.store,
             discovery: services.discovery,
@@ -156,6 +163,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
         let store = self.state.store.clone();
+        let adoption = self.state.adoption.clone();
         let router = app(self.state);
         let result = axum::serve(
             self.listener,
@@ -164,6 +172,10 @@ impl App {
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(StartError::Serve);
+        // Counters still in memory would die with the process.
+        if let Err(error) = adoption.flush().await {
+            tracing::warn!(%error, "adoption counters could not be written at shutdown");
+        }
         store.close().await;
         result
     }

@@ -297,3 +297,49 @@ fn profile_from_row(
         resolved_at: row.resolved_at,
     })
 }
+
+// --- adoption ---
+
+/// One adoption counter: a tenant's count of one metric and dimension on one UTC day. Nothing else
+/// is stored with it (no IP, no User-Agent, no cookie).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdoptionCount {
+    /// The tenant.
+    pub tenant_id: Uuid,
+    /// The UTC day.
+    pub day: time::Date,
+    /// `view`, `prereq_fail`, `troubleshoot_open` or `done`.
+    pub metric: String,
+    /// The device class, failure or troubleshooting key (see `admin::adoption::Event`).
+    pub dimension: String,
+    /// How many.
+    pub count: i64,
+}
+
+impl Store {
+    /// Add each count to its row (created when missing), all in one transaction, and return how
+    /// many rows were written. Counts of tenants the store does not know are skipped, so one
+    /// stray counter can never make the whole batch fail.
+    pub async fn add_adoption_counts(&self, counts: &[AdoptionCount]) -> Result<usize, StoreError> {
+        match &self.backend {
+            Backend::Postgres(pool) => postgres::add_adoption_counts(pool, counts).await,
+            Backend::Sqlite(pool) => sqlite::add_adoption_counts(pool, counts).await,
+        }
+    }
+
+    /// Every stored count of `tenant_id` from `from` to `to` (both included), ordered by day,
+    /// metric and dimension.
+    pub async fn adoption_counts(
+        &self,
+        tenant_id: Uuid,
+        from: time::Date,
+        to: time::Date,
+    ) -> Result<Vec<AdoptionCount>, StoreError> {
+        match &self.backend {
+            Backend::Postgres(pool) => postgres::adoption_counts(pool, tenant_id, from, to).await,
+            Backend::Sqlite(pool) => sqlite::adoption_counts(pool, tenant_id, from, to).await,
+        }
+    }
+}
+
+// --- end adoption ---

@@ -232,3 +232,64 @@ pub(super) async fn load_asset(
     .await?;
     Ok(asset)
 }
+
+// --- adoption ---
+
+pub(super) async fn add_adoption_counts(
+    pool: &PgPool,
+    counts: &[super::AdoptionCount],
+) -> Result<usize, StoreError> {
+    let mut transaction = pool.begin().await?;
+    let mut written = 0;
+    for count in counts {
+        // The SELECT … WHERE EXISTS skips tenants the store does not know instead of failing the
+        // batch on the foreign key.
+        let result = sqlx::query(
+            "INSERT INTO adoption_daily (tenant_id, day, metric, dimension, count) \
+             SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM tenants WHERE tenant_id = $1) \
+             ON CONFLICT (tenant_id, day, metric, dimension) \
+             DO UPDATE SET count = adoption_daily.count + EXCLUDED.count",
+        )
+        .bind(count.tenant_id)
+        .bind(count.day)
+        .bind(&count.metric)
+        .bind(&count.dimension)
+        .bind(count.count)
+        .execute(&mut *transaction)
+        .await?;
+        if result.rows_affected() > 0 {
+            written += 1;
+        }
+    }
+    transaction.commit().await?;
+    Ok(written)
+}
+
+pub(super) async fn adoption_counts(
+    pool: &PgPool,
+    tenant_id: Uuid,
+    from: time::Date,
+    to: time::Date,
+) -> Result<Vec<super::AdoptionCount>, StoreError> {
+    let rows: Vec<(time::Date, String, String, i64)> = sqlx::query_as(
+        "SELECT day, metric, dimension, count FROM adoption_daily \
+         WHERE tenant_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day, metric, dimension",
+    )
+    .bind(tenant_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(day, metric, dimension, count)| super::AdoptionCount {
+            tenant_id,
+            day,
+            metric,
+            dimension,
+            count,
+        })
+        .collect())
+}
+
+// --- end adoption ---

@@ -241,3 +241,82 @@ pub(super) async fn load_asset(
     .await?;
     Ok(asset)
 }
+
+// --- adoption ---
+
+/// `adoption_daily.day` is stored as `YYYY-MM-DD` text.
+const ADOPTION_DAY: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+fn adoption_day(day: time::Date) -> Result<String, StoreError> {
+    day.format(ADOPTION_DAY).map_err(|error| StoreError::Corrupt {
+        what: "adoption day".to_owned(),
+        detail: error.to_string(),
+    })
+}
+
+pub(super) async fn add_adoption_counts(
+    pool: &SqlitePool,
+    counts: &[super::AdoptionCount],
+) -> Result<usize, StoreError> {
+    let mut transaction = pool.begin().await?;
+    let mut written = 0;
+    for count in counts {
+        let tenant_id = count.tenant_id.hyphenated().to_string();
+        // The WHERE clause skips tenants the store does not know (and lets SQLite parse the
+        // upsert after a SELECT).
+        let result = sqlx::query(
+            "INSERT INTO adoption_daily (tenant_id, day, metric, dimension, count) \
+             SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM tenants WHERE tenant_id = ?1) \
+             ON CONFLICT (tenant_id, day, metric, dimension) \
+             DO UPDATE SET count = adoption_daily.count + excluded.count",
+        )
+        .bind(&tenant_id)
+        .bind(adoption_day(count.day)?)
+        .bind(&count.metric)
+        .bind(&count.dimension)
+        .bind(count.count)
+        .execute(&mut *transaction)
+        .await?;
+        if result.rows_affected() > 0 {
+            written += 1;
+        }
+    }
+    transaction.commit().await?;
+    Ok(written)
+}
+
+pub(super) async fn adoption_counts(
+    pool: &SqlitePool,
+    tenant_id: Uuid,
+    from: time::Date,
+    to: time::Date,
+) -> Result<Vec<super::AdoptionCount>, StoreError> {
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT day, metric, dimension, count FROM adoption_daily \
+         WHERE tenant_id = ? AND day BETWEEN ? AND ? ORDER BY day, metric, dimension",
+    )
+    .bind(tenant_id.hyphenated().to_string())
+    .bind(adoption_day(from)?)
+    .bind(adoption_day(to)?)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|(day, metric, dimension, count)| {
+            let day =
+                time::Date::parse(&day, ADOPTION_DAY).map_err(|error| StoreError::Corrupt {
+                    what: format!("adoption counts of tenant {tenant_id}"),
+                    detail: format!("day {day:?}: {error}"),
+                })?;
+            Ok(super::AdoptionCount {
+                tenant_id,
+                day,
+                metric,
+                dimension,
+                count,
+            })
+        })
+        .collect()
+}
+
+// --- end adoption ---

@@ -48,6 +48,9 @@ pub enum AppError {
     /// A template failed to render (a bug).
     #[error("template rendering failed: {0}")]
     Render(#[from] askama::Error),
+    /// A counting request from the tenant page was refused (cross-site, or a malformed form).
+    #[error(transparent)]
+    Event(#[from] super::events::EventRejection),
 }
 
 /// What an error response says; attached to the response for `render_errors` to lay out.
@@ -71,6 +74,7 @@ impl AppError {
             AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Store(_) | AppError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Event(rejection) => rejection.status(),
         }
     }
 
@@ -103,6 +107,11 @@ impl AppError {
                 message: "authwalk cannot reach its database at the moment. Please try again in a \
                           minute."
                     .into(),
+            },
+            AppError::Event(rejection) => ErrorDetails {
+                error: rejection.code(),
+                heading: rejection.heading(),
+                message: rejection.to_string(),
             },
             AppError::NotFound | AppError::Store(_) | AppError::Render(_) => {
                 details_for_status(self.status())

@@ -7,6 +7,7 @@ pub mod api;
 pub mod assets;
 pub mod client_ip;
 pub mod error;
+pub mod events;
 pub mod limits;
 pub mod page_cache;
 pub mod pages;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub images: assets::TenantImages,
     /// QR codes of tenant pages, drawn once.
     pub qr_codes: qr::QrCache,
+    /// Anonymous adoption counters (written to the store in batches).
+    pub adoption: crate::admin::adoption::Adoption,
     /// Per-client rate limits (new domains, admin verification).
     pub limits: limits::Limits,
     /// Rendered tenant pages, so a warm page is not rendered again.
@@ -82,6 +85,14 @@ pub fn router(state: AppState) -> Router {
         .route("/t", get(pages::lookup))
         .route("/t/{domain}", get(pages::tenant))
         .route("/t/{domain}/progress", get(pages::progress_events))
+        .route(
+            "/t/{domain}/done",
+            axum::routing::post(events::done).layer(DefaultBodyLimit::max(events::BODY_LIMIT)),
+        )
+        .route(
+            "/t/{domain}/events",
+            axum::routing::post(events::events).layer(DefaultBodyLimit::max(events::BODY_LIMIT)),
+        )
         .route("/api/v1/tenants/{domain}", get(api::tenant))
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))

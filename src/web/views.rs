@@ -174,3 +174,27 @@ pub struct ProgressPage {
     /// Where the page goes when the lookups are done (waits for the result).
     pub result_url: String,
 }
+
+// --- adoption ---
+
+/// `POST /t/{domain}/done`: the "You're all set" page after someone confirmed their passkey.
+#[derive(Debug, Template)]
+#[template(path = "done.html")]
+pub struct DonePage {
+    /// Shared layout data.
+    pub layout: Layout,
+    /// The company name as people know it.
+    pub company: String,
+    /// The domain as people read it.
+    pub display_domain: String,
+    /// What success looks like and what happens at the next sign-in (the walkthrough's words).
+    pub what_next: Vec<String>,
+    /// The walkthrough the person followed.
+    pub back_url: String,
+    /// The cloud's security-info page.
+    pub security_info_url: &'static str,
+    /// Its short form.
+    pub security_info_short: &'static str,
+}
+
+// --- end adoption ---
