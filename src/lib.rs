@@ -89,6 +89,8 @@ impl Services {
                 upstream_timeout: config.upstream_timeout,
                 refresh_after: config.refresh_after,
                 not_found_ttl: config.not_found_ttl,
+                max_resolutions: config.max_resolutions,
+                resolution_queue_wait: discovery::RESOLUTION_QUEUE_WAIT,
             },
         );
         Ok(Self { store, discovery })

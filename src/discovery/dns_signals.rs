@@ -73,6 +73,7 @@ fn usable<T: Default>(domain: &str, what: &str, result: Result<T, DnsError>) -> 
         Ok(value) => value,
         Err(error) if error.is_no_records() => T::default(),
         Err(error) => {
+            crate::metrics::upstream_error("dns");
             tracing::info!(%domain, lookup = what, %error, "DNS signal unavailable");
             T::default()
         }

@@ -24,9 +24,12 @@ use time::OffsetDateTime;
 use tokio::sync::watch;
 use url::Url;
 
+use tracing::Instrument;
+
 use crate::branding::image::ImageRole;
 use crate::branding::prepare;
 use crate::domain::DomainName;
+use crate::metrics::{self, CacheResult};
 use crate::net::client::IMAGE_CAP;
 use crate::net::{Dns, FetchError, OutboundClient};
 use crate::store::Store;
@@ -72,6 +75,25 @@ pub struct DiscoverySettings {
     pub refresh_after: Duration,
     /// How long a `not_entra` answer is remembered.
     pub not_found_ttl: Duration,
+    /// Most resolutions running at once (each sends several upstream requests).
+    pub max_resolutions: usize,
+    /// How long a resolution waits for a free slot before the answer is "busy".
+    pub resolution_queue_wait: Duration,
+}
+
+/// How long a resolution waits for a free slot by default: long enough to ride out a burst,
+/// short enough that the visitor gets an answer.
+pub const RESOLUTION_QUEUE_WAIT: Duration = Duration::from_secs(2);
+
+/// What a visitor turned away as busy is told to wait before trying again.
+pub const BUSY_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// Too many resolutions are running at once; nothing was looked up (and nothing remembered).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("too many lookups are running; try again in {retry_after:?}")]
+pub struct Busy {
+    /// A reasonable wait before trying again.
+    pub retry_after: Duration,
 }
 
 /// Most profiles kept in memory.
@@ -88,6 +110,8 @@ struct Inner {
     client: OutboundClient,
     dns: Dns,
     settings: DiscoverySettings,
+    /// One permit per running resolution (`max_resolutions`).
+    resolutions: tokio::sync::Semaphore,
     cache: moka::future::Cache<DomainName, Arc<TenantProfile>>,
     refreshing: Mutex<HashSet<DomainName>>,
     progress: Mutex<HashMap<DomainName, watch::Sender<Progress>>>,
@@ -157,9 +181,14 @@ pub struct Resolution {
     pub assets: Vec<NewAsset>,
 }
 
-/// The error moka shares between coalesced callers: the unreachable profile itself.
+/// The error moka shares between coalesced callers: nothing servable to remember.
 #[derive(Debug)]
-struct Unreachable(TenantProfile);
+enum Unanswered {
+    /// The lookups ran and failed: the unreachable profile itself.
+    Unreachable(TenantProfile),
+    /// No resolution slot was free in time; nothing was looked up.
+    Busy,
+}
 
 /// How old a profile may be before it is refreshed, per outcome.
 #[derive(Debug, PartialEq, Eq)]
@@ -184,6 +213,8 @@ impl Discovery {
                 store,
                 client,
                 dns,
+                // A zero would refuse every resolution; the configuration refuses it too.
+                resolutions: tokio::sync::Semaphore::new(settings.max_resolutions.max(1)),
                 settings,
                 cache: moka::future::Cache::builder()
                     .max_capacity(CACHE_CAPACITY)
@@ -195,14 +226,31 @@ impl Discovery {
     }
 
     /// The profile of `domain`: from memory, else the store, else resolved now. Never fails: a
-    /// domain we could not find out about gets a profile with status `unreachable`.
+    /// domain we could not find out about (or could not look up now, being busy) gets a profile
+    /// with status `unreachable`.
     pub async fn profile(&self, domain: &DomainName) -> Arc<TenantProfile> {
+        match self.try_profile(domain).await {
+            Ok(profile) => profile,
+            Err(Busy { .. }) => Arc::new(TenantProfile::unreachable(
+                domain.clone(),
+                Signals::default(),
+            )),
+        }
+    }
+
+    /// Like [`Discovery::profile`], but says [`Busy`] when the domain had to be resolved and too
+    /// many resolutions were already running (pages answer 503 with `Retry-After`).
+    pub async fn try_profile(&self, domain: &DomainName) -> Result<Arc<TenantProfile>, Busy> {
         if let Some(profile) = self.inner.cache.get(domain).await {
             match self.freshness(&profile) {
-                Freshness::Fresh => return profile,
+                Freshness::Fresh => {
+                    metrics::cache_request(CacheResult::MemoryHit);
+                    return Ok(profile);
+                }
                 Freshness::Stale => {
+                    metrics::cache_request(CacheResult::MemoryHit);
                     self.refresh_in_background(domain.clone());
-                    return profile;
+                    return Ok(profile);
                 }
                 Freshness::Expired => self.inner.cache.invalidate(domain).await,
             }
@@ -222,10 +270,26 @@ impl Discovery {
                 if self.freshness(&profile) == Freshness::Stale {
                     self.refresh_in_background(domain.clone());
                 }
-                profile
+                Ok(profile)
             }
-            Err(unreachable) => Arc::new(unreachable.0.clone()),
+            Err(unanswered) => match unanswered.as_ref() {
+                Unanswered::Unreachable(profile) => Ok(Arc::new(profile.clone())),
+                Unanswered::Busy => Err(Busy {
+                    retry_after: BUSY_RETRY_AFTER,
+                }),
+            },
         }
+    }
+
+    /// The profile if `domain` is already known — in memory or stored and still servable —
+    /// without resolving anything. Rate limits use it: only unknown domains cost upstream requests.
+    pub async fn known(&self, domain: &DomainName) -> Option<Arc<TenantProfile>> {
+        if let Some(profile) = self.inner.cache.get(domain).await
+            && self.freshness(&profile) != Freshness::Expired
+        {
+            return Some(profile);
+        }
+        self.load_stored(domain).await.map(Arc::new)
     }
 
     /// The profile if it is ready within `wait`; otherwise `None`, while the lookup goes on in the
@@ -241,8 +305,12 @@ impl Discovery {
         }
         let this = self.clone();
         let key = domain.clone();
-        let lookup = tokio::spawn(async move { this.profile(&key).await });
-        tokio::time::timeout(wait, lookup).await.ok()?.ok()
+        // The lookup outlives this request's wait: it keeps the request's span (request id).
+        let lookup = tokio::spawn(
+            async move { this.try_profile(&key).await }.instrument(tracing::Span::current()),
+        );
+        // Busy: not ready; the progress page's retry gets the busy answer.
+        tokio::time::timeout(wait, lookup).await.ok()?.ok()?.ok()
     }
 
     /// Progress of the running resolution of `domain`; `None` when none is running.
@@ -269,13 +337,17 @@ impl Discovery {
     }
 
     /// Store first; resolve (under the cross-instance lock) when the store has nothing usable.
-    async fn load_or_resolve(
-        &self,
-        domain: &DomainName,
-    ) -> Result<Arc<TenantProfile>, Unreachable> {
+    async fn load_or_resolve(&self, domain: &DomainName) -> Result<Arc<TenantProfile>, Unanswered> {
         if let Some(stored) = self.load_stored(domain).await {
+            metrics::cache_request(CacheResult::StoreHit);
             return Ok(Arc::new(stored));
         }
+        metrics::cache_request(CacheResult::Miss);
+        let Some(_slot) = self.resolution_slot().await else {
+            tracing::warn!(%domain, "too many resolutions running: answered busy");
+            metrics::resolution("busy", self.inner.settings.resolution_queue_wait);
+            return Err(Unanswered::Busy);
+        };
         let started = OffsetDateTime::now_utc();
         let lock = match self.inner.store.lock_resolution(domain).await {
             Ok(lock) => Some(lock),
@@ -295,7 +367,16 @@ impl Discovery {
         let resolution = self.resolve(domain).await;
         let outcome = self.remember(resolution).await;
         release(lock).await;
-        outcome.map(Arc::new)
+        outcome.map(Arc::new).map_err(Unanswered::Unreachable)
+    }
+
+    /// A resolution slot, waiting at most `resolution_queue_wait` for one; `None` when busy.
+    async fn resolution_slot(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        let wait = self.inner.settings.resolution_queue_wait;
+        tokio::time::timeout(wait, self.inner.resolutions.acquire())
+            .await
+            .ok()?
+            .ok()
     }
 
     /// The stored profile when it may be served (a stale `entra` may; an expired `not_entra` not).
@@ -312,10 +393,10 @@ impl Discovery {
 
     /// Save a resolved profile (images first) and return what should be served; unreachable is
     /// never saved.
-    async fn remember(&self, resolution: Resolution) -> Result<TenantProfile, Unreachable> {
+    async fn remember(&self, resolution: Resolution) -> Result<TenantProfile, TenantProfile> {
         let Resolution { profile, assets } = resolution;
         if profile.status == DomainStatus::Unreachable {
-            return Err(Unreachable(profile));
+            return Err(profile);
         }
         for asset in &assets {
             if let Err(error) = self.inner.store.save_asset(asset).await {
@@ -343,25 +424,32 @@ impl Discovery {
             }
         }
         let this = self.clone();
-        tokio::spawn(async move {
-            let lock = this.inner.store.lock_resolution(&domain).await.ok();
-            let resolution = this.resolve(&domain).await;
-            match this.remember(resolution).await {
-                Ok(fresh) => {
-                    this.inner
-                        .cache
-                        .insert(domain.clone(), Arc::new(fresh))
-                        .await
+        let refresh = async move {
+            if let Some(_slot) = this.resolution_slot().await {
+                let lock = this.inner.store.lock_resolution(&domain).await.ok();
+                let resolution = this.resolve(&domain).await;
+                match this.remember(resolution).await {
+                    Ok(fresh) => {
+                        this.inner
+                            .cache
+                            .insert(domain.clone(), Arc::new(fresh))
+                            .await
+                    }
+                    Err(_) => {
+                        tracing::warn!(%domain, "background refresh failed; keeping the old one");
+                    }
                 }
-                Err(_) => {
-                    tracing::warn!(%domain, "background refresh failed; keeping the old profile");
-                }
+                release(lock).await;
+            } else {
+                // The stale profile is still served; a later visit tries again.
+                tracing::info!(%domain, "too many resolutions running: refresh postponed");
             }
-            release(lock).await;
             if let Ok(mut refreshing) = this.inner.refreshing.lock() {
                 refreshing.remove(&domain);
             }
-        });
+        };
+        // Logged lines of the refresh carry the request that noticed the stale profile.
+        tokio::spawn(refresh.instrument(tracing::Span::current()));
     }
 
     /// Run every lookup for `domain` now (no cache, no store) and merge the answers, publishing
@@ -371,7 +459,15 @@ impl Discovery {
         if let Ok(mut running) = self.inner.progress.lock() {
             running.insert(domain.clone(), sender.clone());
         }
+        let started = std::time::Instant::now();
         let resolution = self.resolve_lookups(domain, &sender).await;
+        tracing::info!(
+            %domain,
+            outcome = resolution.profile.status.as_str(),
+            elapsed_ms = started.elapsed().as_millis(),
+            "domain resolved"
+        );
+        metrics::resolution(resolution.profile.status.as_str(), started.elapsed());
         sender.send_modify(|progress| progress.done = true);
         if let Ok(mut running) = self.inner.progress.lock() {
             running.remove(domain);
@@ -430,6 +526,7 @@ impl Discovery {
                 };
             }
             Err(error) => {
+                metrics::upstream_error("openid");
                 tracing::warn!(%domain, %error, "OpenID lookup failed: outcome unreachable");
                 return Resolution {
                     profile: TenantProfile::unreachable(domain.clone(), signals),
@@ -455,6 +552,7 @@ impl Discovery {
             )
         };
         let realm = realm.unwrap_or_else(|error| {
+            metrics::upstream_error("realm");
             tracing::warn!(%domain, %error, "user realm lookup failed: sign-in type unknown");
             Realm {
                 namespace_type: NamespaceType::Unknown,
@@ -470,6 +568,7 @@ impl Discovery {
                 None
             }
             Err(error) => {
+                metrics::upstream_error("credential_type");
                 tracing::warn!(%domain, %error, "branding lookup failed: branding unknown");
                 None
             }
@@ -565,10 +664,12 @@ impl Discovery {
         let response = match self.inner.client.get(url.clone(), IMAGE_CAP).await {
             Ok(response) if response.status.is_success() => response,
             Ok(response) => {
+                metrics::upstream_error("image");
                 tracing::info!(%url, status = %response.status, "branding image not served");
                 return None;
             }
             Err(error) => {
+                metrics::upstream_error("image");
                 tracing::info!(%url, %error, "branding image not downloadable");
                 return None;
             }

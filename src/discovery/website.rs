@@ -269,6 +269,7 @@ async fn home_page(client: &OutboundClient, url: &str) -> Option<Fetched> {
             None
         }
         Err(error) => {
+            crate::metrics::upstream_error("website");
             tracing::debug!(%home, %error, "home page not reachable");
             None
         }

@@ -53,6 +53,14 @@ pub enum AppError {
     Event(#[from] super::events::EventRejection),
 }
 
+impl From<crate::discovery::Busy> for AppError {
+    fn from(busy: crate::discovery::Busy) -> Self {
+        AppError::Busy {
+            retry_after: busy.retry_after,
+        }
+    }
+}
+
 /// What an error response says; attached to the response for `render_errors` to lay out.
 #[derive(Debug, Clone, Serialize)]
 pub struct ErrorDetails {
