@@ -166,14 +166,10 @@ impl App {
     ) -> Result<(), StartError> {
         let store = self.state.store.clone();
         let adoption = self.state.adoption.clone();
+        let header_read_timeout = self.state.config.header_read_timeout;
         let router = app(self.state);
-        let result = axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(StartError::Serve);
+        web::server::serve(self.listener, router, header_read_timeout, shutdown).await;
+        let result = Ok(());
         // Counters still in memory would die with the process.
         if let Err(error) = adoption.flush().await {
             tracing::warn!(%error, "adoption counters could not be written at shutdown");

@@ -1,4 +1,5 @@
-//! Abuse limits against the real app and the fakes: the global cap on concurrent resolutions.
+//! Abuse limits against the real app and the fakes: the global cap on concurrent resolutions,
+//! slow clients, graceful shutdown.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
 mod support;
@@ -9,7 +10,7 @@ use authwalk::Services;
 use authwalk::domain::DomainName;
 use authwalk::store::models::DomainStatus;
 use support::fake_microsoft::Endpoint;
-use support::{Backend, TestDatabase, Upstreams, test_config};
+use support::{Backend, TestApp, TestDatabase, Upstreams, test_config};
 
 /// Wait (bounded) until `done` holds.
 async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
@@ -73,4 +74,139 @@ async fn a_full_resolution_cap_answers_busy(backend: Backend) {
 both_backends!(
     a_full_resolution_cap_answers_busy_test,
     a_full_resolution_cap_answers_busy
+);
+
+/// Read from `stream` until the server closes it; `Err` when it is still open after `limit`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, limit: Duration) -> Result<(), String> {
+    use tokio::io::AsyncReadExt;
+    let deadline = Instant::now() + limit;
+    let mut buffer = [0u8; 1024];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, stream.read(&mut buffer)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return Ok(()),
+            // A 408 may come first; the close is what matters.
+            Ok(Ok(_)) => continue,
+            Err(_) => return Err(format!("still open after {limit:?}")),
+        }
+    }
+}
+
+/// Slow-loris: a client that sends half a request line, or nothing at all, is disconnected once
+/// the header timeout passes; a normal request on another connection is answered meanwhile.
+async fn slow_clients_are_disconnected(backend: Backend) {
+    use tokio::io::AsyncWriteExt;
+    let Some(app) = TestApp::spawn_with(backend, |config| {
+        config.header_read_timeout = "1s".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let mut half_line = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    half_line.write_all(b"GET /healthz HT").await.unwrap();
+    let mut silent = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let mut half_headers = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    half_headers
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
+
+    // The server still answers other clients.
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status(), 200);
+
+    let started = Instant::now();
+    for (what, stream) in [
+        ("half a request line", &mut half_line),
+        ("nothing", &mut silent),
+        ("half the headers", &mut half_headers),
+    ] {
+        closed_within(stream, Duration::from_secs(5))
+            .await
+            .unwrap_or_else(|error| panic!("a client that sent {what}: {error}"));
+    }
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "closed by the timeout, not at once: {:?}",
+        started.elapsed()
+    );
+    app.stop().await;
+}
+both_backends!(
+    slow_clients_are_disconnected_test,
+    slow_clients_are_disconnected
+);
+
+/// A keep-alive connection left idle is closed after the header timeout; one in use is not.
+async fn idle_keep_alive_connections_are_closed(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Some(app) = TestApp::spawn_with(backend, |config| {
+        config.header_read_timeout = "1s".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    for _ in 0..3 {
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buffer = [0u8; 4096];
+        let read = stream.read(&mut buffer).await.unwrap();
+        let response = String::from_utf8_lossy(&buffer[..read]);
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        // Busy, but within the timeout each time: the connection stays.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+    }
+    closed_within(&mut stream, Duration::from_secs(5))
+        .await
+        .unwrap();
+    app.stop().await;
+}
+both_backends!(
+    idle_keep_alive_connections_are_closed_test,
+    idle_keep_alive_connections_are_closed
+);
+
+/// Stopping the server lets a request in flight finish with its answer.
+async fn shutdown_finishes_a_request_in_flight(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
+        config.upstream_timeout = "2s".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let client = app.client.clone();
+    let url = app.url("/api/v1/tenants/slow-tenant.com");
+    let request = tokio::spawn(async move { client.get(url).send().await });
+    eventually("the slow lookup to start", || {
+        upstreams.microsoft.requests(Endpoint::OpenIdConfiguration) > 0
+    })
+    .await;
+    let addr = app.addr;
+    let stopping = Instant::now();
+    app.stop().await;
+    let response = request
+        .await
+        .unwrap()
+        .expect("the in-flight request is answered");
+    assert!(response.status().is_success(), "{}", response.status());
+    let json: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(json["status"], "unreachable");
+    assert!(
+        stopping.elapsed() >= Duration::from_millis(500),
+        "the stop waited for the request: {:?}",
+        stopping.elapsed()
+    );
+    // Stopped: nothing listens any more.
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+both_backends!(
+    shutdown_finishes_a_request_in_flight_test,
+    shutdown_finishes_a_request_in_flight
 );

@@ -12,6 +12,7 @@ pub mod limits;
 pub mod page_cache;
 pub mod pages;
 pub mod qr;
+pub mod server;
 pub mod views;
 
 use std::sync::Arc;
