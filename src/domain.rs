@@ -85,7 +85,9 @@ impl DomainName {
         }
         let host = locate_host(strip_display_name(input), input)?;
         let name = to_ascii_name(&host)?;
-        classify(&name).map(|name| Self(name.to_owned()))
+        let name = classify(&name)?;
+        refuse_mixed_scripts(name)?;
+        Ok(Self(name.to_owned()))
     }
 
     /// The ASCII (punycode) form, e.g. `xn--bcher-kva.de`: use it for DNS, URLs and storage.
@@ -94,10 +96,15 @@ impl DomainName {
         &self.0
     }
 
-    /// The display form, e.g. `bücher.de`.
+    /// The display form, e.g. `bücher.de`; the ASCII form when a label would pass for Latin
+    /// letters it is not (`аррӏе.com` in Cyrillic is shown as `xn--80ak6aa92e.com`), as browsers do.
     #[must_use]
     pub fn to_unicode(&self) -> String {
-        display_form(&self.0)
+        let unicode = display_form(&self.0);
+        if imitates_latin(&unicode) {
+            return self.0.clone();
+        }
+        unicode
     }
 
     /// The registrable part per the public-suffix list, e.g. `contoso.co.uk` for `eu.contoso.co.uk`.
@@ -273,6 +280,19 @@ pub enum DomainError {
         /// The unknown top-level domain, without its dot.
         tld: String,
     },
+    /// One label mixes letters of alphabets that look alike (Latin `a` beside Cyrillic `а`): the
+    /// trick of look-alike domains, and a name no registry hands out.
+    #[error(
+        "“{value}” ({ascii}) mixes {scripts} letters in one part, as look-alike domains do to imitate another name; type your company's domain again in one alphabet, such as contoso.com."
+    )]
+    MixedScripts {
+        /// The name in Unicode, as typed.
+        value: String,
+        /// The same name in ASCII (punycode), which shows the trick.
+        ascii: String,
+        /// The alphabets mixed, e.g. "Latin and Cyrillic".
+        scripts: String,
+    },
     /// A bare public suffix (`com`, `co.uk`, `github.io`) that many organisations share.
     #[error(
         "“{suffix}” is a public suffix shared by many organisations; enter your company's own domain, such as contoso.{suffix}."
@@ -304,6 +324,7 @@ impl DomainError {
             Self::ReservedTld { .. } => "reserved_tld",
             Self::UnknownTld { .. } => "unknown_tld",
             Self::PublicSuffix { .. } => "public_suffix",
+            Self::MixedScripts { .. } => "mixed_scripts",
         }
     }
 }
@@ -528,6 +549,100 @@ fn classify(name: &str) -> Result<&str, DomainError> {
     Ok(name)
 }
 
+/// Alphabets whose letters pass for one another's (homographs): one label may use only one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum LookAlikeScript {
+    Latin,
+    Greek,
+    Cyrillic,
+    Armenian,
+    Cherokee,
+}
+
+impl LookAlikeScript {
+    /// The alphabet of a letter, when it is one of these (by Unicode block; digits, hyphens and
+    /// other scripts have none).
+    fn of(c: char) -> Option<Self> {
+        match u32::from(c) {
+            0x41..=0x5A
+            | 0x61..=0x7A
+            | 0xC0..=0x2AF
+            | 0x1D00..=0x1DBF
+            | 0x1E00..=0x1EFF
+            | 0x2C60..=0x2C7F
+            | 0xA720..=0xA7FF
+            | 0xAB30..=0xAB6F => Some(Self::Latin),
+            0x370..=0x3FF | 0x1F00..=0x1FFF => Some(Self::Greek),
+            0x400..=0x52F | 0x1C80..=0x1C8F | 0x2DE0..=0x2DFF | 0xA640..=0xA69F => {
+                Some(Self::Cyrillic)
+            }
+            0x530..=0x58F | 0xFB13..=0xFB17 => Some(Self::Armenian),
+            0x13A0..=0x13FF | 0xAB70..=0xABBF => Some(Self::Cherokee),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Latin => "Latin",
+            Self::Greek => "Greek",
+            Self::Cyrillic => "Cyrillic",
+            Self::Armenian => "Armenian",
+            Self::Cherokee => "Cherokee",
+        }
+    }
+}
+
+/// Lower-case letters of other alphabets that look like Latin ones (`а`, `о`, `р` in Cyrillic...).
+const LATIN_LOOK_ALIKES: &str = "асԁеһіјӏорԛѕԝхуүԍпгѵѡαικνορυχօսզցհոագ";
+
+/// Refuses a name with a label that mixes look-alike alphabets (`gооgle.com` with Cyrillic `о`).
+fn refuse_mixed_scripts(ascii: &str) -> Result<(), DomainError> {
+    if !ascii.split('.').any(|label| label.starts_with("xn--")) {
+        return Ok(());
+    }
+    let unicode = display_form(ascii);
+    for label in unicode.split('.') {
+        let mut scripts: Vec<LookAlikeScript> = Vec::new();
+        for script in label.chars().filter_map(LookAlikeScript::of) {
+            if !scripts.contains(&script) {
+                scripts.push(script);
+            }
+        }
+        if scripts.len() > 1 {
+            scripts.sort_unstable();
+            let names: Vec<&str> = scripts.iter().map(|script| script.name()).collect();
+            let scripts = match names.split_last() {
+                Some((last, [])) => (*last).to_owned(),
+                Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+                None => String::new(),
+            };
+            return Err(DomainError::MixedScripts {
+                value: shown(&unicode),
+                ascii: shown(ascii),
+                scripts,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Whether a name under a Latin top-level domain has a label written entirely in letters of
+/// another alphabet that look like Latin ones (`аррӏе.com`): shown in Unicode, it would pass
+/// for a different, Latin name.
+fn imitates_latin(unicode: &str) -> bool {
+    let tld_is_latin = unicode.rsplit('.').next().is_some_and(|tld| tld.is_ascii());
+    tld_is_latin
+        && unicode.split('.').any(|label| {
+            let mut letters = label.chars().filter(|c| c.is_alphabetic()).peekable();
+            letters.peek().is_some()
+                && letters.all(|c| {
+                    LATIN_LOOK_ALIKES.contains(c)
+                        && LookAlikeScript::of(c).is_some_and(|s| s != LookAlikeScript::Latin)
+                })
+        })
+}
+
 /// UTS-46 ToASCII without STD3 rules, so that we (not the library) can name a bad character.
 fn uts46_to_ascii(text: &str) -> Result<String, ()> {
     Uts46::new()
@@ -586,20 +701,27 @@ fn display_form(ascii: &str) -> String {
     }
 }
 
-/// Text safe to repeat in a message: at most [`SHOWN_CHARS`] characters, invisible ones spelled out.
+/// Text safe to repeat in a message: invisible characters spelled out, and at most [`SHOWN_CHARS`]
+/// characters of the result (then `…`), however many invisible characters were typed.
 fn shown(text: &str) -> String {
     let mut out = String::new();
-    for (index, c) in text.chars().enumerate() {
-        if index == SHOWN_CHARS {
+    let mut length = 0;
+    let mut spelled = String::new();
+    for c in text.chars() {
+        spelled.clear();
+        if is_invisible(c) {
+            // Writing to a String cannot fail.
+            let _ = write!(spelled, "[U+{:04X}]", u32::from(c));
+        } else {
+            spelled.push(c);
+        }
+        let width = spelled.chars().count();
+        if length + width > SHOWN_CHARS {
             out.push('…');
             break;
         }
-        if is_invisible(c) {
-            // Writing to a String cannot fail.
-            let _ = write!(out, "[U+{:04X}]", u32::from(c));
-        } else {
-            out.push(c);
-        }
+        out.push_str(&spelled);
+        length += width;
     }
     out
 }
@@ -755,6 +877,18 @@ mod tests {
     }
 
     #[test]
+    fn look_alikes_of_latin_names_are_shown_in_ascii() {
+        // Cyrillic "аррӏе": every letter passes for a Latin one under a Latin top-level domain.
+        let spoof = parsed("\u{430}\u{440}\u{440}\u{4cf}\u{435}.com");
+        assert_eq!(spoof.to_unicode(), "xn--80ak6aa92e.com");
+        // Real Cyrillic names keep their letters: some of them look like no Latin letter...
+        assert_eq!(parsed("пример.com").to_unicode(), "пример.com");
+        // ...or the whole name is Cyrillic, top-level domain included.
+        assert_eq!(parsed("арр.рф").to_unicode(), "арр.рф");
+        assert_eq!(parsed("bücher.de").to_unicode(), "bücher.de");
+    }
+
+    #[test]
     fn registrable_part_follows_the_public_suffix_list() {
         let cases = [
             ("eu.contoso.co.uk", "contoso.co.uk"),
@@ -885,6 +1019,24 @@ mod tests {
         ("a\u{5d0}.com", "invalid_international_name", "a\u{5d0}.com"),
         ("\u{301}contoso.com", "invalid_international_name", ".com"),
         ("xn--zz-.com", "invalid_international_name", "xn--zz-.com"),
+        // look-alike domains: one label mixing alphabets whose letters pass for each other
+        (
+            "\u{430}pple.com",
+            "mixed_scripts",
+            "(xn--pple-43d.com) mixes Latin and Cyrillic",
+        ),
+        ("xn--pple-43d.com", "mixed_scripts", "“\u{430}pple.com”"),
+        (
+            "g\u{430}\u{261}gle.com",
+            "mixed_scripts",
+            "Latin and Cyrillic",
+        ),
+        ("paypa\u{3bf}.com", "mixed_scripts", "Latin and Greek"),
+        (
+            "mail.micr\u{585}soft.com",
+            "mixed_scripts",
+            "Latin and Armenian",
+        ),
         // public suffixes, known and unknown top-level domains
         ("com", "public_suffix", "“com”"),
         ("COM.", "public_suffix", "“com”"),
@@ -1068,6 +1220,25 @@ mod tests {
     }
 
     #[test]
+    fn spelled_out_invisible_characters_count_against_the_excerpt() {
+        // Found by fuzzing (fuzz/regressions/domain_parse/): 61 invisible characters, each
+        // spelled `[U+0000]`, made a 772-character message.
+        let raw = format!("\u{301}{}", "\u{0}".repeat(60));
+        let DomainError::InvalidCharacter { value, character } = refused(&raw) else {
+            panic!("expected an invalid character");
+        };
+        assert_eq!(character, '\u{0}');
+        assert!(value.starts_with("\u{301}[U+0000][U+0000]"), "{value}");
+        // The mark and nine spellings fit in SHOWN_CHARS; a tenth would not.
+        assert_eq!(value.chars().count(), 1 + 9 * 8 + 1, "{value}");
+        assert!(value.ends_with('…'));
+        assert!(refused(&raw).to_string().chars().count() < 500);
+        // A spelling is never cut in half.
+        let value = shown(&format!("{}\u{200b}", "a".repeat(SHOWN_CHARS - 4)));
+        assert_eq!(value, format!("{}…", "a".repeat(SHOWN_CHARS - 4)));
+    }
+
+    #[test]
     fn codes_are_distinct_snake_case() {
         let mut codes: Vec<&str> = REFUSED
             .iter()
@@ -1078,7 +1249,7 @@ mod tests {
         codes.push(refused(&format!("{}com", "abc.".repeat(70))).code());
         codes.sort_unstable();
         codes.dedup();
-        assert_eq!(codes.len(), 16, "{codes:?}");
+        assert_eq!(codes.len(), 17, "{codes:?}");
         for code in codes {
             assert!(code.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
         }
@@ -1159,7 +1330,11 @@ mod tests {
 
         #[test]
         fn international_domains_round_trip_through_unicode(
-            labels in prop::collection::vec("[a-zäöüßéñçøåæ\u{4e00}-\u{9fa5}\u{430}-\u{44f}]{1,12}", 1..3),
+            // One alphabet per label (Han mixes with either): mixing Latin and Cyrillic is refused.
+            labels in prop::collection::vec(prop_oneof![
+                "[a-zäöüßéñçøåæ\u{4e00}-\u{9fa5}]{1,12}",
+                "[\u{4e00}-\u{9fa5}\u{430}-\u{44f}]{1,12}",
+            ], 1..3),
             tld in prop::sample::select(vec!["com", "de", "рф", "中国"]),
         ) {
             let name = format!("{}.{tld}", labels.join("."));
