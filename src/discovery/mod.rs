@@ -464,7 +464,7 @@ impl Discovery {
         tracing::info!(
             %domain,
             outcome = resolution.profile.status.as_str(),
-            elapsed_ms = started.elapsed().as_millis(),
+            elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             "domain resolved"
         );
         metrics::resolution(resolution.profile.status.as_str(), started.elapsed());

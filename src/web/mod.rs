@@ -9,6 +9,7 @@ pub mod client_ip;
 pub mod error;
 pub mod events;
 pub mod limits;
+pub mod metrics;
 pub mod page_cache;
 pub mod pages;
 pub mod qr;
@@ -97,9 +98,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/tenants/{domain}", get(api::tenant))
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))
+        .route("/metrics", get(metrics::serve))
         .route("/assets/{file}", get(assets::serve))
         .route("/assets/t/{file}", get(assets::serve_tenant_image))
         .route("/assets/brand/{file}", get(assets::serve_brand_stylesheet))
+        // After every route: labels requests with the template that matched.
+        .route_layer(axum::middleware::from_fn(metrics::remember_route))
         .fallback(|| async { error::AppError::NotFound })
         .with_state(state);
 
@@ -121,6 +125,8 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        // Outside error pages, timeouts and panics: counts every answer as the client got it.
+        .layer(axum::middleware::from_fn(metrics::track))
         // A handler may send a stricter policy of its own (tenant images do).
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
