@@ -70,7 +70,10 @@ impl DomainName {
     /// A [`DomainError`] saying why the text is not a public company domain.
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         if raw.len() > MAX_INPUT_BYTES {
-            return Err(DomainError::InputTooLong { bytes: raw.len() });
+            // Counted in characters for the message: a person typed characters, not UTF-8 bytes.
+            return Err(DomainError::InputTooLong {
+                characters: raw.chars().count(),
+            });
         }
         let input = raw.trim();
         if input.is_empty() {
@@ -159,11 +162,11 @@ pub enum DomainError {
     Empty,
     /// More than [`MAX_INPUT_BYTES`] were entered.
     #[error(
-        "That is too long to be a domain name ({bytes} characters); enter just your company's domain, such as contoso.com."
+        "That is too long to be a domain name ({characters} characters); enter just your company's domain, such as contoso.com."
     )]
     InputTooLong {
-        /// Length of the input in bytes.
-        bytes: usize,
+        /// Length of the input in characters.
+        characters: usize,
     },
     /// A URL or e-mail address without a host, such as `https://` or `someone@`.
     #[error(
@@ -1164,7 +1167,19 @@ mod tests {
         let raw = format!("https://contoso.com/{}", "a".repeat(MAX_INPUT_BYTES));
         assert_eq!(
             refused(&raw),
-            DomainError::InputTooLong { bytes: raw.len() }
+            DomainError::InputTooLong {
+                characters: raw.len()
+            }
+        );
+        // The message counts what a person typed: characters, not UTF-8 bytes.
+        let umlauts = "ü".repeat(MAX_INPUT_BYTES / 2 + 1);
+        assert_eq!(
+            refused(&umlauts).to_string(),
+            format!(
+                "That is too long to be a domain name ({} characters); enter just your company's \
+                 domain, such as contoso.com.",
+                MAX_INPUT_BYTES / 2 + 1
+            )
         );
         // Exactly at the limit is still parsed.
         let at_limit = format!("contoso.com/{}", "a".repeat(MAX_INPUT_BYTES - 12));
