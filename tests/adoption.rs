@@ -1,6 +1,10 @@
 //! Adoption counters end to end, on both backends: batched writes that add up and survive a failing
 //! store, the 30-day report, and the tenant page's two anonymous counting endpoints.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a plain HTTP client for our own server, like tests/support"
+)]
 
 mod support;
 
@@ -585,7 +589,15 @@ async fn refused_requests_count_nothing(backend: Backend) {
     let before = app.contoso_counts().await;
     let microsoft_requests = upstreams.microsoft.total_requests();
 
-    let cases: [(&str, &str, &[(&str, &str)], u16, &str); 10] = [
+    /// (path, form body, headers replacing the same-origin defaults, status, words in the answer)
+    type Refusal = (
+        &'static str,
+        &'static str,
+        &'static [(&'static str, &'static str)],
+        u16,
+        &'static str,
+    );
+    let cases: [Refusal; 10] = [
         // From another site: 403, whatever the form says.
         (
             "/t/contoso.com/done",

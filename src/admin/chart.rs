@@ -49,11 +49,11 @@ fn kind_colour(kind: WalkthroughKind) -> &'static str {
 pub fn render_svg(report: &AdoptionReport) -> String {
     let scale = Scale::for_max(busiest(report));
     let mut svg = String::with_capacity(16 * 1024);
-    let _ = write!(
+    let _ = writeln!(
         svg,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"adoption-chart\" \
          viewBox=\"0 0 {WIDTH:.0} {HEIGHT:.0}\" width=\"{WIDTH:.0}\" height=\"{HEIGHT:.0}\" \
-         role=\"img\" aria-labelledby=\"adoption-chart-title adoption-chart-desc\">\n"
+         role=\"img\" aria-labelledby=\"adoption-chart-title adoption-chart-desc\">"
     );
     let _ = writeln!(
         svg,
@@ -199,7 +199,7 @@ fn date_axis(svg: &mut String, report: &AdoptionReport) {
     );
     let last = report.days.len().saturating_sub(1);
     for (index, day) in report.days.iter().enumerate() {
-        if (last - index) % DATE_LABEL_EVERY != 0 {
+        if !(last - index).is_multiple_of(DATE_LABEL_EVERY) {
             continue;
         }
         let x = band_centre(report, index);
@@ -396,7 +396,7 @@ fn thousands(value: u64) -> String {
     let digits = value.to_string();
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(digit);
