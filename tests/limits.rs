@@ -210,3 +210,232 @@ both_backends!(
     shutdown_finishes_a_request_in_flight_test,
     shutdown_finishes_a_request_in_flight
 );
+
+/// The `Retry-After` seconds of a response (asserting there is one).
+fn retry_after(response: &reqwest::Response) -> u64 {
+    response
+        .headers()
+        .get("retry-after")
+        .expect("Retry-After")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Each client may look up only so many domains we do not know; known domains are never limited,
+/// and a limited client gets 429 with `Retry-After` and a friendly page (JSON under /api/).
+async fn new_domains_are_rate_limited_per_client(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
+        config.new_domain_rate = "1/h burst 2".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let (status, json) = app.get_json("/api/v1/tenants/contoso.com").await;
+    assert_eq!((status.as_u16(), &json["status"]), (200, &"entra".into()));
+    assert_eq!(app.get("/t/northwind.com?wait=1").await.status(), 200);
+    let asked = upstreams.microsoft.total_requests();
+
+    let page = app.get("/t/fabrikam.com").await;
+    assert_eq!(page.status(), 429);
+    let wait = retry_after(&page);
+    assert!((1..=3600).contains(&wait), "{wait}");
+    let content_type = page.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("going a bit fast"), "{html}");
+    assert!(
+        html.contains(&format!("try again in {wait} seconds")),
+        "{html}"
+    );
+
+    let api = app.get("/api/v1/tenants/fabrikam.com").await;
+    assert_eq!(api.status(), 429);
+    assert!(retry_after(&api) >= 1);
+    let json: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(json["error"], "rate_limited");
+    assert!(
+        json["message"]
+            .as_str()
+            .unwrap()
+            .contains("going a bit fast")
+    );
+    assert_eq!(
+        upstreams.microsoft.total_requests(),
+        asked,
+        "a limited lookup sends nothing upstream"
+    );
+
+    // What is known stays available to the limited client.
+    assert_eq!(app.get("/t/contoso.com").await.status(), 200);
+    assert_eq!(
+        app.get("/t/northwind.com?device=android").await.status(),
+        200
+    );
+    let (status, _) = app.get_json("/api/v1/tenants/northwind.com").await;
+    assert_eq!(status, 200);
+    app.stop().await;
+}
+both_backends!(
+    new_domains_are_rate_limited_per_client_test,
+    new_domains_are_rate_limited_per_client
+);
+
+/// `GET` with an `X-Forwarded-For` header.
+async fn get_from(app: &TestApp, path: &str, forwarded_for: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .header("x-forwarded-for", forwarded_for)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Behind a trusted proxy each forwarded client has its own allowance, keyed by the right-most
+/// address the proxy vouches for; without a trusted proxy the header changes nothing.
+async fn forwarded_for_counts_only_from_trusted_proxies(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
+        config.new_domain_rate = "1/h burst 1".into();
+        config.trusted_proxies = Some("127.0.0.0/8".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let api = "/api/v1/tenants/";
+    let first = "198.51.100.1";
+    assert_eq!(
+        get_from(&app, &format!("{api}contoso.com"), first)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        get_from(&app, &format!("{api}northwind.com"), first)
+            .await
+            .status(),
+        429
+    );
+    // Another client behind the same proxy has an allowance of its own.
+    assert_eq!(
+        get_from(&app, &format!("{api}northwind.com"), "198.51.100.2")
+            .await
+            .status(),
+        200
+    );
+    // An entry the client wrote itself (left of what the proxy saw) is not believed.
+    let forged = "203.0.113.77, 198.51.100.1";
+    assert_eq!(
+        get_from(&app, &format!("{api}fabrikam.com"), forged)
+            .await
+            .status(),
+        429
+    );
+    app.stop().await;
+
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
+        config.new_domain_rate = "1/h burst 1".into();
+    })
+    .await
+    else {
+        return;
+    };
+    assert_eq!(
+        get_from(&app, &format!("{api}contoso.com"), first)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        get_from(&app, &format!("{api}northwind.com"), "198.51.100.2")
+            .await
+            .status(),
+        429,
+        "without a trusted proxy X-Forwarded-For is ignored"
+    );
+    app.stop().await;
+}
+both_backends!(
+    forwarded_for_counts_only_from_trusted_proxies_test,
+    forwarded_for_counts_only_from_trusted_proxies
+);
+
+/// When every resolution slot is taken, a new domain gets a "busy" page (503, Retry-After) and the
+/// API a JSON "busy" error; nothing is remembered.
+async fn busy_is_a_503_with_retry_after(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
+        config.max_resolutions = "1".into();
+        config.upstream_timeout = "6s".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let client = app.client.clone();
+    let url = app.url("/api/v1/tenants/slow-tenant.com");
+    let slow = tokio::spawn(async move { client.get(url).send().await.unwrap().status() });
+    eventually("the slow resolution to start", || {
+        upstreams.microsoft.requests(Endpoint::OpenIdConfiguration) > 0
+    })
+    .await;
+
+    let (page, api) = tokio::join!(
+        app.get("/t/contoso.com?wait=1"),
+        app.get("/api/v1/tenants/northwind.com")
+    );
+    assert_eq!(page.status(), 503);
+    assert!(retry_after(&page) >= 1);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("busy"), "{html}");
+    assert_eq!(api.status(), 503);
+    assert!(retry_after(&api) >= 1);
+    let json: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(json["error"], "busy");
+
+    assert!(slow.await.unwrap().is_success());
+    // The slot is free again: the same domain now resolves.
+    let (status, json) = app.get_json("/api/v1/tenants/northwind.com").await;
+    assert_eq!((status.as_u16(), &json["status"]), (200, &"entra".into()));
+    app.stop().await;
+}
+both_backends!(
+    busy_is_a_503_with_retry_after_test,
+    busy_is_a_503_with_retry_after
+);
+
+/// A body over the default limit is refused with 413 before any handler runs, as a page or as
+/// JSON under /api/.
+async fn oversized_bodies_are_refused(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let body = vec![b'a'; 70 * 1024];
+    let page = app
+        .client
+        .post(app.url("/t/contoso.com/events"))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 413);
+    let api = app
+        .client
+        .get(app.url("/api/v1/tenants/contoso.com"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 413);
+    let json: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(json["error"], "payload_too_large");
+    app.stop().await;
+}
+both_backends!(
+    oversized_bodies_are_refused_test,
+    oversized_bodies_are_refused
+);

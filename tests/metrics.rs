@@ -303,3 +303,53 @@ fn json_logs_carry_the_request_id_into_discovery() {
     assert_eq!(entry["span"]["request_id"], "test-123", "{entry}");
     assert_eq!(entry["fields"]["domain"], "contoso.com", "{entry}");
 }
+
+/// A refused request is counted by the limit that refused it, and by its 429 status.
+async fn rate_limited_requests_are_counted(backend: Backend) {
+    let _serial = COUNTERS.lock().await;
+    let upstreams = Upstreams::start().await;
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
+        config.new_domain_rate = "1/h burst 1".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let before = Scrape::take(&app).await;
+    assert_eq!(app.get("/api/v1/tenants/contoso.com").await.status(), 200);
+    assert_eq!(app.get("/api/v1/tenants/northwind.com").await.status(), 429);
+    assert_eq!(app.get("/t/fabrikam.com").await.status(), 429);
+    let after = Scrape::take(&app).await;
+    assert_eq!(
+        delta(
+            &before,
+            &after,
+            "rate_limited_total",
+            &[("limit", "new_domain")]
+        ),
+        2.0
+    );
+    let limited_api = [
+        ("route", "/api/v1/tenants/{domain}"),
+        ("method", "GET"),
+        ("status", "429"),
+    ];
+    assert_eq!(
+        delta(&before, &after, "http_requests_total", &limited_api),
+        1.0
+    );
+    let limited_page = [
+        ("route", "/t/{domain}"),
+        ("method", "GET"),
+        ("status", "429"),
+    ];
+    assert_eq!(
+        delta(&before, &after, "http_requests_total", &limited_page),
+        1.0
+    );
+    app.stop().await;
+}
+both_backends!(
+    rate_limited_requests_are_counted_test,
+    rate_limited_requests_are_counted
+);

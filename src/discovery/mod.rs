@@ -313,6 +313,13 @@ impl Discovery {
         tokio::time::timeout(wait, lookup).await.ok()?.ok()?.ok()
     }
 
+    /// Whether answering for `domain` now would start a new resolution (upstream requests): it is
+    /// neither known ([`Discovery::known`]) nor being resolved already. Rate limits charge only
+    /// for these.
+    pub async fn would_resolve(&self, domain: &DomainName) -> bool {
+        self.progress(domain).is_none() && self.known(domain).await.is_none()
+    }
+
     /// Progress of the running resolution of `domain`; `None` when none is running.
     pub fn progress(&self, domain: &DomainName) -> Option<watch::Receiver<Progress>> {
         let running = self.inner.progress.lock().ok()?;

@@ -13,6 +13,7 @@ use crate::store::models::{Cloud, DomainStatus, NamespaceType, Signals, TenantPr
 
 use super::AppState;
 use super::assets::tenant_image_url;
+use super::client_ip::ClientIp;
 use super::error::AppError;
 
 /// `GET /api/v1/tenants/{domain}` and `authwalk resolve`.
@@ -107,10 +108,15 @@ impl From<&TenantProfile> for TenantJson {
 /// `GET /api/v1/tenants/{domain}`: the tenant profile of a domain, resolved if never seen.
 pub async fn tenant(
     State(state): State<AppState>,
+    client: ClientIp,
     Path(raw): Path<String>,
 ) -> Result<Response, AppError> {
     let domain = DomainName::parse(&raw)?;
-    let profile = state.discovery.profile(&domain).await;
+    // Only a domain we would have to look up costs the caller part of their allowance.
+    if state.discovery.would_resolve(&domain).await {
+        state.limits.new_domain(&client)?;
+    }
+    let profile = state.discovery.try_profile(&domain).await?;
     let cache_control = match profile.status {
         DomainStatus::Unreachable => "no-store",
         _ => "public, max-age=300",

@@ -18,6 +18,7 @@ use crate::walkthrough::{TenantSettings, Walkthrough};
 
 use super::AppState;
 use super::assets;
+use super::client_ip::ClientIp;
 use super::error::AppError;
 use super::page_cache::PageKey;
 use super::views::{
@@ -83,6 +84,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppEr
 /// branded for the domain's tenant; resolved on first visit.
 pub async fn tenant(
     State(state): State<AppState>,
+    client: ClientIp,
     Path(raw): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
@@ -97,9 +99,13 @@ pub async fn tenant(
         }
         return Ok(Redirect::permanent(&canonical).into_response());
     }
+    // Only a domain we would have to look up costs the visitor part of their allowance.
+    if state.discovery.would_resolve(&domain).await {
+        state.limits.new_domain(&client)?;
+    }
     let wait_for_result = query_value(query.as_deref(), "wait").is_some();
     let profile = if wait_for_result {
-        state.discovery.profile(&domain).await
+        state.discovery.try_profile(&domain).await?
     } else {
         match state
             .discovery
