@@ -1,0 +1,364 @@
+//! Load benchmark: wrk against the release binary on loopback.
+//!
+//! Starts the real `authwalk` executable (release build, SQLite) as a child process, wired to the
+//! fakes of `tests/support` through configuration exactly as an operator would wire real
+//! upstreams, warms one tenant, then runs `wrk` (Debian package) for each target in turn: an
+//! embedded static file of about the tenant page's size (the reference), the landing page, the
+//! warm tenant page, the tenant's logo and the JSON API. It prints requests/s, p50/p99 latency,
+//! the ratio of requests/s against the static file, and the server's peak RSS.
+//!
+//! ```sh
+//! cargo bench --bench load                          # 60 s per target, 64 connections
+//! AUTHWALK_LOAD_SECONDS=10 cargo bench --bench load # a quick look
+//! ```
+//!
+//! Nothing is asserted on time. The program exits non-zero only when something is broken: a
+//! socket error, a non-2xx answer, or a wrong body.
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::disallowed_methods,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark program: it prints its results, starts processes, builds plain HTTP \
+              clients for our server, and shares the tests' support code"
+)]
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use support::Upstreams;
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+type Result<T> = std::result::Result<T, Error>;
+
+/// Connections wrk keeps open.
+const CONNECTIONS: u32 = 64;
+/// wrk threads: one, so the server keeps most of this 2-core machine.
+const THREADS: u32 = 1;
+/// Seconds per target unless `AUTHWALK_LOAD_SECONDS` says otherwise.
+const DEFAULT_SECONDS: u64 = 60;
+/// The tenant served.
+const DOMAIN: &str = "contoso.com";
+/// iPhone Safari on iOS 17.4: the tenant page shows the iOS walkthrough.
+const IPHONE_SAFARI: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) \
+                             AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 \
+                             Mobile/15E148 Safari/604.1";
+const MIB: f64 = 1024.0 * 1024.0;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("load: FAILED: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
+    let seconds = std::env::var("AUTHWALK_LOAD_SECONDS")
+        .ok()
+        .and_then(|value| value.parse::<u64>().ok())
+        .unwrap_or(DEFAULT_SECONDS);
+    which("wrk").ok_or("wrk is not installed (apt-get install wrk)")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    let upstreams = runtime.block_on(Upstreams::start());
+    let dir = tempfile::tempdir()?;
+    let server = Server::start(&upstreams, &dir.path().join("authwalk.db"))?;
+    let targets = runtime.block_on(warm(&server.base))?;
+
+    println!(
+        "\n== wrk, {THREADS} thread, {CONNECTIONS} connections, {seconds} s per target, release \
+         binary on loopback (sqlite, identity encoding), {} cores",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    let mut results = Vec::new();
+    for target in &targets {
+        let result = wrk(target, seconds)?;
+        println!(
+            "  {:<34} {:>9.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms   {} requests",
+            target.name, result.requests_per_second, result.p50_ms, result.p99_ms, result.requests
+        );
+        if result.errors > 0 || result.non_2xx > 0 {
+            return Err(format!(
+                "{}: {} socket errors, {} non-2xx answers",
+                target.name, result.errors, result.non_2xx
+            )
+            .into());
+        }
+        results.push(result);
+    }
+    let peak_rss = server.peak_rss_bytes()?;
+    server.stop();
+
+    let reference = results[0].requests_per_second;
+    println!("\n== summary\n");
+    println!("| target | body | requests/s | ratio vs static | p50 | p99 | errors |");
+    println!("|---|---|---|---|---|---|---|");
+    for (target, result) in targets.iter().zip(&results) {
+        println!(
+            "| {} | {:.1} KiB | {:.0} | {:.2} | {:.2} ms | {:.2} ms | {} |",
+            target.name,
+            target.bytes as f64 / 1024.0,
+            result.requests_per_second,
+            result.requests_per_second / reference,
+            result.p50_ms,
+            result.p99_ms,
+            result.errors + result.non_2xx
+        );
+    }
+    println!(
+        "\npeak RSS of the server: {:.1} MiB (VmHWM, whole run)",
+        peak_rss as f64 / MIB
+    );
+    Ok(())
+}
+
+fn which(program: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|dir| std::path::Path::new(dir).join(program))
+        .find(|path| path.is_file())
+}
+
+/// The `authwalk serve` child process.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(upstreams: &Upstreams, database: &std::path::Path) -> Result<Self> {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_authwalk"))
+            .arg("serve")
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("AUTHWALK_LISTEN", "127.0.0.1:0")
+            .env("AUTHWALK_LOG_FORMAT", "json")
+            .env("RUST_LOG", "info,tower_http=warn")
+            .env("DATABASE_URL", format!("sqlite://{}", database.display()))
+            .env("AUTHWALK_CONNECT_TO", upstreams.connect_to())
+            .env("AUTHWALK_EXTRA_CA", upstreams.ca.pem_path())
+            .env("AUTHWALK_DNS_SERVERS", upstreams.dns.addr().to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let logs = child.stderr.take().ok_or("no stderr")?;
+        let mut lines = BufReader::new(logs).lines();
+        let address = loop {
+            let line = lines.next().ok_or("the server exited before listening")??;
+            if let Ok(entry) = serde_json::from_str::<serde_json::Value>(&line)
+                && let Some(address) = entry["fields"]["address"].as_str()
+            {
+                break address.to_owned();
+            }
+        };
+        // Keep draining the log so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Ok(Self {
+            child,
+            base: format!("http://{address}"),
+        })
+    }
+
+    /// Peak resident set size so far (`VmHWM`).
+    fn peak_rss_bytes(&self) -> Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        let kib = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .ok_or("no VmHWM in /proc/…/status")?;
+        Ok(kib * 1024)
+    }
+
+    fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One URL wrk drives.
+struct Target {
+    name: String,
+    url: String,
+    bytes: usize,
+}
+
+/// Resolve the tenant, then collect the targets (static reference first) with their body sizes.
+async fn warm(base: &str) -> Result<Vec<Target>> {
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .user_agent(IPHONE_SAFARI)
+        .build()?;
+    let get = |path: String| {
+        let client = client.clone();
+        let url = format!("{base}{path}");
+        async move {
+            let response = client
+                .get(&url)
+                .header("accept-encoding", "identity")
+                .send()
+                .await?;
+            if !response.status().is_success() {
+                return Err(Error::from(format!("GET {url}: {}", response.status())));
+            }
+            Ok::<_, Error>(response.bytes().await?)
+        }
+    };
+    get(format!("/api/v1/tenants/{DOMAIN}")).await?;
+    let page = get(format!("/t/{DOMAIN}?wait=1")).await?;
+    let page_text = String::from_utf8_lossy(&page).into_owned();
+    if !page_text.contains("data-shown=\"ios\"") {
+        return Err("the warm tenant page is not the iOS walkthrough".into());
+    }
+    let logo = attribute_after(&page_text, "tenant-hero__logo\" src=\"")
+        .ok_or("the tenant page shows no logo")?;
+    let landing = get("/".to_owned()).await?;
+    let landing_text = String::from_utf8_lossy(&landing).into_owned();
+    let mut assets = Vec::new();
+    for path in landing_text
+        .split('"')
+        .filter(|part| part.starts_with("/assets/") && !part.starts_with("/assets/t/"))
+    {
+        let body = get(path.to_owned()).await?;
+        assets.push((path.to_owned(), body.len()));
+    }
+    let (static_path, static_bytes) = assets
+        .into_iter()
+        .min_by_key(|(_, bytes)| bytes.abs_diff(page.len()))
+        .ok_or("the landing page links no /assets/… file")?;
+    let logo_bytes = get(logo.clone()).await?.len();
+    let api_bytes = get(format!("/api/v1/tenants/{DOMAIN}")).await?.len();
+    let target = |name: String, path: &str, bytes: usize| Target {
+        name,
+        url: format!("{base}{path}"),
+        bytes,
+    };
+    Ok(vec![
+        target(
+            format!("static {}", static_path.rsplit('/').next().unwrap_or("")),
+            &static_path,
+            static_bytes,
+        ),
+        target("landing /".to_owned(), "/", landing.len()),
+        target(
+            format!("tenant page /t/{DOMAIN}"),
+            &format!("/t/{DOMAIN}"),
+            page.len(),
+        ),
+        target("logo /assets/t/….png".to_owned(), &logo, logo_bytes),
+        target(
+            "API /api/v1/tenants/…".to_owned(),
+            &format!("/api/v1/tenants/{DOMAIN}"),
+            api_bytes,
+        ),
+    ])
+}
+
+fn attribute_after(html: &str, marker: &str) -> Option<String> {
+    let start = html.find(marker)? + marker.len();
+    let end = start + html[start..].find('"')?;
+    Some(html[start..end].to_owned())
+}
+
+/// What one wrk run reported.
+struct WrkResult {
+    requests: u64,
+    requests_per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: u64,
+    non_2xx: u64,
+}
+
+fn wrk(target: &Target, seconds: u64) -> Result<WrkResult> {
+    let output = Command::new("wrk")
+        .args([
+            format!("-t{THREADS}"),
+            format!("-c{CONNECTIONS}"),
+            format!("-d{seconds}s"),
+            "--latency".to_owned(),
+            "-H".to_owned(),
+            format!("User-Agent: {IPHONE_SAFARI}"),
+            "-H".to_owned(),
+            "Accept-Encoding: identity".to_owned(),
+            target.url.clone(),
+        ])
+        .output()?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !output.status.success() {
+        return Err(format!("wrk failed on {}: {text}", target.url).into());
+    }
+    parse_wrk(&text).ok_or_else(|| format!("cannot read wrk's report:\n{text}").into())
+}
+
+/// Read wrk's `--latency` report.
+fn parse_wrk(text: &str) -> Option<WrkResult> {
+    let field = |prefix: &str| {
+        text.lines()
+            .map(str::trim)
+            .find_map(|line| line.strip_prefix(prefix))
+            .map(str::trim)
+    };
+    let requests = text
+        .lines()
+        .find(|line| line.contains("requests in"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    let requests_per_second = field("Requests/sec:")?.parse().ok()?;
+    let p50_ms = latency_ms(field("50%")?)?;
+    let p99_ms = latency_ms(field("99%")?)?;
+    // "Socket errors: connect 0, read 0, write 0, timeout 0" appears only when some occurred.
+    let errors = field("Socket errors:").map_or(0, |rest| {
+        rest.split(',')
+            .filter_map(|part| part.split_whitespace().last()?.parse::<u64>().ok())
+            .sum()
+    });
+    let non_2xx = field("Non-2xx or 3xx responses:")
+        .and_then(|count| count.parse().ok())
+        .unwrap_or(0);
+    Some(WrkResult {
+        requests,
+        requests_per_second,
+        p50_ms,
+        p99_ms,
+        errors,
+        non_2xx,
+    })
+}
+
+/// wrk's latency ("850.00us", "1.23ms", "1.02s") in milliseconds.
+fn latency_ms(value: &str) -> Option<f64> {
+    let (number, scale) = if let Some(number) = value.strip_suffix("us") {
+        (number, 0.001)
+    } else if let Some(number) = value.strip_suffix("ms") {
+        (number, 1.0)
+    } else if let Some(number) = value.strip_suffix("s") {
+        (number, 1000.0)
+    } else {
+        (value, 1.0)
+    };
+    Some(number.parse::<f64>().ok()? * scale)
+}
