@@ -71,6 +71,8 @@ pub struct Services {
     pub store: Store,
     /// Domain → tenant profile.
     pub discovery: Discovery,
+    /// The shared resolver (admin domain-control checks query it uncached).
+    pub dns: Dns,
 }
 
 impl Services {
@@ -83,7 +85,7 @@ impl Services {
         let discovery = Discovery::new(
             store.clone(),
             client,
-            dns,
+            dns.clone(),
             DiscoverySettings {
                 branding_hosts: config.branding_hosts.clone(),
                 upstream_timeout: config.upstream_timeout,
@@ -93,7 +95,11 @@ impl Services {
                 resolution_queue_wait: discovery::RESOLUTION_QUEUE_WAIT,
             },
         );
-        Ok(Self { store, discovery })
+        Ok(Self {
+            store,
+            discovery,
+            dns,
+        })
     }
 }
 
@@ -129,7 +135,18 @@ impl App {
         }
         let limits = web::limits::Limits::from_config(&config);
         limits.spawn_cleanup(web::limits::CLEANUP_INTERVAL);
+        let customizations = admin::TenantCustomizations::new(services.store.clone());
+        customizations.listen_for_changes();
+        let admin = admin::AdminService::new(
+            services.store.clone(),
+            services.discovery.clone(),
+            services.dns.clone(),
+            customizations.clone(),
+            config.public_url.clone(),
+        );
         let state = AppState {
+            customizations,
+            admin,
             config: Arc::new(config),
             limits,
             images: web::assets::TenantImages::new(services.store.clone()),

@@ -35,6 +35,15 @@ enum Command {
         /// The company domain (`contoso.com`, an email address or a URL also work).
         domain: String,
     },
+    /// Print a one-time admin sign-in link for a tenant's domain (works once, for 15 minutes).
+    ///
+    /// For operators of a self-hosted authwalk: administer a tenant without publishing a DNS
+    /// record. The link starts with AUTHWALK_PUBLIC_URL. Exit status: 0 printed, 3 not an Entra
+    /// domain, 4 Microsoft unreachable, 2 invalid domain.
+    AdminLink {
+        /// A domain of the tenant to administer (`contoso.com`).
+        domain: String,
+    },
 }
 
 #[tokio::main]
@@ -55,6 +64,7 @@ async fn main() -> ExitCode {
         Command::Serve => serve(config).await,
         Command::Migrate => migrate(config).await,
         Command::Resolve { domain } => resolve(config, &domain).await,
+        Command::AdminLink { domain } => admin_link(config, &domain).await,
     }
 }
 
@@ -91,6 +101,51 @@ async fn resolve(config: Config, raw: &str) -> ExitCode {
         DomainStatus::Entra => ExitCode::SUCCESS,
         DomainStatus::NotEntra => ExitCode::from(3),
         DomainStatus::Unreachable => ExitCode::from(4),
+    }
+}
+
+#[expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "the command's output"
+)]
+async fn admin_link(config: Config, raw: &str) -> ExitCode {
+    use authwalk::admin::AdminError;
+    let services = match Services::build(&config).await {
+        Ok(services) => services,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let issued = authwalk::admin::link::issue(
+        &services.store,
+        &services.discovery,
+        &config.public_url,
+        raw,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await;
+    services.store.close().await;
+    match issued {
+        Ok(link) => {
+            println!("{}", link.url);
+            eprintln!(
+                "One-time admin sign-in link for {}; it works once, until {}.",
+                link.domain.to_unicode(),
+                authwalk::admin::format_time(link.expires_at)
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::from(match error {
+                AdminError::InvalidDomain(_) => 2,
+                AdminError::NotEntra { .. } => 3,
+                AdminError::Unreachable { .. } => 4,
+                _ => 1,
+            })
+        }
     }
 }
 

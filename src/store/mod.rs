@@ -298,6 +298,210 @@ fn profile_from_row(
     })
 }
 
+// --- admin ---
+
+use models::{
+    AdminSignIn, ChallengeKind, LogoChange, NewChallenge, SettingsSaved, SettingsUpdate,
+    StoredAdminSession, StoredChallenge, TenantSettingsRecord, VerifiedDomain,
+};
+
+/// The Postgres channel every tenant-settings write notifies (payload: the tenant id).
+pub const SETTINGS_CHANNEL: &str = "authwalk_tenant_settings";
+
+impl Store {
+    /// Store a new domain-control challenge or admin link (its secret's hash only).
+    pub async fn insert_admin_challenge(&self, challenge: &NewChallenge) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Postgres(pool) => postgres::insert_admin_challenge(pool, challenge).await,
+            Backend::Sqlite(pool) => sqlite::insert_admin_challenge(pool, challenge).await,
+        }
+    }
+
+    /// The challenge or admin link whose secret hashes to `token_sha256`.
+    pub async fn load_admin_challenge(
+        &self,
+        token_sha256: &str,
+    ) -> Result<Option<StoredChallenge>, StoreError> {
+        let row = match &self.backend {
+            Backend::Postgres(pool) => postgres::load_admin_challenge(pool, token_sha256).await?,
+            Backend::Sqlite(pool) => sqlite::load_admin_challenge(pool, token_sha256).await?,
+        };
+        row.map(|row| {
+            let kind = ChallengeKind::from_stored(&row.kind).ok_or_else(|| StoreError::Corrupt {
+                what: format!("admin challenge for {}", row.domain),
+                detail: format!("kind {:?}", row.kind),
+            })?;
+            Ok(StoredChallenge {
+                domain: row.domain,
+                kind,
+                expires_at: row.expires_at,
+                used_at: row.used_at,
+            })
+        })
+        .transpose()
+    }
+
+    /// Use up a challenge, record the verified domain and start the session, in one transaction.
+    /// `false` (and nothing written) when the challenge was already used.
+    pub async fn complete_admin_sign_in(&self, sign_in: &AdminSignIn) -> Result<bool, StoreError> {
+        match &self.backend {
+            Backend::Postgres(pool) => postgres::complete_admin_sign_in(pool, sign_in).await,
+            Backend::Sqlite(pool) => sqlite::complete_admin_sign_in(pool, sign_in).await,
+        }
+    }
+
+    /// The admin session whose id hashes to `id_sha256`.
+    pub async fn load_admin_session(
+        &self,
+        id_sha256: &str,
+    ) -> Result<Option<StoredAdminSession>, StoreError> {
+        let row = match &self.backend {
+            Backend::Postgres(pool) => postgres::load_admin_session(pool, id_sha256).await?,
+            Backend::Sqlite(pool) => sqlite::load_admin_session(pool, id_sha256).await?,
+        };
+        row.map(|row| {
+            let tenant_id =
+                Uuid::parse_str(&row.tenant_id).map_err(|error| StoreError::Corrupt {
+                    what: format!("admin session for {}", row.domain),
+                    detail: format!("tenant id {:?}: {error}", row.tenant_id),
+                })?;
+            Ok(StoredAdminSession {
+                tenant_id,
+                domain: row.domain,
+                csrf_token: row.csrf_token,
+                created_at: row.created_at,
+                last_seen_at: row.last_seen_at,
+                expires_at: row.expires_at,
+            })
+        })
+        .transpose()
+    }
+
+    /// Record activity on a session (idle expiry counts from here).
+    pub async fn touch_admin_session(
+        &self,
+        id_sha256: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Postgres(pool) => postgres::touch_admin_session(pool, id_sha256, now).await,
+            Backend::Sqlite(pool) => sqlite::touch_admin_session(pool, id_sha256, now).await,
+        }
+    }
+
+    /// End a session.
+    pub async fn delete_admin_session(&self, id_sha256: &str) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Postgres(pool) => postgres::delete_admin_session(pool, id_sha256).await,
+            Backend::Sqlite(pool) => sqlite::delete_admin_session(pool, id_sha256).await,
+        }
+    }
+
+    /// The domains of `tenant_id` whose control was proved, oldest first.
+    pub async fn verified_domains(&self, tenant_id: Uuid) -> Result<Vec<VerifiedDomain>, StoreError> {
+        match &self.backend {
+            Backend::Postgres(pool) => postgres::verified_domains(pool, tenant_id).await,
+            Backend::Sqlite(pool) => sqlite::verified_domains(pool, tenant_id).await,
+        }
+    }
+
+    /// The tenant's settings row, if its admins ever saved one.
+    pub async fn load_tenant_settings(
+        &self,
+        tenant_id: Uuid,
+    ) -> Result<Option<TenantSettingsRecord>, StoreError> {
+        match &self.backend {
+            Backend::Postgres(pool) => postgres::load_tenant_settings(pool, tenant_id).await,
+            Backend::Sqlite(pool) => sqlite::load_tenant_settings(pool, tenant_id).await,
+        }
+    }
+
+    /// Write every admin-editable setting at once (bumping the version and, on Postgres,
+    /// notifying [`SETTINGS_CHANNEL`] in the same transaction).
+    pub async fn save_tenant_settings(
+        &self,
+        tenant_id: Uuid,
+        update: &SettingsUpdate,
+    ) -> Result<SettingsSaved, StoreError> {
+        match &self.backend {
+            Backend::Postgres(pool) => postgres::save_tenant_settings(pool, tenant_id, update).await,
+            Backend::Sqlite(pool) => sqlite::save_tenant_settings(pool, tenant_id, update).await,
+        }
+    }
+
+    /// Change the tenant's admin logo (bumping the version and notifying, like settings).
+    pub async fn change_tenant_logo(
+        &self,
+        tenant_id: Uuid,
+        change: &LogoChange,
+    ) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Postgres(pool) => postgres::change_tenant_logo(pool, tenant_id, change).await,
+            Backend::Sqlite(pool) => sqlite::change_tenant_logo(pool, tenant_id, change).await,
+        }
+    }
+
+    /// Whether a tenant other than `tenant_id` has the short link `slug`.
+    pub async fn slug_taken(&self, slug: &str, tenant_id: Uuid) -> Result<bool, StoreError> {
+        match &self.backend {
+            Backend::Postgres(pool) => postgres::slug_taken(pool, slug, tenant_id).await,
+            Backend::Sqlite(pool) => sqlite::slug_taken(pool, slug, tenant_id).await,
+        }
+    }
+
+    /// The first verified domain of the tenant whose short link is `slug`.
+    pub async fn domain_for_slug(&self, slug: &str) -> Result<Option<String>, StoreError> {
+        match &self.backend {
+            Backend::Postgres(pool) => postgres::domain_for_slug(pool, slug).await,
+            Backend::Sqlite(pool) => sqlite::domain_for_slug(pool, slug).await,
+        }
+    }
+
+    /// Subscribe to tenant-settings changes made by any instance: `None` on SQLite, where this
+    /// process is the only writer.
+    pub async fn settings_changes(&self) -> Result<Option<SettingsChanges>, StoreError> {
+        match &self.backend {
+            Backend::Postgres(pool) => Ok(Some(SettingsChanges {
+                listener: postgres::settings_listener(pool).await?,
+            })),
+            Backend::Sqlite(_) => Ok(None),
+        }
+    }
+}
+
+/// A subscription to [`SETTINGS_CHANNEL`] on its own Postgres connection.
+pub struct SettingsChanges {
+    listener: sqlx::postgres::PgListener,
+}
+
+impl std::fmt::Debug for SettingsChanges {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SettingsChanges").finish_non_exhaustive()
+    }
+}
+
+/// One event of [`SettingsChanges`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingsChange {
+    /// This tenant's settings changed.
+    Tenant(Uuid),
+    /// A notification whose payload is not a tenant id (ignore it).
+    Unrecognised,
+    /// The connection was lost: notifications may have been missed.
+    Lost,
+}
+
+impl SettingsChanges {
+    /// The next change; [`SettingsChange::Lost`] when the connection dropped (subscribe again).
+    pub async fn next(&mut self) -> SettingsChange {
+        match self.listener.try_recv().await {
+            Ok(Some(notification)) => Uuid::parse_str(notification.payload())
+                .map_or(SettingsChange::Unrecognised, SettingsChange::Tenant),
+            Ok(None) | Err(_) => SettingsChange::Lost,
+        }
+    }
+}
+
 // --- adoption ---
 
 /// One adoption counter: a tenant's count of one metric and dimension on one UTC day. Nothing else

@@ -233,6 +233,308 @@ pub(super) async fn load_asset(
     Ok(asset)
 }
 
+// --- admin ---
+
+use super::SETTINGS_CHANNEL;
+use super::models::{
+    AdminSessionRow, AdminSignIn, ChallengeRow, LogoChange, NewChallenge, SettingsSaved,
+    SettingsUpdate, TenantSettingsRecord, VerifiedDomain,
+};
+
+pub(super) async fn insert_admin_challenge(
+    pool: &PgPool,
+    challenge: &NewChallenge,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO admin_challenges (token_sha256, domain, kind, expires_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&challenge.token_sha256)
+    .bind(&challenge.domain)
+    .bind(challenge.kind.as_str())
+    .bind(challenge.expires_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn load_admin_challenge(
+    pool: &PgPool,
+    token_sha256: &str,
+) -> Result<Option<ChallengeRow>, StoreError> {
+    let row = sqlx::query_as(
+        "SELECT domain, kind, expires_at, used_at FROM admin_challenges WHERE token_sha256 = $1",
+    )
+    .bind(token_sha256)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
+}
+
+pub(super) async fn complete_admin_sign_in(
+    pool: &PgPool,
+    sign_in: &AdminSignIn,
+) -> Result<bool, StoreError> {
+    let mut transaction = pool.begin().await?;
+    // The `used_at IS NULL` guard makes two racing sign-ins with one secret succeed once.
+    let used = sqlx::query(
+        "UPDATE admin_challenges SET used_at = $2 WHERE token_sha256 = $1 AND used_at IS NULL",
+    )
+    .bind(&sign_in.token_sha256)
+    .bind(sign_in.now)
+    .execute(&mut *transaction)
+    .await?;
+    if used.rows_affected() != 1 {
+        transaction.rollback().await?;
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO verified_domains (domain, tenant_id, method, verified_at, last_checked_at) \
+         VALUES ($1, $2, $3, $4, $4) \
+         ON CONFLICT (domain) DO UPDATE SET tenant_id = EXCLUDED.tenant_id, \
+           method = EXCLUDED.method, last_checked_at = EXCLUDED.last_checked_at",
+    )
+    .bind(&sign_in.domain)
+    .bind(sign_in.tenant_id)
+    .bind(sign_in.method.as_str())
+    .bind(sign_in.now)
+    .execute(&mut *transaction)
+    .await?;
+    if let Some(old) = &sign_in.replaces_session_sha256 {
+        sqlx::query("DELETE FROM admin_sessions WHERE id_sha256 = $1")
+            .bind(old)
+            .execute(&mut *transaction)
+            .await?;
+    }
+    let session = &sign_in.session;
+    sqlx::query(
+        "INSERT INTO admin_sessions (id_sha256, tenant_id, domain, csrf_token, created_at, \
+           last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $5, $6)",
+    )
+    .bind(&session.id_sha256)
+    .bind(session.tenant_id)
+    .bind(&session.domain)
+    .bind(&session.csrf_token)
+    .bind(session.created_at)
+    .bind(session.expires_at)
+    .execute(&mut *transaction)
+    .await?;
+    transaction.commit().await?;
+    Ok(true)
+}
+
+pub(super) async fn load_admin_session(
+    pool: &PgPool,
+    id_sha256: &str,
+) -> Result<Option<AdminSessionRow>, StoreError> {
+    let row = sqlx::query_as(
+        "SELECT tenant_id::text AS tenant_id, domain, csrf_token, created_at, last_seen_at, \
+           expires_at FROM admin_sessions WHERE id_sha256 = $1",
+    )
+    .bind(id_sha256)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
+}
+
+pub(super) async fn touch_admin_session(
+    pool: &PgPool,
+    id_sha256: &str,
+    now: time::OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE admin_sessions SET last_seen_at = $2 WHERE id_sha256 = $1")
+        .bind(id_sha256)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn delete_admin_session(pool: &PgPool, id_sha256: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM admin_sessions WHERE id_sha256 = $1")
+        .bind(id_sha256)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn verified_domains(
+    pool: &PgPool,
+    tenant_id: Uuid,
+) -> Result<Vec<VerifiedDomain>, StoreError> {
+    let rows = sqlx::query_as(
+        "SELECT domain, method, verified_at FROM verified_domains WHERE tenant_id = $1 \
+         ORDER BY verified_at, domain",
+    )
+    .bind(tenant_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}
+
+const SETTINGS_COLUMNS: &str = "logo_sha256, pending_logo_sha256, brand_color, passkey_policy, \
+    helpdesk_email, helpdesk_phone, helpdesk_url, intro_message, short_slug, version";
+
+pub(super) async fn load_tenant_settings(
+    pool: &PgPool,
+    tenant_id: Uuid,
+) -> Result<Option<TenantSettingsRecord>, StoreError> {
+    let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {SETTINGS_COLUMNS} FROM tenant_settings WHERE tenant_id = $1"
+    )))
+    .bind(tenant_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
+}
+
+/// Tell every instance (including this one) that the tenant's settings changed; delivered at
+/// commit, so listeners never reload before the change is visible.
+async fn notify_settings_changed(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    tenant_id: Uuid,
+) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(SETTINGS_CHANNEL)
+        .bind(tenant_id.hyphenated().to_string())
+        .execute(&mut **transaction)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn save_tenant_settings(
+    pool: &PgPool,
+    tenant_id: Uuid,
+    update: &SettingsUpdate,
+) -> Result<SettingsSaved, StoreError> {
+    let mut transaction = pool.begin().await?;
+    if let Some(slug) = &update.short_slug {
+        let taken: Option<i32> = sqlx::query_scalar(
+            "SELECT 1 FROM tenant_settings WHERE short_slug = $1 AND tenant_id <> $2",
+        )
+        .bind(slug)
+        .bind(tenant_id)
+        .fetch_optional(&mut *transaction)
+        .await?;
+        if taken.is_some() {
+            transaction.rollback().await?;
+            return Ok(SettingsSaved::SlugTaken);
+        }
+    }
+    let written = sqlx::query(
+        "INSERT INTO tenant_settings (tenant_id, brand_color, passkey_policy, helpdesk_email, \
+           helpdesk_phone, helpdesk_url, intro_message, short_slug) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (tenant_id) DO UPDATE SET brand_color = EXCLUDED.brand_color, \
+           passkey_policy = EXCLUDED.passkey_policy, helpdesk_email = EXCLUDED.helpdesk_email, \
+           helpdesk_phone = EXCLUDED.helpdesk_phone, helpdesk_url = EXCLUDED.helpdesk_url, \
+           intro_message = EXCLUDED.intro_message, short_slug = EXCLUDED.short_slug, \
+           version = tenant_settings.version + 1, updated_at = now()",
+    )
+    .bind(tenant_id)
+    .bind(&update.brand_color)
+    .bind(&update.passkey_policy)
+    .bind(&update.helpdesk_email)
+    .bind(&update.helpdesk_phone)
+    .bind(&update.helpdesk_url)
+    .bind(&update.intro_message)
+    .bind(&update.short_slug)
+    .execute(&mut *transaction)
+    .await;
+    match written {
+        Ok(_) => {}
+        // Another tenant took the slug between our check and our write.
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            transaction.rollback().await?;
+            return Ok(SettingsSaved::SlugTaken);
+        }
+        Err(error) => return Err(error.into()),
+    }
+    notify_settings_changed(&mut transaction, tenant_id).await?;
+    transaction.commit().await?;
+    Ok(SettingsSaved::Saved)
+}
+
+pub(super) async fn change_tenant_logo(
+    pool: &PgPool,
+    tenant_id: Uuid,
+    change: &LogoChange,
+) -> Result<(), StoreError> {
+    let mut transaction = pool.begin().await?;
+    // Make sure the row exists, so every change below is a plain UPDATE.
+    sqlx::query("INSERT INTO tenant_settings (tenant_id) VALUES ($1) ON CONFLICT DO NOTHING")
+        .bind(tenant_id)
+        .execute(&mut *transaction)
+        .await?;
+    let (statement, pending) = match change {
+        LogoChange::SetPending(sha256) => (
+            "UPDATE tenant_settings SET pending_logo_sha256 = $2, \
+               version = version + 1, updated_at = now() WHERE tenant_id = $1",
+            Some(sha256.as_str()),
+        ),
+        LogoChange::PublishPending => (
+            "UPDATE tenant_settings SET logo_sha256 = pending_logo_sha256, \
+               pending_logo_sha256 = NULL, version = version + 1, updated_at = now() \
+             WHERE tenant_id = $1 AND pending_logo_sha256 IS NOT NULL",
+            None,
+        ),
+        LogoChange::DiscardPending => (
+            "UPDATE tenant_settings SET pending_logo_sha256 = NULL, version = version + 1, \
+               updated_at = now() WHERE tenant_id = $1",
+            None,
+        ),
+        LogoChange::UseAutomatic => (
+            "UPDATE tenant_settings SET logo_sha256 = NULL, pending_logo_sha256 = NULL, \
+               version = version + 1, updated_at = now() WHERE tenant_id = $1",
+            None,
+        ),
+    };
+    let mut query = sqlx::query(statement).bind(tenant_id);
+    if let Some(pending) = pending {
+        query = query.bind(pending);
+    }
+    query.execute(&mut *transaction).await?;
+    notify_settings_changed(&mut transaction, tenant_id).await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn slug_taken(
+    pool: &PgPool,
+    slug: &str,
+    tenant_id: Uuid,
+) -> Result<bool, StoreError> {
+    let taken: Option<i32> = sqlx::query_scalar(
+        "SELECT 1 FROM tenant_settings WHERE short_slug = $1 AND tenant_id <> $2",
+    )
+    .bind(slug)
+    .bind(tenant_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(taken.is_some())
+}
+
+pub(super) async fn domain_for_slug(pool: &PgPool, slug: &str) -> Result<Option<String>, StoreError> {
+    let domain = sqlx::query_scalar(
+        "SELECT v.domain FROM tenant_settings s \
+         JOIN verified_domains v ON v.tenant_id = s.tenant_id \
+         WHERE s.short_slug = $1 ORDER BY v.verified_at, v.domain LIMIT 1",
+    )
+    .bind(slug)
+    .fetch_optional(pool)
+    .await?;
+    Ok(domain)
+}
+
+pub(super) async fn settings_listener(
+    pool: &PgPool,
+) -> Result<sqlx::postgres::PgListener, StoreError> {
+    // A connection of the pool: closing the pool at shutdown also ends the subscription.
+    let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+    listener.listen(SETTINGS_CHANNEL).await?;
+    Ok(listener)
+}
+
 // --- adoption ---
 
 pub(super) async fn add_adoption_counts(

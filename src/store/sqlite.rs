@@ -320,3 +320,293 @@ pub(super) async fn adoption_counts(
 }
 
 // --- end adoption ---
+
+// --- admin ---
+
+use super::models::{
+    AdminSessionRow, AdminSignIn, ChallengeRow, LogoChange, NewChallenge, SettingsSaved,
+    SettingsUpdate, TenantSettingsRecord, VerifiedDomain,
+};
+
+fn uuid_text(id: Uuid) -> String {
+    id.hyphenated().to_string()
+}
+
+pub(super) async fn insert_admin_challenge(
+    pool: &SqlitePool,
+    challenge: &NewChallenge,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO admin_challenges (token_sha256, domain, kind, expires_at) \
+         VALUES (?, ?, ?, ?)",
+    )
+    .bind(&challenge.token_sha256)
+    .bind(&challenge.domain)
+    .bind(challenge.kind.as_str())
+    .bind(challenge.expires_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn load_admin_challenge(
+    pool: &SqlitePool,
+    token_sha256: &str,
+) -> Result<Option<ChallengeRow>, StoreError> {
+    let row = sqlx::query_as(
+        "SELECT domain, kind, expires_at, used_at FROM admin_challenges WHERE token_sha256 = ?",
+    )
+    .bind(token_sha256)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
+}
+
+pub(super) async fn complete_admin_sign_in(
+    pool: &SqlitePool,
+    sign_in: &AdminSignIn,
+) -> Result<bool, StoreError> {
+    let mut transaction = pool.begin().await?;
+    // The `used_at IS NULL` guard makes two racing sign-ins with one secret succeed once.
+    let used = sqlx::query(
+        "UPDATE admin_challenges SET used_at = ? WHERE token_sha256 = ? AND used_at IS NULL",
+    )
+    .bind(sign_in.now)
+    .bind(&sign_in.token_sha256)
+    .execute(&mut *transaction)
+    .await?;
+    if used.rows_affected() != 1 {
+        transaction.rollback().await?;
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO verified_domains (domain, tenant_id, method, verified_at, last_checked_at) \
+         VALUES (?1, ?2, ?3, ?4, ?4) \
+         ON CONFLICT (domain) DO UPDATE SET tenant_id = excluded.tenant_id, \
+           method = excluded.method, last_checked_at = excluded.last_checked_at",
+    )
+    .bind(&sign_in.domain)
+    .bind(uuid_text(sign_in.tenant_id))
+    .bind(sign_in.method.as_str())
+    .bind(sign_in.now)
+    .execute(&mut *transaction)
+    .await?;
+    if let Some(old) = &sign_in.replaces_session_sha256 {
+        sqlx::query("DELETE FROM admin_sessions WHERE id_sha256 = ?")
+            .bind(old)
+            .execute(&mut *transaction)
+            .await?;
+    }
+    let session = &sign_in.session;
+    sqlx::query(
+        "INSERT INTO admin_sessions (id_sha256, tenant_id, domain, csrf_token, created_at, \
+           last_seen_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
+    )
+    .bind(&session.id_sha256)
+    .bind(uuid_text(session.tenant_id))
+    .bind(&session.domain)
+    .bind(&session.csrf_token)
+    .bind(session.created_at)
+    .bind(session.expires_at)
+    .execute(&mut *transaction)
+    .await?;
+    transaction.commit().await?;
+    Ok(true)
+}
+
+pub(super) async fn load_admin_session(
+    pool: &SqlitePool,
+    id_sha256: &str,
+) -> Result<Option<AdminSessionRow>, StoreError> {
+    let row = sqlx::query_as(
+        "SELECT tenant_id, domain, csrf_token, created_at, last_seen_at, expires_at \
+         FROM admin_sessions WHERE id_sha256 = ?",
+    )
+    .bind(id_sha256)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
+}
+
+pub(super) async fn touch_admin_session(
+    pool: &SqlitePool,
+    id_sha256: &str,
+    now: time::OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE admin_sessions SET last_seen_at = ? WHERE id_sha256 = ?")
+        .bind(now)
+        .bind(id_sha256)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn delete_admin_session(
+    pool: &SqlitePool,
+    id_sha256: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM admin_sessions WHERE id_sha256 = ?")
+        .bind(id_sha256)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn verified_domains(
+    pool: &SqlitePool,
+    tenant_id: Uuid,
+) -> Result<Vec<VerifiedDomain>, StoreError> {
+    let rows = sqlx::query_as(
+        "SELECT domain, method, verified_at FROM verified_domains WHERE tenant_id = ? \
+         ORDER BY verified_at, domain",
+    )
+    .bind(uuid_text(tenant_id))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}
+
+pub(super) async fn load_tenant_settings(
+    pool: &SqlitePool,
+    tenant_id: Uuid,
+) -> Result<Option<TenantSettingsRecord>, StoreError> {
+    let row = sqlx::query_as(
+        "SELECT logo_sha256, pending_logo_sha256, brand_color, passkey_policy, helpdesk_email, \
+           helpdesk_phone, helpdesk_url, intro_message, short_slug, version \
+         FROM tenant_settings WHERE tenant_id = ?",
+    )
+    .bind(uuid_text(tenant_id))
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
+}
+
+pub(super) async fn save_tenant_settings(
+    pool: &SqlitePool,
+    tenant_id: Uuid,
+    update: &SettingsUpdate,
+) -> Result<SettingsSaved, StoreError> {
+    let tenant = uuid_text(tenant_id);
+    let mut transaction = pool.begin().await?;
+    if let Some(slug) = &update.short_slug {
+        let taken: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM tenant_settings WHERE short_slug = ? AND tenant_id <> ?",
+        )
+        .bind(slug)
+        .bind(&tenant)
+        .fetch_optional(&mut *transaction)
+        .await?;
+        if taken.is_some() {
+            transaction.rollback().await?;
+            return Ok(SettingsSaved::SlugTaken);
+        }
+    }
+    let written = sqlx::query(
+        "INSERT INTO tenant_settings (tenant_id, brand_color, passkey_policy, helpdesk_email, \
+           helpdesk_phone, helpdesk_url, intro_message, short_slug) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (tenant_id) DO UPDATE SET brand_color = excluded.brand_color, \
+           passkey_policy = excluded.passkey_policy, helpdesk_email = excluded.helpdesk_email, \
+           helpdesk_phone = excluded.helpdesk_phone, helpdesk_url = excluded.helpdesk_url, \
+           intro_message = excluded.intro_message, short_slug = excluded.short_slug, \
+           version = tenant_settings.version + 1, \
+           updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+    )
+    .bind(&tenant)
+    .bind(&update.brand_color)
+    .bind(&update.passkey_policy)
+    .bind(&update.helpdesk_email)
+    .bind(&update.helpdesk_phone)
+    .bind(&update.helpdesk_url)
+    .bind(&update.intro_message)
+    .bind(&update.short_slug)
+    .execute(&mut *transaction)
+    .await;
+    match written {
+        Ok(_) => {}
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            transaction.rollback().await?;
+            return Ok(SettingsSaved::SlugTaken);
+        }
+        Err(error) => return Err(error.into()),
+    }
+    transaction.commit().await?;
+    Ok(SettingsSaved::Saved)
+}
+
+pub(super) async fn change_tenant_logo(
+    pool: &SqlitePool,
+    tenant_id: Uuid,
+    change: &LogoChange,
+) -> Result<(), StoreError> {
+    let tenant = uuid_text(tenant_id);
+    let mut transaction = pool.begin().await?;
+    sqlx::query("INSERT INTO tenant_settings (tenant_id) VALUES (?) ON CONFLICT DO NOTHING")
+        .bind(&tenant)
+        .execute(&mut *transaction)
+        .await?;
+    const BUMP: &str = "version = version + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+    match change {
+        LogoChange::SetPending(sha256) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE tenant_settings SET pending_logo_sha256 = ?2, {BUMP} WHERE tenant_id = ?1"
+            )))
+            .bind(&tenant)
+            .bind(sha256)
+            .execute(&mut *transaction)
+            .await?;
+        }
+        other => {
+            let set = match other {
+                LogoChange::PublishPending => {
+                    "logo_sha256 = pending_logo_sha256, pending_logo_sha256 = NULL"
+                }
+                LogoChange::DiscardPending => "pending_logo_sha256 = NULL",
+                _ => "logo_sha256 = NULL, pending_logo_sha256 = NULL",
+            };
+            let only_with_pending = if *other == LogoChange::PublishPending {
+                " AND pending_logo_sha256 IS NOT NULL"
+            } else {
+                ""
+            };
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE tenant_settings SET {set}, {BUMP} WHERE tenant_id = ?1{only_with_pending}"
+            )))
+            .bind(&tenant)
+            .execute(&mut *transaction)
+            .await?;
+        }
+    }
+    transaction.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn slug_taken(
+    pool: &SqlitePool,
+    slug: &str,
+    tenant_id: Uuid,
+) -> Result<bool, StoreError> {
+    let taken: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM tenant_settings WHERE short_slug = ? AND tenant_id <> ?",
+    )
+    .bind(slug)
+    .bind(uuid_text(tenant_id))
+    .fetch_optional(pool)
+    .await?;
+    Ok(taken.is_some())
+}
+
+pub(super) async fn domain_for_slug(
+    pool: &SqlitePool,
+    slug: &str,
+) -> Result<Option<String>, StoreError> {
+    let domain = sqlx::query_scalar(
+        "SELECT v.domain FROM tenant_settings s \
+         JOIN verified_domains v ON v.tenant_id = s.tenant_id \
+         WHERE s.short_slug = ? ORDER BY v.verified_at, v.domain LIMIT 1",
+    )
+    .bind(slug)
+    .fetch_optional(pool)
+    .await?;
+    Ok(domain)
+}

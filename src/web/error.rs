@@ -48,6 +48,9 @@ pub enum AppError {
     /// A template failed to render (a bug).
     #[error("template rendering failed: {0}")]
     Render(#[from] askama::Error),
+    /// An admin action was refused or failed (CSRF, cross-origin, links, settings storage).
+    #[error(transparent)]
+    Admin(#[from] crate::admin::AdminError),
     /// A counting request from the tenant page was refused (cross-site, or a malformed form).
     #[error(transparent)]
     Event(#[from] super::events::EventRejection),
@@ -82,6 +85,7 @@ impl AppError {
             AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Store(_) | AppError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Admin(error) => admin_status(error),
             AppError::Event(rejection) => rejection.status(),
         }
     }
@@ -121,6 +125,7 @@ impl AppError {
                 heading: rejection.heading(),
                 message: rejection.to_string(),
             },
+            AppError::Admin(error) => admin_details(error, self.status()),
             AppError::NotFound | AppError::Store(_) | AppError::Render(_) => {
                 details_for_status(self.status())
             }
@@ -162,6 +167,52 @@ fn seconds_text(seconds: u64) -> String {
         "1 second".into()
     } else {
         format!("{seconds} seconds")
+    }
+}
+
+// --- admin ---
+
+fn admin_status(error: &crate::admin::AdminError) -> StatusCode {
+    use crate::admin::AdminError as E;
+    match error {
+        E::Csrf | E::CrossOrigin => StatusCode::FORBIDDEN,
+        E::LinkInvalid => StatusCode::NOT_FOUND,
+        E::LinkExpired { .. } | E::LinkUsed => StatusCode::GONE,
+        E::Unreachable { .. } | E::DnsFailed { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        E::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+        E::Settings(error) if matches!(**error, StoreError::Unavailable(_)) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        E::Image(crate::branding::image::ImageError::TooLarge { .. }) => {
+            StatusCode::PAYLOAD_TOO_LARGE
+        }
+        E::Image(crate::branding::image::ImageError::Internal { .. }) => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+        E::Store(_) | E::Settings(_) | E::Randomness(_) | E::PublicUrl(_) => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+fn admin_details(error: &crate::admin::AdminError, status: StatusCode) -> ErrorDetails {
+    use crate::admin::AdminError as E;
+    let (code, heading) = match error {
+        E::Csrf => ("csrf", "This form has expired"),
+        E::CrossOrigin => ("cross_origin", "Refused: the form came from another site"),
+        E::LinkInvalid | E::LinkExpired { .. } | E::LinkUsed => {
+            ("admin_link", "This sign-in link can't be used")
+        }
+        E::InvalidDomain(error) => (error.code(), "That doesn't look like a company domain"),
+        E::Image(image) => (image.code(), "That image can't be used"),
+        _ if status.is_server_error() => return details_for_status(status),
+        _ => ("admin", "That didn't work"),
+    };
+    ErrorDetails {
+        error: code,
+        heading,
+        message: error.to_string(),
     }
 }
 

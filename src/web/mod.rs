@@ -3,6 +3,7 @@
 //! Errors: handlers return [`error::AppError`]; [`error::render_errors`] lays every error response
 //! out as an HTML page or, under `/api/`, as JSON.
 
+pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod client_ip;
@@ -55,6 +56,10 @@ pub struct AppState {
     pub limits: limits::Limits,
     /// Rendered tenant pages, so a warm page is not rendered again.
     pub rendered_pages: page_cache::PageCache,
+    /// Per-tenant admin customisation, cached in memory (the tenant page and API read it).
+    pub customizations: crate::admin::TenantCustomizations,
+    /// The admin journey's rules (challenges, sessions, settings, uploads).
+    pub admin: crate::admin::AdminService,
 }
 
 impl axum::extract::FromRef<AppState> for assets::TenantImages {
@@ -102,6 +107,11 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{file}", get(assets::serve))
         .route("/assets/t/{file}", get(assets::serve_tenant_image))
         .route("/assets/brand/{file}", get(assets::serve_brand_stylesheet))
+        .merge(admin::routes())
+        // Form-sized bodies everywhere except the logo upload, merged after with its own limit.
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .merge(admin::upload_routes())
         // After every route: labels requests with the template that matched.
         .route_layer(axum::middleware::from_fn(metrics::remember_route))
         .fallback(|| async { error::AppError::NotFound })
@@ -156,9 +166,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ))
-        .layer(CatchPanicLayer::new())
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+        .layer(CatchPanicLayer::new());
 
     routes.layer(middleware)
 }

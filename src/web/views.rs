@@ -198,3 +198,225 @@ pub struct DonePage {
 }
 
 // --- end adoption ---
+
+// --- admin ---
+
+/// What the admin navigation (`templates/admin/nav.html`) needs on every signed-in page.
+#[derive(Debug, Clone)]
+pub struct AdminNav {
+    /// The session's CSRF token (the sign-out form).
+    pub csrf: String,
+    /// The company name.
+    pub company: String,
+    /// The domain signed in with.
+    pub domain: String,
+    /// Which page is showing (`dashboard`, `settings`, `logo`, `kit`).
+    pub current: &'static str,
+}
+
+impl AdminNav {
+    /// `aria-current="page"` for the current page's link.
+    pub fn current_attr(&self, name: &str) -> &'static str {
+        if self.current == name {
+            "page"
+        } else {
+            "false"
+        }
+    }
+}
+
+/// `GET /admin` without a session: the domain form that starts a DNS challenge.
+#[derive(Debug, Template)]
+#[template(path = "admin/signin.html")]
+pub struct AdminSignInPage {
+    /// Shared layout data.
+    pub layout: Layout,
+    /// The domain as typed (echoed back).
+    pub domain: String,
+    /// Why the domain was refused.
+    pub error: Option<String>,
+    /// The sign-in CSRF token.
+    pub csrf: String,
+}
+
+/// The DNS challenge to publish (right after issuing) or the result of a failed check.
+#[derive(Debug, Template)]
+#[template(path = "admin/challenge.html")]
+pub struct AdminChallengePage {
+    /// Shared layout data.
+    pub layout: Layout,
+    /// The normalised domain (form value).
+    pub domain: String,
+    /// The domain as people read it.
+    pub display_domain: String,
+    /// Where the TXT record goes.
+    pub record_name: String,
+    /// The record's value: shown only once, when issued.
+    pub record_value: Option<String>,
+    /// When the challenge expires (RFC 3339), when just issued.
+    pub expires: Option<String>,
+    /// Why the check failed.
+    pub error: Option<String>,
+    /// The sign-in CSRF token.
+    pub csrf: String,
+}
+
+/// `GET /admin/link/{token}`: confirm signing in with an admin link, or why it can't be used.
+#[derive(Debug, Template)]
+#[template(path = "admin/link.html")]
+pub struct AdminLinkPage {
+    /// Shared layout data.
+    pub layout: Layout,
+    /// The domain the link is for, when it works.
+    pub domain: Option<String>,
+    /// The link's token (form action), empty when refused.
+    pub token: String,
+    /// The sign-in CSRF token.
+    pub csrf: String,
+    /// Why the link can't be used.
+    pub error: Option<String>,
+}
+
+/// `GET /admin` signed in: the tenant's overview.
+#[derive(Debug, Template)]
+#[template(path = "admin/dashboard.html")]
+pub struct AdminDashboardPage {
+    /// Shared layout data.
+    pub layout: Layout,
+    /// Navigation.
+    pub nav: AdminNav,
+    /// Domains whose control was proved.
+    pub verified_domains: Vec<crate::store::models::VerifiedDomain>,
+    /// The one link for employees.
+    pub share_url: String,
+    /// Whether an admin logo is published.
+    pub has_logo: bool,
+    /// Whether an uploaded logo awaits publishing.
+    pub has_pending_logo: bool,
+    /// The colour override.
+    pub brand_color: Option<String>,
+    /// Whether a helpdesk contact is set.
+    pub has_helpdesk: bool,
+    /// The settings version.
+    pub version: i64,
+    /// The sign-in forms' CSRF token (verifying another domain).
+    pub sign_in_csrf: String,
+}
+
+impl AdminDashboardPage {
+    /// How a verification method reads.
+    pub fn method_label(&self, method: &str) -> &'static str {
+        match method {
+            "dns_txt" => "DNS TXT record",
+            "admin_link" => "operator's sign-in link",
+            _ => "unknown",
+        }
+    }
+
+    /// A stored time as admins read it.
+    pub fn when(&self, time: &time::OffsetDateTime) -> String {
+        crate::admin::format_time(*time)
+    }
+}
+
+/// `GET /admin/settings`: the settings form.
+#[derive(Debug, Template)]
+#[template(path = "admin/settings.html")]
+pub struct AdminSettingsPage {
+    /// Shared layout data.
+    pub layout: Layout,
+    /// Navigation.
+    pub nav: AdminNav,
+    /// The values shown (stored, or as typed when refused).
+    pub form: crate::admin::settings::SettingsForm,
+    /// A message beside each refused field.
+    pub errors: crate::admin::settings::FieldErrors,
+    /// Whether the form was just saved.
+    pub saved: bool,
+}
+
+impl AdminSettingsPage {
+    /// `checked` for the chosen policy's radio button.
+    pub fn policy_checked(&self, policy: &str) -> bool {
+        let chosen = if self.form.passkey_policy.is_empty() {
+            "authenticator_only"
+        } else {
+            self.form.passkey_policy.as_str()
+        };
+        chosen == policy
+    }
+}
+
+/// `GET /admin/logo`: logos and the upload form.
+#[derive(Debug, Template)]
+#[template(path = "admin/logo.html")]
+pub struct AdminLogoPage {
+    /// Shared layout data.
+    pub layout: Layout,
+    /// Navigation.
+    pub nav: AdminNav,
+    /// The published admin logo.
+    pub published_logo_url: Option<String>,
+    /// The uploaded preview.
+    pub pending_logo_url: Option<String>,
+    /// The logo from Entra or the website (shown without an admin logo).
+    pub automatic_logo_url: Option<String>,
+    /// Why the last upload or change was refused.
+    pub error: Option<String>,
+    /// The upload limit in MiB.
+    pub max_megabytes: usize,
+}
+
+/// `GET /admin/kit`: the rollout kit.
+#[derive(Debug, Template)]
+#[template(path = "admin/kit.html")]
+pub struct AdminKitPage {
+    /// Shared layout data.
+    pub layout: Layout,
+    /// Navigation.
+    pub nav: AdminNav,
+    /// The email's subject.
+    pub subject: String,
+    /// The email as plain text.
+    pub text_email: String,
+    /// The email as HTML source.
+    pub html_email: String,
+    /// The one link.
+    pub share_url: String,
+    /// The link's QR code (our own SVG markup).
+    pub qr_svg: Option<std::sync::Arc<str>>,
+    /// Advice for the admin.
+    pub advice: Vec<&'static str>,
+}
+
+/// `GET /admin/kit/poster`: the printable poster.
+#[derive(Debug, Template)]
+#[template(path = "admin/poster.html")]
+pub struct AdminPosterPage {
+    /// Shared layout data.
+    pub layout: Layout,
+    /// The company name.
+    pub company: String,
+    /// The logo pages show.
+    pub logo_url: Option<String>,
+    /// The one link.
+    pub share_url: String,
+    /// Its QR code (our own SVG markup).
+    pub qr_svg: Option<std::sync::Arc<str>>,
+}
+
+/// The announcement email as plain text (`templates/emails/announcement.txt`, not escaped).
+#[derive(Debug, Template)]
+#[template(path = "emails/announcement.txt")]
+pub struct AnnouncementText {
+    /// What it says.
+    pub email: crate::admin::kit::Announcement,
+}
+
+/// The announcement email as HTML (`templates/emails/announcement.html`, escaped).
+#[derive(Debug, Template)]
+#[template(path = "emails/announcement.html")]
+pub struct AnnouncementHtml {
+    /// What it says.
+    pub email: crate::admin::kit::Announcement,
+}
