@@ -1006,6 +1006,8 @@ fn is_automated(ua: &str) -> bool {
 }
 
 /// The version right after `marker`, up to the first byte that is neither a digit nor `sep`.
+/// `None` when the other separator follows: `; iOS 26.1` is not the `26_1` form, and reading
+/// its `26` as 26.0 would invent a version.
 fn version_after(hay: &str, marker: &str, sep: u8) -> Option<OsVersion> {
     let start = hay.find(marker)? + marker.len();
     let rest = &hay[start..];
@@ -1013,6 +1015,9 @@ fn version_after(hay: &str, marker: &str, sep: u8) -> Option<OsVersion> {
         .bytes()
         .take_while(|b| b.is_ascii_digit() || *b == sep)
         .count();
+    if matches!(rest.as_bytes().get(len), Some(b'.' | b'_')) {
+        return None;
+    }
     parse_version(&rest[..len], char::from(sep))
 }
 
@@ -1345,6 +1350,34 @@ mod tests {
             &ClientHints::NONE,
         );
         assert_eq!((odd.os_version, odd.os_version_at_least), (None, v(18, 6)));
+    }
+
+    #[test]
+    fn an_app_version_in_an_unexpected_form_is_not_guessed() {
+        // Found by fuzzing (fuzz/regressions/device_detect/): Instagram writes `iOS 26_1`; with
+        // dots, only the `26` was read and reported as exactly 26.0.
+        let instagram = Device::detect(
+            Some(
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 400.0.0.0.1 (iPhone16,2; iOS 26.1; en_US; en; scale=3.00; 1179x2556; 1)",
+            ),
+            &ClientHints::NONE,
+        );
+        assert_eq!(
+            (instagram.os_version, instagram.os_version_at_least),
+            (None, v(18, 6))
+        );
+        assert_eq!(instagram.in_app, InApp::Instagram);
+        // Facebook writes `FBSV/26.0.1`; underscores there are not its form either.
+        let facebook = Device::detect(
+            Some(
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBSV/26_1]",
+            ),
+            &ClientHints::NONE,
+        );
+        assert_eq!(
+            (facebook.os_version, facebook.os_version_at_least),
+            (None, v(18, 6))
+        );
     }
 
     #[test]
