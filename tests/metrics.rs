@@ -228,6 +228,10 @@ both_backends!(
 /// The real binary with JSON logs: a request's `X-Request-Id` is on the lines discovery logs while
 /// resolving the domain for that request (in a task of its own).
 #[test]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "a plain client for our own server, not an outbound request"
+)]
 fn json_logs_carry_the_request_id_into_discovery() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let upstreams = runtime.block_on(Upstreams::start());

@@ -185,7 +185,7 @@ pub struct Resolution {
 #[derive(Debug)]
 enum Unanswered {
     /// The lookups ran and failed: the unreachable profile itself.
-    Unreachable(TenantProfile),
+    Unreachable(Box<TenantProfile>),
     /// No resolution slot was free in time; nothing was looked up.
     Busy,
 }
@@ -273,7 +273,7 @@ impl Discovery {
                 Ok(profile)
             }
             Err(unanswered) => match unanswered.as_ref() {
-                Unanswered::Unreachable(profile) => Ok(Arc::new(profile.clone())),
+                Unanswered::Unreachable(profile) => Ok(Arc::new(TenantProfile::clone(profile))),
                 Unanswered::Busy => Err(Busy {
                     retry_after: BUSY_RETRY_AFTER,
                 }),
@@ -374,7 +374,9 @@ impl Discovery {
         let resolution = self.resolve(domain).await;
         let outcome = self.remember(resolution).await;
         release(lock).await;
-        outcome.map(Arc::new).map_err(Unanswered::Unreachable)
+        outcome
+            .map(Arc::new)
+            .map_err(|profile| Unanswered::Unreachable(Box::new(profile)))
     }
 
     /// A resolution slot, waiting at most `resolution_queue_wait` for one; `None` when busy.
