@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::device::{Device, InApp, OsCheck, WalkthroughKind};
 use crate::store::{AdoptionCount, Store, StoreError};
+use crate::walkthrough::text::tab_label;
 
 /// How many days a report covers, today included.
 pub const REPORT_DAYS: usize = 30;
@@ -63,6 +64,23 @@ impl TroubleKey {
             .get(usize::from(self.0))
             .copied()
             .unwrap_or_default()
+    }
+
+    /// A short name of the problem for tenant admins ("Face or fingerprint check failed").
+    pub fn label(self) -> &'static str {
+        match self.as_str() {
+            "not_supported_by_tenant" => "Passkeys not enabled for the account",
+            "cannot_verify_device" => "Device couldn’t be verified",
+            "authenticator_not_installed" => "“Authenticator is not installed”",
+            "provider_missing" => "Authenticator not found as passkey provider",
+            "samsung_pass_default" => "Samsung Pass offered to save the passkey",
+            "qr_scanner_instead" => "QR code opened the wrong app",
+            "phone_cannot_connect" => "Phone couldn’t connect to the computer",
+            "biometric_failed" => "Face or fingerprint check failed",
+            "passkey_already_exists" => "A passkey already exists",
+            "in_app_browser" => "Page opened inside another app",
+            other => other,
+        }
     }
 
     fn index(self) -> usize {
@@ -112,6 +130,14 @@ impl PrereqFailure {
         match self {
             PrereqFailure::OldOs => "old_os",
             PrereqFailure::InAppBrowser => "in_app_browser",
+        }
+    }
+
+    /// A short name for tenant admins.
+    pub fn label(self) -> &'static str {
+        match self {
+            PrereqFailure::OldOs => "Phone OS too old",
+            PrereqFailure::InAppBrowser => "Opened in an app’s browser",
         }
     }
 }
@@ -184,6 +210,17 @@ impl Event {
             Event::View(kind) | Event::Done(kind) => kind.as_str(),
             Event::PrereqFail(failure) => failure.as_str(),
             Event::TroubleshootOpen(key) => key.as_str(),
+        }
+    }
+
+    /// A short description for tenant admins ("Views: iPhone", "Done: Computer",
+    /// "Prerequisite failed: Phone OS too old", "Troubleshooting opened: A passkey already exists").
+    pub fn label(self) -> String {
+        match self {
+            Event::View(kind) => format!("Views: {}", tab_label(kind)),
+            Event::Done(kind) => format!("Done: {}", tab_label(kind)),
+            Event::PrereqFail(failure) => format!("Prerequisite failed: {}", failure.label()),
+            Event::TroubleshootOpen(key) => format!("Troubleshooting opened: {}", key.label()),
         }
     }
 
@@ -698,6 +735,13 @@ mod tests {
                 Some(event)
             );
         }
+        let labels: BTreeSet<String> = Event::all().map(Event::label).collect();
+        assert_eq!(
+            labels.len(),
+            EVENT_COUNT,
+            "every label tells its event apart"
+        );
+        assert!(TroubleKey::all().all(|key| key.label() != key.as_str()));
         assert_eq!(Event::from_stored("view", "windows_phone"), None);
         assert_eq!(Event::from_stored("click", "ios"), None);
     }

@@ -45,7 +45,8 @@ fn kind_colour(kind: WalkthroughKind) -> &'static str {
     }
 }
 
-/// The chart of `report` as a standalone `<svg>` element (our own markup: safe to embed).
+/// The chart of `report` as a standalone `<svg>` element (our own markup: safe to embed with
+/// `|safe`). Its `<title>` and `<desc>` carry fixed ids, so a page shows one chart.
 pub fn render_svg(report: &AdoptionReport) -> String {
     let scale = Scale::for_max(busiest(report));
     let mut svg = String::with_capacity(16 * 1024);
