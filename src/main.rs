@@ -90,7 +90,10 @@ async fn resolve(config: Config, raw: &str) -> ExitCode {
     };
     let profile = services.discovery.profile(&domain).await;
     services.store.close().await;
-    match serde_json::to_string_pretty(&TenantJson::from(profile.as_ref())) {
+    match serde_json::to_string_pretty(&TenantJson::new(
+        profile.as_ref(),
+        &authwalk::admin::Customization::default(),
+    )) {
         Ok(json) => println!("{json}"),
         Err(error) => {
             eprintln!("cannot print the profile: {error}");

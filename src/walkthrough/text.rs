@@ -975,3 +975,142 @@ pub const POSTER_STEP_FOLLOW: &str =
 pub fn poster_help(contacts: &str) -> String {
     format!("Questions? {contacts}")
 }
+
+// --- Screen mock-ups (templates/partials/screen*.html) -----------------------------------------
+
+/// The words drawn inside the SVG mock-ups: the labels of the real screens they imitate.
+#[derive(Debug)]
+pub struct MockupLabels {
+    /// “Authenticator”.
+    pub authenticator: &'static str,
+    /// “Add account”.
+    pub add_account: &'static str,
+    /// “Personal account”.
+    pub personal_account: &'static str,
+    /// “Work or school account”.
+    pub work_or_school_account: &'static str,
+    /// “Other account”.
+    pub other_account: &'static str,
+    /// “Sign in”.
+    pub sign_in: &'static str,
+    /// “Next”.
+    pub next: &'static str,
+    /// “‹ Passwords”.
+    pub passwords: &'static str,
+    /// “Password Options”.
+    pub password_options: &'static str,
+    /// “AutoFill Passwords”.
+    pub autofill_passwords: &'static str,
+    /// “USE PASSWORDS AND PASSKEYS FROM:”.
+    pub use_passwords_and_passkeys_from: &'static str,
+    /// “iCloud Passwords”.
+    pub icloud_passwords: &'static str,
+    /// “Passwords, passkeys”.
+    pub passwords_passkeys: &'static str,
+    /// “and autofill”.
+    pub and_autofill: &'static str,
+    /// “Preferred service”.
+    pub preferred_service: &'static str,
+    /// “Additional providers”.
+    pub additional_providers: &'static str,
+    /// “Samsung Pass”.
+    pub samsung_pass: &'static str,
+    /// “& accounts”.
+    pub accounts: &'static str,
+    /// “Google”.
+    pub google: &'static str,
+    /// “Chrome”.
+    pub chrome: &'static str,
+    /// “Choose where to save”.
+    pub choose_where_to_save: &'static str,
+    /// “this passkey”.
+    pub this_passkey: &'static str,
+    /// “This computer”.
+    pub this_computer: &'static str,
+    /// “iPhone, iPad or”.
+    pub iphone_ipad_or: &'static str,
+    /// “Android device”.
+    pub android_device: &'static str,
+    /// “Security key”.
+    pub security_key: &'static str,
+    /// “Save a passkey?”.
+    pub save_a_passkey: &'static str,
+    /// “Continue”.
+    pub continue_button: &'static str,
+    /// “Face ID”.
+    pub face_id: &'static str,
+    /// “Verify it’s you”.
+    pub verify_its_you: &'static str,
+    /// “Use your fingerprint”.
+    pub use_your_fingerprint: &'static str,
+    /// “Cancel”.
+    pub cancel: &'static str,
+    /// “My Sign-Ins”.
+    pub my_sign_ins: &'static str,
+    /// “Security info”.
+    pub security_info: &'static str,
+    /// “Methods you use to sign in”.
+    pub methods_you_use_to_sign_in: &'static str,
+    /// “+ Add sign-in method”.
+    pub add_sign_in_method: &'static str,
+    /// “Passkey created”.
+    pub passkey_created: &'static str,
+    /// “Done”.
+    pub done: &'static str,
+    /// “iPhone, iPad or Android device”.
+    pub iphone_ipad_or_android_device: &'static str,
+}
+
+/// The mock-up labels in English.
+pub const MOCKUP_LABELS: MockupLabels = MockupLabels {
+    authenticator: "Authenticator",
+    add_account: "Add account",
+    personal_account: "Personal account",
+    work_or_school_account: "Work or school account",
+    other_account: "Other account",
+    sign_in: "Sign in",
+    next: "Next",
+    passwords: "‹ Passwords",
+    password_options: "Password Options",
+    autofill_passwords: "AutoFill Passwords",
+    use_passwords_and_passkeys_from: "USE PASSWORDS AND PASSKEYS FROM:",
+    icloud_passwords: "iCloud Passwords",
+    passwords_passkeys: "Passwords, passkeys",
+    and_autofill: "and autofill",
+    preferred_service: "Preferred service",
+    additional_providers: "Additional providers",
+    samsung_pass: "Samsung Pass",
+    accounts: "& accounts",
+    google: "Google",
+    chrome: "Chrome",
+    choose_where_to_save: "Choose where to save",
+    this_passkey: "this passkey",
+    this_computer: "This computer",
+    iphone_ipad_or: "iPhone, iPad or",
+    android_device: "Android device",
+    security_key: "Security key",
+    save_a_passkey: "Save a passkey?",
+    continue_button: "Continue",
+    face_id: "Face ID",
+    verify_its_you: "Verify it’s you",
+    use_your_fingerprint: "Use your fingerprint",
+    cancel: "Cancel",
+    my_sign_ins: "My Sign-Ins",
+    security_info: "Security info",
+    methods_you_use_to_sign_in: "Methods you use to sign in",
+    add_sign_in_method: "+ Add sign-in method",
+    passkey_created: "Passkey created",
+    done: "Done",
+    iphone_ipad_or_android_device: "iPhone, iPad or Android device",
+};
+
+/// The badge word of a prerequisite's verdict.
+pub fn status_word(status: super::CheckStatus) -> &'static str {
+    match status {
+        super::CheckStatus::Met => "Ready",
+        super::CheckStatus::Warning => "Update recommended",
+        super::CheckStatus::NotMet => "Fix this first",
+        super::CheckStatus::Unknown => "Check this",
+        super::CheckStatus::Todo => "To do",
+    }
+}

@@ -8,6 +8,7 @@ use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
+use crate::admin::Customization;
 use crate::domain::DomainName;
 use crate::store::models::{Cloud, DomainStatus, NamespaceType, Signals, TenantProfile};
 
@@ -15,6 +16,7 @@ use super::AppState;
 use super::assets::tenant_image_url;
 use super::client_ip::ClientIp;
 use super::error::AppError;
+use super::pages::{customization_of, shown_branding};
 
 /// `GET /api/v1/tenants/{domain}` and `authwalk resolve`.
 #[derive(Debug, Serialize)]
@@ -71,10 +73,11 @@ pub struct BrandingJson {
     pub sign_in_text: Option<String>,
 }
 
-impl From<&TenantProfile> for TenantJson {
-    fn from(profile: &TenantProfile) -> Self {
+impl TenantJson {
+    /// The API view of a profile with its tenant admins' customisation applied.
+    pub fn new(profile: &TenantProfile, customization: &Customization) -> Self {
         let tenant = profile.tenant.as_ref();
-        let shown = profile.shown_branding();
+        let shown = shown_branding(profile, customization);
         Self {
             domain: profile.domain.as_str().to_owned(),
             display_domain: profile.domain.to_unicode(),
@@ -117,6 +120,7 @@ pub async fn tenant(
         state.limits.new_domain(&client)?;
     }
     let profile = state.discovery.try_profile(&domain).await?;
+    let customization = customization_of(&state, &profile).await;
     let cache_control = match profile.status {
         DomainStatus::Unreachable => "no-store",
         _ => "public, max-age=300",
@@ -126,7 +130,7 @@ pub async fn tenant(
             header::CACHE_CONTROL,
             HeaderValue::from_static(cache_control),
         )],
-        Json(TenantJson::from(profile.as_ref())),
+        Json(TenantJson::new(&profile, &customization)),
     )
         .into_response())
 }

@@ -1,6 +1,7 @@
 //! HTML pages and probes. Handlers are thin: extract, call the module that owns the rule, render.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use askama::Template;
@@ -10,11 +11,12 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use futures_util::Stream;
 
+use crate::admin::Customization;
 use crate::device::{self, ClientHints, Device, InApp, WalkthroughKind};
 use crate::discovery::Lookup;
 use crate::domain::DomainName;
-use crate::store::models::{DomainStatus, TenantProfile};
-use crate::walkthrough::{TenantSettings, Walkthrough};
+use crate::store::models::{BrandingSource, DomainStatus, ShownBranding, TenantProfile};
+use crate::walkthrough::Walkthrough;
 
 use super::AppState;
 use super::assets;
@@ -142,7 +144,7 @@ pub async fn tenant(
             }
             Ok(response)
         }
-        DomainStatus::Entra => Ok(walkthrough_page(&state, &profile, chosen, &headers)?),
+        DomainStatus::Entra => Ok(walkthrough_page(&state, &profile, chosen, &headers).await?),
     }
 }
 
@@ -237,7 +239,7 @@ pub async fn progress_events(
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
-fn walkthrough_page(
+async fn walkthrough_page(
     state: &AppState,
     profile: &TenantProfile,
     chosen: Option<WalkthroughKind>,
@@ -247,16 +249,23 @@ fn walkthrough_page(
     let hints = ClientHints::from_lookup(header_text);
     let device = Device::detect(header_text("user-agent"), &hints);
     let shown = chosen.unwrap_or_else(|| device.walkthrough());
-    let settings = TenantSettings::default();
+    let customization = customization_of(state, profile).await;
+    if let Some(tenant) = &profile.tenant
+        && !device.bot
+    {
+        state
+            .adoption
+            .record_page_view(tenant.tenant_id, &device, shown);
+    }
     let key = PageKey::new(
         profile.domain.as_str(),
         profile.resolved_at,
-        0,
+        customization.version,
         shown,
         &device,
     );
     let page = state.rendered_pages.get_or_render(key, || {
-        render_walkthrough(state, profile, &device, shown, &settings)
+        render_walkthrough(state, profile, &device, shown, &customization)
     })?;
     let mut response = Html(page).into_response();
     let response_headers = response.headers_mut();
@@ -283,10 +292,10 @@ fn render_walkthrough(
     profile: &TenantProfile,
     device: &Device,
     shown: WalkthroughKind,
-    settings: &TenantSettings,
+    customization: &Customization,
 ) -> Result<String, AppError> {
-    let walkthrough = Walkthrough::build(profile, device, shown, settings);
-    let branding = profile.shown_branding();
+    let walkthrough = Walkthrough::build(profile, device, shown, &customization.settings);
+    let branding = shown_branding(profile, customization);
     let share_url = state
         .config
         .public_url
@@ -322,6 +331,41 @@ fn render_walkthrough(
         walkthrough,
         share_url,
         qr_svg,
+        mock: &crate::walkthrough::text::MOCKUP_LABELS,
     };
     Ok(page.render()?)
+}
+
+/// The tenant admins' customisation (defaults for a tenant without settings). A database outage
+/// must not take the walkthrough down: an uncached tenant then gets the defaults.
+pub(super) async fn customization_of(
+    state: &AppState,
+    profile: &TenantProfile,
+) -> Arc<Customization> {
+    let Some(tenant) = &profile.tenant else {
+        return Arc::default();
+    };
+    match state.customizations.for_tenant(tenant.tenant_id).await {
+        Ok(customization) => customization,
+        Err(error) => {
+            tracing::warn!(%error, tenant_id = %tenant.tenant_id, "tenant settings unavailable; showing defaults");
+            Arc::default()
+        }
+    }
+}
+
+/// What the page shows: the admins' logo and colour override the discovered branding.
+pub(super) fn shown_branding(
+    profile: &TenantProfile,
+    customization: &Customization,
+) -> ShownBranding {
+    let mut shown = profile.shown_branding();
+    if let Some(logo) = &customization.logo_sha256 {
+        shown.source = BrandingSource::Admin;
+        shown.logo_sha256 = Some(logo.clone());
+    }
+    if let Some(colour) = &customization.brand_color {
+        shown.brand_color = Some(colour.clone());
+    }
+    shown
 }

@@ -95,18 +95,14 @@ pub struct TenantPage {
     pub share_url: String,
     /// The QR code of `share_url` (our own SVG markup).
     pub qr_svg: Option<std::sync::Arc<str>>,
+    /// The words inside the screen mock-ups.
+    pub mock: &'static crate::walkthrough::text::MockupLabels,
 }
 
 impl TenantPage {
     /// CSS class suffix and visible word for a check status.
     pub fn status_word(&self, status: &CheckStatus) -> &'static str {
-        match status {
-            CheckStatus::Met => "Ready",
-            CheckStatus::Warning => "Update recommended",
-            CheckStatus::NotMet => "Fix this first",
-            CheckStatus::Unknown => "Check this",
-            CheckStatus::Todo => "To do",
-        }
+        crate::walkthrough::text::status_word(*status)
     }
 
     /// The company's initial, for the logo tile of the mock-ups when there is no logo.
