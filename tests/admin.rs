@@ -895,12 +895,7 @@ async fn hostile_uploads_are_refused_and_the_published_logo_stays(backend: Backe
             "external resource",
         ),
         ("big.png", too_large, 400, "at most 5 MiB"),
-        (
-            "huge.bin",
-            over_the_body_limit,
-            413,
-            "at most 5 MiB",
-        ),
+        ("huge.bin", over_the_body_limit, 413, "at most 5 MiB"),
         ("empty.png", Vec::new(), 400, "Choose an image file"),
     ];
     for (name, bytes, status, says) in hostile {
@@ -1041,24 +1036,10 @@ async fn a_published_logo_changes_the_tenant_page_and_api_at_once(backend: Backe
     );
     app.stop().await;
 }
-mod tenant_page_wiring {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "needs tenant page wiring"]
-    async fn sqlite() {
-        super::a_published_logo_changes_the_tenant_page_and_api_at_once(
-            crate::support::Backend::Sqlite,
-        )
-        .await;
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "needs tenant page wiring"]
-    async fn postgres() {
-        super::a_published_logo_changes_the_tenant_page_and_api_at_once(
-            crate::support::Backend::Postgres,
-        )
-        .await;
-    }
-}
+both_backends!(
+    tenant_page_wiring,
+    a_published_logo_changes_the_tenant_page_and_api_at_once
+);
 
 // --- settings ---
 
@@ -1356,6 +1337,28 @@ async fn two_postgres_instances_see_a_change_within_a_second() {
     .await;
     assert!(took < Duration::from_secs(1), "{took:?}");
 
+    // A published logo reaches the second instance's tenant API just as fast.
+    let (_, before) = second.get_json("/api/v1/tenants/contoso.com").await;
+    assert_eq!(before["branding"]["source"], "entra");
+    let logo = images::square_icon(256, [0x6B, 0x2F, 0xA0], true).png();
+    assert_eq!(upload(&admin, &csrf, "logo.png", &logo).await.status(), 303);
+    let published = admin
+        .post_form("/admin/logo/publish", &[("csrf", csrf.as_str())])
+        .await;
+    assert_eq!(published.status(), 303);
+    let started = Instant::now();
+    loop {
+        let (_, json) = second.get_json("/api/v1/tenants/contoso.com").await;
+        if json["branding"]["source"] == "admin" {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "the second instance's API still shows {json}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
     // The second instance loses its database; a change made meanwhile is not lost on it.
     proxy.cut();
     save("+44 20 7946 0002").await;
@@ -1379,3 +1382,53 @@ async fn two_postgres_instances_see_a_change_within_a_second() {
     second.stop().await;
     first.stop().await;
 }
+
+// --- adoption on the dashboard ---
+
+const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 \
+    (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+
+async fn the_dashboard_shows_adoption_and_offers_it_as_csv(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = spawn(backend, &upstreams).await else {
+        return;
+    };
+    let admin = signed_in(&app, &upstreams, "contoso.com").await;
+    let (_, before) = admin.get_text("/admin").await;
+    let row = |page: &str| text_of(page, "#adoption-table tbody tr").unwrap_or_default();
+    assert!(row(&before).contains("iPhone"), "{before}");
+    for _ in 0..3 {
+        let response = app
+            .client
+            .get(app.url("/t/contoso.com?wait=1"))
+            .header(header::USER_AGENT, IPHONE)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let (status, dashboard) = admin.get_text("/admin").await;
+    assert_eq!(status, 200);
+    let iphone = row(&dashboard);
+    assert!(
+        iphone.contains("iPhone") && iphone.contains('3'),
+        "three iPhone walkthroughs counted: {iphone}"
+    );
+    assert!(dashboard.contains("<svg"), "the chart");
+    let csv = admin.get("/admin/adoption.csv").await;
+    assert_eq!(csv.status(), 200);
+    assert!(
+        csv.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = csv.text().await.unwrap();
+    let mut lines = csv.lines();
+    let header_row = lines.next().unwrap();
+    assert!(header_row.starts_with("day,view_ios"), "{header_row}");
+    let today = lines.last().unwrap();
+    assert!(today.split(',').nth(1) == Some("3"), "{today}");
+    app.stop().await;
+}
+both_backends!(adoption, the_dashboard_shows_adoption_and_offers_it_as_csv);

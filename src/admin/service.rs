@@ -282,7 +282,7 @@ impl AdminService {
         &self,
         session: &AdminSession,
         form: &SettingsForm,
-    ) -> Result<Result<(), FieldErrors>, AdminError> {
+    ) -> Result<Result<(), Box<FieldErrors>>, AdminError> {
         let update = match form.validate() {
             Ok(update) => update,
             Err(mut errors) => {
@@ -305,12 +305,12 @@ impl AdminService {
                 self.customizations.invalidate(session.tenant_id).await;
                 Ok(Ok(()))
             }
-            SettingsSaved::SlugTaken => Ok(Err(FieldErrors {
+            SettingsSaved::SlugTaken => Ok(Err(Box::new(FieldErrors {
                 short_slug: Some(settings::slug_taken_message(
                     update.short_slug.as_deref().unwrap_or_default(),
                 )),
                 ..FieldErrors::default()
-            })),
+            }))),
         }
     }
 

@@ -270,7 +270,7 @@ impl SettingsForm {
     }
 
     /// Check every field; the update to store, or a message beside each refused field.
-    pub fn validate(&self) -> Result<SettingsUpdate, FieldErrors> {
+    pub fn validate(&self) -> Result<SettingsUpdate, Box<FieldErrors>> {
         let mut errors = FieldErrors::default();
         let keep = |result: Result<Option<String>, String>, slot: &mut Option<String>| {
             result.unwrap_or_else(|message| {
@@ -298,7 +298,7 @@ impl SettingsForm {
         if errors.is_empty() {
             Ok(update)
         } else {
-            Err(errors)
+            Err(Box::new(errors))
         }
     }
 }

@@ -27,12 +27,15 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use tower_http::limit::RequestBodyLimitLayer;
 
+use crate::admin::adoption::Event;
+use crate::admin::chart;
 use crate::admin::kit::{self, Announcement};
 use crate::admin::service::SignedIn;
 use crate::admin::session::{self, AdminSession, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE};
 use crate::admin::settings::{FieldErrors, SettingsForm};
 use crate::admin::{AdminError, Customization, secret};
 use crate::branding::image::{ImageError, MAX_INPUT_BYTES};
+use crate::device::WalkthroughKind;
 use crate::store::models::LogoChange;
 
 use super::AppState;
@@ -41,8 +44,8 @@ use super::client_ip::ClientIp;
 use super::error::AppError;
 use super::views::{
     AdminChallengePage, AdminDashboardPage, AdminKitPage, AdminLinkPage, AdminLogoPage, AdminNav,
-    AdminPosterPage, AdminSettingsPage, AdminSignInPage, AnnouncementHtml, AnnouncementText,
-    Layout,
+    AdminPosterPage, AdminSettingsPage, AdminSignInPage, AdoptionRow, AnnouncementHtml,
+    AnnouncementText, Layout,
 };
 
 /// Largest upload request: the 5 MiB image plus room for the multipart framing and the token, so a
@@ -66,6 +69,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/kit/poster", get(poster_page))
         .route("/admin/kit/qr.svg", get(qr_svg))
         .route("/admin/kit/qr.png", get(qr_png))
+        .route("/admin/adoption.csv", get(adoption_csv))
         .route("/go/{slug}", get(short_link))
         .route_layer(middleware::from_fn(refuse_cross_origin))
 }
@@ -111,7 +115,7 @@ async fn refuse_oversized_upload(request: Request, next: Next) -> Response {
 }
 
 /// Every admin page path a signed-in admin can GET (tests iterate over it).
-pub const ADMIN_PAGES: [&str; 7] = [
+pub const ADMIN_PAGES: [&str; 8] = [
     "/admin",
     "/admin/settings",
     "/admin/logo",
@@ -119,6 +123,7 @@ pub const ADMIN_PAGES: [&str; 7] = [
     "/admin/kit/poster",
     "/admin/kit/qr.svg",
     "/admin/kit/qr.png",
+    "/admin/adoption.csv",
 ];
 
 // --- cross-origin protection ---
@@ -577,6 +582,24 @@ async fn dashboard(
     let (sign_in_csrf, set_cookie) = sign_in_csrf(state, headers)?;
     let verified_domains = state.admin.verified_domains(session).await?;
     let share_url = state.admin.share_url(session, &context.customization);
+    let report = state
+        .adoption
+        .report(session.tenant_id, OffsetDateTime::now_utc().date())
+        .await?;
+    let adoption_rows = WalkthroughKind::ALL
+        .into_iter()
+        .map(|kind| AdoptionRow {
+            label: device_label(kind),
+            views: report.totals.get(Event::View(kind)),
+            done: report.totals.get(Event::Done(kind)),
+        })
+        .collect();
+    let mut adoption_problems: Vec<(String, u64)> = Event::all()
+        .filter(|event| matches!(event, Event::PrereqFail(_) | Event::TroubleshootOpen(_)))
+        .map(|event| (event.label(), report.totals.get(event)))
+        .filter(|(_, count)| *count > 0)
+        .collect();
+    adoption_problems.sort_by(|a, b| b.1.cmp(&a.1));
     let customization = &context.customization;
     let html = AdminDashboardPage {
         layout: Layout::new(format!("{} · authwalk admin", context.company)),
@@ -589,13 +612,44 @@ async fn dashboard(
         has_helpdesk: customization.settings.helpdesk.is_some(),
         version: customization.version,
         sign_in_csrf,
+        adoption_chart: chart::render_svg(&report),
+        adoption_rows,
+        adoption_totals: report.totals.clone(),
+        adoption_problems,
     }
     .render()?;
     let mut response = page(StatusCode::OK, html);
     if let Some(set_cookie) = set_cookie {
-        response.headers_mut().append(header::SET_COOKIE, set_cookie);
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, set_cookie);
     }
     Ok(response)
+}
+
+fn device_label(kind: WalkthroughKind) -> &'static str {
+    match kind {
+        WalkthroughKind::Ios => "iPhone",
+        WalkthroughKind::Android => "Android",
+        WalkthroughKind::Samsung => "Samsung Galaxy",
+        WalkthroughKind::Desktop => "Computer",
+    }
+}
+
+/// `GET /admin/adoption.csv`: the last 30 days, one row per day, one column per counted event.
+pub async fn adoption_csv(
+    State(state): State<AppState>,
+    Admin(session): Admin,
+) -> Result<Response, AppError> {
+    let report = state
+        .adoption
+        .report(session.tenant_id, OffsetDateTime::now_utc().date())
+        .await?;
+    Ok(download(
+        "text/csv; charset=utf-8",
+        &format!("authwalk-{}-adoption.csv", filename_safe(&session.domain)),
+        report.to_csv().into_bytes(),
+    ))
 }
 
 /// `GET /admin/settings`: the settings form with what is stored.
@@ -658,7 +712,7 @@ pub async fn save_settings(
         }
         Err(errors) => {
             let context = context(&state, &session).await?;
-            render_settings(&context, post.form, errors, false, StatusCode::BAD_REQUEST)
+            render_settings(&context, post.form, *errors, false, StatusCode::BAD_REQUEST)
         }
     }
 }
@@ -894,8 +948,12 @@ fn download(content_type: &'static str, filename: &str, body: Vec<u8>) -> Respon
 }
 
 fn qr_filename(session: &AdminSession, extension: &str) -> String {
-    let safe: String = session
-        .domain
+    format!("authwalk-{}-qr.{extension}", filename_safe(&session.domain))
+}
+
+/// A domain as it may appear in a download's file name.
+fn filename_safe(domain: &str) -> String {
+    domain
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
@@ -904,8 +962,7 @@ fn qr_filename(session: &AdminSession, extension: &str) -> String {
                 '_'
             }
         })
-        .collect();
-    format!("authwalk-{safe}-qr.{extension}")
+        .collect()
 }
 
 /// `GET /admin/kit/qr.svg`: the link's QR code as a standalone SVG file.

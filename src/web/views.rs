@@ -297,6 +297,25 @@ pub struct AdminDashboardPage {
     pub version: i64,
     /// The sign-in forms' CSRF token (verifying another domain).
     pub sign_in_csrf: String,
+    /// The last 30 days' chart (our own SVG markup).
+    pub adoption_chart: String,
+    /// Visits and confirmations per device class over the 30 days.
+    pub adoption_rows: Vec<AdoptionRow>,
+    /// All visits, confirmations, prerequisite failures and troubleshooting opens.
+    pub adoption_totals: crate::admin::adoption::Counts,
+    /// Each prerequisite failure and troubleshooting entry seen, with its count (most first).
+    pub adoption_problems: Vec<(String, u64)>,
+}
+
+/// One device class's line of the dashboard's adoption table.
+#[derive(Debug, Clone)]
+pub struct AdoptionRow {
+    /// The device class as people say it.
+    pub label: &'static str,
+    /// Walkthroughs shown.
+    pub views: u64,
+    /// "Done" confirmations.
+    pub done: u64,
 }
 
 impl AdminDashboardPage {
