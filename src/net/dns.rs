@@ -54,6 +54,9 @@ impl DnsError {
 pub struct Dns {
     cached: Arc<TokioResolver>,
     uncached: Arc<TokioResolver>,
+    /// The deadline of one whole lookup (hickory's own timeout is per attempt, and it tries
+    /// UDP, then TCP).
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for Dns {
@@ -68,17 +71,37 @@ impl Dns {
         Ok(Self {
             cached: Arc::new(build(servers, timeout, true)?),
             uncached: Arc::new(build(servers, timeout, false)?),
+            timeout,
         })
+    }
+
+    /// `lookup` bounded by the whole-lookup deadline.
+    async fn within_deadline<T>(
+        &self,
+        name: &str,
+        lookup: impl Future<Output = Result<T, DnsError>>,
+    ) -> Result<T, DnsError> {
+        tokio::time::timeout(self.timeout, lookup)
+            .await
+            .unwrap_or_else(|_| {
+                Err(DnsError::Failed {
+                    name: name.to_owned(),
+                    reason: format!("no answer within {:?}", self.timeout),
+                })
+            })
     }
 
     /// Every IPv4 and IPv6 address of `host`.
     pub async fn lookup_ips(&self, host: &str) -> Result<Vec<IpAddr>, DnsError> {
         let name = absolute(host)?;
         let lookup = self
-            .cached
-            .lookup_ip(name)
-            .await
-            .map_err(|error| classify(host, "A/AAAA", &error))?;
+            .within_deadline(host, async {
+                self.cached
+                    .lookup_ip(name)
+                    .await
+                    .map_err(|error| classify(host, "A/AAAA", &error))
+            })
+            .await?;
         let ips: Vec<IpAddr> = lookup.iter().collect();
         if ips.is_empty() {
             return Err(no_records(host, "A/AAAA"));
@@ -130,10 +153,14 @@ impl Dns {
     ) -> Result<Vec<RData>, DnsError> {
         let query = absolute(name)?;
         let type_name = record_type_name(record_type);
-        let lookup = resolver
-            .lookup(query, record_type)
-            .await
-            .map_err(|error| classify(name, type_name, &error))?;
+        let lookup = self
+            .within_deadline(name, async {
+                resolver
+                    .lookup(query, record_type)
+                    .await
+                    .map_err(|error| classify(name, type_name, &error))
+            })
+            .await?;
         let records: Vec<RData> = lookup
             .answers()
             .iter()
