@@ -44,6 +44,7 @@ use tokio::task::JoinHandle;
 use super::fake_web::images::{self, Asset, Rgb};
 use super::fake_web::{HTML_AS_IMAGE, HUGE_BODY_BYTES, huge_jpeg_parts, stream_parts};
 use super::test_ca::{TestCa, request_host};
+use super::upstream_fault::Fault;
 
 /// The public cloud's login host.
 pub const PUBLIC_LOGIN_HOST: &str = "login.microsoftonline.com";
@@ -187,6 +188,7 @@ struct Shared {
     log: Vec<RecordedRequest>,
     delay: Duration,
     delay_for: HashMap<Endpoint, Duration>,
+    faults: HashMap<Endpoint, Fault>,
 }
 
 type SharedState = Arc<Mutex<Shared>>;
@@ -322,6 +324,17 @@ impl FakeMicrosoft {
         lock(&self.state).delay_for.insert(endpoint, delay);
     }
 
+    /// Make every request for `endpoint` (on any host) get `fault` instead of its answer, until
+    /// [`FakeMicrosoft::clear_fault`]. The request is still counted and delayed first.
+    pub fn set_fault(&self, endpoint: Endpoint, fault: Fault) {
+        lock(&self.state).faults.insert(endpoint, fault);
+    }
+
+    /// Answer `endpoint` normally again after [`FakeMicrosoft::set_fault`].
+    pub fn clear_fault(&self, endpoint: Endpoint) {
+        lock(&self.state).faults.remove(&endpoint);
+    }
+
     /// Forget every count and recorded request (delays stay).
     pub fn reset_counts(&self) {
         let mut state = lock(&self.state);
@@ -439,7 +452,7 @@ async fn handle(State(state): State<SharedState>, request: Request) -> Response 
     let body = axum::body::to_bytes(body, 1024 * 1024)
         .await
         .unwrap_or_default();
-    let delay = {
+    let (delay, fault) = {
         let mut shared = lock(&state);
         *shared.counts.entry((host.clone(), endpoint)).or_default() += 1;
         if endpoint == Endpoint::Cdn {
@@ -465,14 +478,22 @@ async fn handle(State(state): State<SharedState>, request: Request) -> Response 
                 .map(str::to_owned),
             body: String::from_utf8_lossy(&body).into_owned(),
         });
-        shared
+        let delay = shared
             .delay_for
             .get(&endpoint)
             .copied()
-            .unwrap_or(shared.delay)
+            .unwrap_or(shared.delay);
+        (delay, shared.faults.get(&endpoint).cloned())
     };
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
+    }
+    if let Some(fault) = fault {
+        let target = parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned());
+        return fault.respond(&target).await;
     }
     if endpoint == Endpoint::Cdn {
         return cdn(&host, &parts);

@@ -55,6 +55,7 @@ use bytes::Bytes;
 use tokio::task::JoinHandle;
 
 use super::test_ca::{TestCa, request_host};
+use super::upstream_fault::Fault;
 use images::Rgb;
 
 /// The host the `cdn-elsewhere.com` tenant's banner logo points at (not a Microsoft CDN host).
@@ -264,6 +265,7 @@ struct Shared {
     streamed: HashMap<(String, String), u64>,
     log: Vec<WebRequest>,
     delay: Duration,
+    faults: HashMap<String, Fault>,
 }
 
 type SharedState = Arc<Mutex<Shared>>;
@@ -391,6 +393,17 @@ impl FakeWeb {
         lock(&self.state).delay = delay;
     }
 
+    /// Make every request to `host` (any path) get `fault` instead of its answer, until
+    /// [`FakeWeb::clear_fault`]. The request is still counted and delayed first.
+    pub fn set_fault(&self, host: &str, fault: Fault) {
+        lock(&self.state).faults.insert(normalise_host(host), fault);
+    }
+
+    /// Answer `host` normally again after [`FakeWeb::set_fault`].
+    pub fn clear_fault(&self, host: &str) {
+        lock(&self.state).faults.remove(&normalise_host(host));
+    }
+
     /// Forget every count, streamed byte and recorded request (the delay stays).
     pub fn reset_counts(&self) {
         let mut state = lock(&self.state);
@@ -418,7 +431,7 @@ fn normalise_host(host: &str) -> String {
 async fn handle(State(state): State<SharedState>, request: Request) -> Response {
     let host = request_host(&request);
     let path = request.uri().path().to_owned();
-    let delay = {
+    let (delay, fault) = {
         let mut shared = lock(&state);
         *shared
             .counts
@@ -439,10 +452,17 @@ async fn handle(State(state): State<SharedState>, request: Request) -> Response 
                 .and_then(|value| value.to_str().ok())
                 .map(str::to_owned),
         });
-        shared.delay
+        (shared.delay, shared.faults.get(&host).cloned())
     };
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
+    }
+    if let Some(fault) = fault {
+        let target = request
+            .uri()
+            .path_and_query()
+            .map_or_else(|| path.clone(), |pq| pq.as_str().to_owned());
+        return with_server_headers(fault.respond(&target).await);
     }
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return with_server_headers(

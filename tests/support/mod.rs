@@ -15,11 +15,13 @@
               when a backend was not run"
 )]
 
+pub mod browser;
 pub mod fake_dns;
 pub mod fake_microsoft;
 pub mod fake_web;
 pub mod tcp_proxy;
 pub mod test_ca;
+pub mod upstream_fault;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -365,5 +367,62 @@ impl TestApp {
             "{path}: {content_type}"
         );
         (status, response.json().await.expect("JSON body"))
+    }
+}
+
+/// Every table of the schema, for [`TestDatabase::row_counts`].
+pub const TABLES: [&str; 9] = [
+    "domains",
+    "tenants",
+    "brandings",
+    "assets",
+    "tenant_settings",
+    "verified_domains",
+    "admin_challenges",
+    "admin_sessions",
+    "adoption_daily",
+];
+
+/// How many rows each table of [`TABLES`] holds, in that order.
+pub type RowCounts = Vec<(&'static str, i64)>;
+
+impl TestDatabase {
+    /// The rows of every table of [`TABLES`], counted on a connection of the test's own (read-only
+    /// for SQLite), never through the app: what the app wrote, whatever its caches say.
+    pub async fn row_counts(&self) -> RowCounts {
+        let mut counts = Vec::with_capacity(TABLES.len());
+        match self.backend {
+            Backend::Sqlite => {
+                use std::str::FromStr;
+                let options = sqlx::sqlite::SqliteConnectOptions::from_str(&self.url)
+                    .expect("SQLite URL")
+                    .read_only(true);
+                let mut connection = sqlx::SqliteConnection::connect_with(&options)
+                    .await
+                    .expect("open the test SQLite database");
+                for table in TABLES {
+                    let statement = format!("SELECT COUNT(*) FROM {table}");
+                    let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(statement))
+                        .fetch_one(&mut connection)
+                        .await
+                        .expect("count rows");
+                    counts.push((table, count));
+                }
+            }
+            Backend::Postgres => {
+                let mut connection = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect to the test Postgres database");
+                for table in TABLES {
+                    let statement = format!("SELECT COUNT(*) FROM {table}");
+                    let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(statement))
+                        .fetch_one(&mut connection)
+                        .await
+                        .expect("count rows");
+                    counts.push((table, count));
+                }
+            }
+        }
+        counts
     }
 }
