@@ -352,13 +352,20 @@ fn echo(value: &str) -> String {
     value.chars().take(ECHO_LIMIT).collect()
 }
 
-/// `POST /admin/challenge`: issue a DNS challenge for the typed domain.
+/// `POST /admin/challenge`: issue a DNS challenge for the typed domain (a domain we would have to
+/// look up first costs the visitor part of their new-domain allowance, as on the tenant page).
 pub async fn start_challenge(
     State(state): State<AppState>,
+    client: ClientIp,
     headers: HeaderMap,
     Form(form): Form<DomainForm>,
 ) -> Result<Response, AppError> {
     check_sign_in_csrf(&headers, &form.csrf)?;
+    if let Ok(domain) = crate::domain::DomainName::parse(&form.domain)
+        && state.discovery.would_resolve(&domain).await
+    {
+        state.limits.new_domain(&client)?;
+    }
     match state.admin.start_challenge(&form.domain, now()).await {
         Ok(challenge) => {
             let html = AdminChallengePage {
@@ -599,7 +606,7 @@ async fn dashboard(
         .map(|event| (event.label(), report.totals.get(event)))
         .filter(|(_, count)| *count > 0)
         .collect();
-    adoption_problems.sort_by(|a, b| b.1.cmp(&a.1));
+    adoption_problems.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
     let customization = &context.customization;
     let html = AdminDashboardPage {
         layout: Layout::new(format!("{} · authwalk admin", context.company)),
