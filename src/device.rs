@@ -452,7 +452,7 @@ impl Device {
 
     /// Recognise the device from the `User-Agent` header and the client hints.
     pub fn detect(user_agent: Option<&str>, hints: &ClientHints<'_>) -> Device {
-        let ua = clip(user_agent.unwrap_or_default().trim(), MAX_USER_AGENT_BYTES);
+        let ua = clip_user_agent(user_agent.unwrap_or_default().trim());
         if is_automated(ua) {
             return Device {
                 bot: true,
@@ -1039,6 +1039,19 @@ fn parse_version(text: &str, sep: char) -> Option<OsVersion> {
     Some(OsVersion::new(major, minor, Some(patch)))
 }
 
+/// The first [`MAX_USER_AGENT_BYTES`] of a User-Agent, and when it is longer, only up to the last
+/// `;`, `)` or `]` within them: an entry cut in the middle is dropped, not read as something it
+/// is not (`FBSV/26.0.11` cut after `26.0`, `Pixel 8 Pro` cut after `Pixel 8 P`).
+fn clip_user_agent(ua: &str) -> &str {
+    let clipped = clip(ua, MAX_USER_AGENT_BYTES);
+    if clipped.len() == ua.len() {
+        return ua;
+    }
+    clipped
+        .rfind([';', ')', ']'])
+        .map_or("", |end| &clipped[..=end])
+}
+
 /// `s` cut to at most `max` bytes, on a character boundary.
 fn clip(s: &str, max: usize) -> &str {
     if s.len() <= max {
@@ -1621,6 +1634,30 @@ mod tests {
         let mut ua = "é".repeat(MAX_USER_AGENT_BYTES);
         ua.push('x');
         let _ = Device::detect(Some(&ua), &ClientHints::NONE);
+    }
+
+    #[test]
+    fn an_entry_cut_by_the_one_kib_limit_is_not_read() {
+        // Found by fuzzing (fuzz/regressions/device_detect/): `FBSV/26.0.11` cut after `26.0`
+        // was read as exactly iOS 26.0.
+        let head = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 ";
+        let cut_after = "[FBAN/FBIOS;FBSV/26.0";
+        let padding = "x".repeat(MAX_USER_AGENT_BYTES - head.len() - cut_after.len());
+        let ua = format!("{head}{padding}[FBAN/FBIOS;FBSV/26.0.11;FBSS/3]");
+        assert!(ua[..MAX_USER_AGENT_BYTES].ends_with(cut_after));
+        let facebook = Device::detect(Some(&ua), &ClientHints::NONE);
+        assert_eq!(facebook.in_app, InApp::Facebook);
+        assert_eq!(
+            (facebook.os_version, facebook.os_version_at_least),
+            (None, v(18, 6))
+        );
+        // A model cut in the middle is no model at all.
+        let head = "Mozilla/5.0 (Linux; Android 14; ";
+        let padding = "x".repeat(MAX_USER_AGENT_BYTES - head.len() - "Pixel 8 P".len());
+        let ua = format!("{padding}{head}Pixel 8 Pro) AppleWebKit/537.36 Chrome/127.0.0.0");
+        let pixel = Device::detect(Some(&ua), &ClientHints::NONE);
+        assert_eq!(pixel.platform, Platform::Android);
+        assert_eq!((pixel.os_version, pixel.model), (v(14, 0), None));
     }
 
     #[test]
