@@ -1,8 +1,9 @@
 //! The admin journey in headless Chromium, against the fake DNS and Microsoft: sign in by proving
 //! control of contoso.com with a DNS TXT record read off the page, open the settings, upload a logo
 //! through the real file input, see the preview, publish it and find it on the tenant page, then
-//! the rollout kit and the poster (printed: one page). Every page — the error states too (an
-//! unknown domain, DNS not there yet, a bad colour, a file that is not an image) — passes the
+//! the rollout kit and the poster (printed: one page), sign out, and sign in again with the
+//! operator's one-time link (`authwalk admin-link`). Every page — the error states too (an unknown
+//! domain, DNS not there yet, a bad colour, a file that is not an image, a used link) — passes the
 //! axe-core audit with zero violations; screenshots go to `target/screenshots/admin-*.png`.
 //!
 //! Needs the same tools as `tests/browser.rs` (see `support::browser`): without them the test
@@ -117,6 +118,33 @@ async fn loaded_width(client: &Client, css: &str) -> u64 {
 /// The path of the current page.
 async fn path_of(client: &Client) -> String {
     client.current_url().await.unwrap().path().to_owned()
+}
+
+/// The link `authwalk admin-link {domain}` prints for `app` (the real command, on its database).
+async fn admin_link(app: &TestApp, domain: &str) -> String {
+    let config = app.raw_config.clone();
+    let public_url = app.url("");
+    let domain = domain.to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_authwalk"))
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("DATABASE_URL", &config.database_url)
+            .env("AUTHWALK_PUBLIC_URL", public_url)
+            .env("AUTHWALK_CONNECT_TO", config.connect_to.unwrap())
+            .env("AUTHWALK_EXTRA_CA", config.extra_ca.unwrap())
+            .env("AUTHWALK_DNS_SERVERS", config.dns_servers.unwrap())
+            .env("RUST_LOG", "error")
+            .args(["admin-link", &domain])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(output.status.success(), "admin-link: {output:?}");
+    let link = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    assert!(link.starts_with(&app.url("/admin/link/")), "{link}");
+    link
 }
 
 /// Whether the browser holds an admin session cookie.
@@ -395,6 +423,23 @@ async fn admin_journey_in_headless_chromium_is_accessible() {
     open(&client, &app.url("/admin/settings")).await;
     wait_for(&client, "#signin-title").await;
     assert_eq!(path_of(&client).await, "/admin");
+
+    // The operator's one-time link: its confirmation page signs in; used, it says why not.
+    let link = admin_link(&app, "contoso.com").await;
+    open(&client, &link).await;
+    wait_for(&client, "form[action^=\"/admin/link/\"]").await;
+    check(&client, &tools, "admin-link", &mut failures).await;
+    press(
+        &client,
+        "form[action^=\"/admin/link/\"] button[type=submit]",
+    )
+    .await;
+    wait_for(&client, "#dashboard-title").await;
+    assert!(has_session_cookie(&client).await, "signed in by the link");
+    open(&client, &link).await;
+    let alert = text_of(&client, ".admin-alert--error").await;
+    assert!(alert.contains("already used"), "{alert}");
+    check(&client, &tools, "admin-link-used", &mut failures).await;
 
     // The audit is live here too: a field without a label is reported.
     client
