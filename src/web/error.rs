@@ -113,13 +113,7 @@ impl AppError {
                 heading: "That doesn't look like a company domain",
                 message: error.to_string(),
             },
-            AppError::Store(StoreError::Unavailable(_)) => ErrorDetails {
-                error: "unavailable",
-                heading: "We'll be right back",
-                message: "authwalk cannot reach its database at the moment. Please try again in a \
-                          minute."
-                    .into(),
-            },
+            AppError::Store(StoreError::Unavailable(_)) => database_unavailable(),
             AppError::Event(rejection) => ErrorDetails {
                 error: rejection.code(),
                 heading: rejection.heading(),
@@ -206,6 +200,11 @@ fn admin_details(error: &crate::admin::AdminError, status: StatusCode) -> ErrorD
         }
         E::InvalidDomain(error) => (error.code(), "That doesn't look like a company domain"),
         E::Image(image) => (image.code(), "That image can't be used"),
+        // An admin whose change was not saved hears why, as the probes do.
+        E::Store(StoreError::Unavailable(_)) => return database_unavailable(),
+        E::Settings(error) if matches!(**error, StoreError::Unavailable(_)) => {
+            return database_unavailable();
+        }
         _ if status.is_server_error() => return details_for_status(status),
         _ => ("admin", "That didn't work"),
     };
@@ -213,6 +212,16 @@ fn admin_details(error: &crate::admin::AdminError, status: StatusCode) -> ErrorD
         error: code,
         heading,
         message: error.to_string(),
+    }
+}
+
+/// The words when the database cannot be reached (503).
+fn database_unavailable() -> ErrorDetails {
+    ErrorDetails {
+        error: "unavailable",
+        heading: "We'll be right back",
+        message: "authwalk cannot reach its database at the moment. Please try again in a minute."
+            .into(),
     }
 }
 
