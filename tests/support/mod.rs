@@ -15,6 +15,7 @@
               when a backend was not run"
 )]
 
+pub mod admin_client;
 pub mod browser;
 pub mod fake_dns;
 pub mod fake_microsoft;

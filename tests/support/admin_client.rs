@@ -1,0 +1,199 @@
+//! A small browser for the admin pages: keeps cookies, sends `Origin` on form posts as browsers
+//! do, reads CSRF fields, and signs in through the DNS challenge against the fake DNS server.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use reqwest::header;
+use reqwest::{RequestBuilder, Response, StatusCode};
+use scraper::{Html, Selector};
+
+use super::fake_dns::FakeRecord;
+use super::{TestApp, Upstreams};
+
+/// The session cookie the admin pages set.
+pub const SESSION_COOKIE: &str = "authwalk_admin";
+/// The cookie that carries the CSRF token before a session exists (sign-in forms).
+pub const PRE_SESSION_CSRF_COOKIE: &str = "authwalk_admin_csrf";
+
+/// A browser on one app.
+#[derive(Clone)]
+pub struct AdminClient {
+    base: String,
+    client: reqwest::Client,
+    cookies: Arc<Mutex<HashMap<String, String>>>,
+}
+
+impl AdminClient {
+    /// A browser with no cookies on `app`.
+    pub fn new(app: &TestApp) -> Self {
+        Self {
+            base: app.url(""),
+            client: app.client.clone(),
+            cookies: Arc::default(),
+        }
+    }
+
+    /// The value of cookie `name`, if set.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(name)
+            .cloned()
+    }
+
+    /// The `Cookie` header this browser sends.
+    pub fn cookie_header(&self) -> String {
+        self.cookies
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep_cookies(&self, response: &Response) {
+        let mut cookies = self
+            .cookies
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for value in response.headers().get_all(header::SET_COOKIE) {
+            let Ok(text) = value.to_str() else { continue };
+            let (pair, attributes) = text.split_once(';').unwrap_or((text, ""));
+            let Some((name, value)) = pair.split_once('=') else {
+                continue;
+            };
+            if attributes.contains("Max-Age=0") {
+                cookies.remove(name);
+            } else {
+                cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    /// `GET path` with the cookies.
+    pub async fn get(&self, path: &str) -> Response {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(header::COOKIE, self.cookie_header())
+            .send()
+            .await
+            .expect("GET");
+        self.keep_cookies(&response);
+        response
+    }
+
+    /// `GET path`: status and body.
+    pub async fn get_text(&self, path: &str) -> (StatusCode, String) {
+        let response = self.get(path).await;
+        (response.status(), response.text().await.expect("body"))
+    }
+
+    /// A `POST path` with the cookies and a same-origin `Origin`, to finish and [`Self::send`].
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::ORIGIN, self.base.trim_end_matches('/'))
+    }
+
+    /// Send a request built by [`Self::post`], keeping the cookies it sets.
+    pub async fn send(&self, request: RequestBuilder) -> Response {
+        let response = request.send().await.expect("POST");
+        self.keep_cookies(&response);
+        response
+    }
+
+    /// `POST path` with a URL-encoded form of `fields` (sent in this order, repeats kept).
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        self.send(
+            self.post(path)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(body),
+        )
+        .await
+    }
+
+    /// `POST /admin/logo`: upload `bytes` as the logo file `filename` (multipart, by hand).
+    pub async fn upload_logo(&self, csrf: &str, filename: &str, bytes: &[u8]) -> Response {
+        let boundary = "authwalk-adversary-boundary-4c1e";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"logo\"; \
+             filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.send(
+            self.post("/admin/logo")
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(body),
+        )
+        .await
+    }
+
+    /// The CSRF token of the signed-in session, read from the settings form.
+    pub async fn csrf(&self) -> String {
+        let (status, page) = self.get_text("/admin/settings").await;
+        assert_eq!(status, 200, "the settings page: {page}");
+        input_value(&page, "input[name=csrf]").expect("a CSRF field")
+    }
+
+    /// Sign in as the admin of `domain`'s tenant through the DNS challenge.
+    pub async fn sign_in(app: &TestApp, upstreams: &Upstreams, domain: &str) -> Self {
+        let browser = Self::new(app);
+        let (status, page) = browser.get_text("/admin").await;
+        assert_eq!(status, 200, "{page}");
+        let csrf = input_value(&page, "form[action=\"/admin/challenge\"] input[name=csrf]")
+            .expect("a CSRF field in the challenge form");
+        let response = browser
+            .post_form("/admin/challenge", &[("csrf", &csrf), ("domain", domain)])
+            .await;
+        assert_eq!(response.status(), 200);
+        let page = response.text().await.expect("body");
+        let value = input_value(&page, "#record-value").expect("the record value");
+        upstreams.dns.add(
+            &format!("_authwalk-challenge.{domain}"),
+            FakeRecord::Txt(value),
+        );
+        let csrf = browser
+            .cookie(PRE_SESSION_CSRF_COOKIE)
+            .expect("the sign-in CSRF cookie");
+        let response = browser
+            .post_form("/admin/verify", &[("csrf", &csrf), ("domain", domain)])
+            .await;
+        assert_eq!(response.status(), 303, "{:?}", response.text().await);
+        assert!(browser.cookie(SESSION_COOKIE).is_some(), "a session cookie");
+        browser
+    }
+}
+
+/// The `value` attribute of the first element matching `selector`.
+pub fn input_value(page: &str, selector: &str) -> Option<String> {
+    let document = Html::parse_document(page);
+    let selector = Selector::parse(selector).ok()?;
+    document
+        .select(&selector)
+        .next()
+        .and_then(|element| element.value().attr("value").map(str::to_owned))
+}
+
+/// The text of the first element matching `selector`.
+pub fn text_of(page: &str, selector: &str) -> Option<String> {
+    let document = Html::parse_document(page);
+    let selector = Selector::parse(selector).ok()?;
+    document
+        .select(&selector)
+        .next()
+        .map(|element| element.text().collect::<String>())
+}
