@@ -312,8 +312,10 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
                 return Response::from_parts(parts, body);
             }
             let mut details = details_for_status(status);
-            // axum's rejections explain the client's mistake in a short text body: keep that.
+            // axum's rejections explain the client's mistake in a short text body: keep that,
+            // except a body limit's, which speaks of buffers ("length limit exceeded").
             if status.is_client_error()
+                && status != StatusCode::PAYLOAD_TOO_LARGE
                 && content_type.starts_with("text/plain")
                 && let Ok(bytes) = axum::body::to_bytes(body, REJECTION_TEXT_LIMIT).await
             {
