@@ -100,6 +100,19 @@ impl AdminClient {
             .header(header::ORIGIN, self.base.trim_end_matches('/'))
     }
 
+    /// A `POST path` with the cookies and this `Origin` (none when `None`), as another site's
+    /// form or a script would send it.
+    pub fn post_from(&self, path: &str, origin: Option<&str>) -> RequestBuilder {
+        let request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(header::COOKIE, self.cookie_header());
+        match origin {
+            Some(origin) => request.header(header::ORIGIN, origin),
+            None => request,
+        }
+    }
+
     /// Send a request built by [`Self::post`], keeping the cookies it sets.
     pub async fn send(&self, request: RequestBuilder) -> Response {
         let response = request.send().await.expect("POST");
