@@ -178,8 +178,20 @@ async fn listen(weak: Weak<Inner>, store: Store) {
         }
         loop {
             match changes.next().await {
-                SettingsChange::Tenant(tenant_id) => match weak.upgrade() {
-                    Some(inner) => inner.cache.invalidate(&tenant_id).await,
+                SettingsChange::Tenant(tenant_id, version) => match weak.upgrade() {
+                    Some(inner) => {
+                        // Our own write arrives here too, often after this instance has already
+                        // loaded the new version: dropping it then would only cost a reload (and,
+                        // were the database to go away meanwhile, the customisation itself).
+                        let current = inner.cache.get(&tenant_id).await;
+                        let up_to_date = matches!(
+                            (&current, version),
+                            (Some(cached), Some(version)) if cached.version >= version
+                        );
+                        if !up_to_date {
+                            inner.cache.invalidate(&tenant_id).await;
+                        }
+                    }
                     None => return,
                 },
                 SettingsChange::Unrecognised => {}

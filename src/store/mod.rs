@@ -327,10 +327,11 @@ impl Store {
             Backend::Sqlite(pool) => sqlite::load_admin_challenge(pool, token_sha256).await?,
         };
         row.map(|row| {
-            let kind = ChallengeKind::from_stored(&row.kind).ok_or_else(|| StoreError::Corrupt {
-                what: format!("admin challenge for {}", row.domain),
-                detail: format!("kind {:?}", row.kind),
-            })?;
+            let kind =
+                ChallengeKind::from_stored(&row.kind).ok_or_else(|| StoreError::Corrupt {
+                    what: format!("admin challenge for {}", row.domain),
+                    detail: format!("kind {:?}", row.kind),
+                })?;
             Ok(StoredChallenge {
                 domain: row.domain,
                 kind,
@@ -398,7 +399,10 @@ impl Store {
     }
 
     /// The domains of `tenant_id` whose control was proved, oldest first.
-    pub async fn verified_domains(&self, tenant_id: Uuid) -> Result<Vec<VerifiedDomain>, StoreError> {
+    pub async fn verified_domains(
+        &self,
+        tenant_id: Uuid,
+    ) -> Result<Vec<VerifiedDomain>, StoreError> {
         match &self.backend {
             Backend::Postgres(pool) => postgres::verified_domains(pool, tenant_id).await,
             Backend::Sqlite(pool) => sqlite::verified_domains(pool, tenant_id).await,
@@ -424,7 +428,9 @@ impl Store {
         update: &SettingsUpdate,
     ) -> Result<SettingsSaved, StoreError> {
         match &self.backend {
-            Backend::Postgres(pool) => postgres::save_tenant_settings(pool, tenant_id, update).await,
+            Backend::Postgres(pool) => {
+                postgres::save_tenant_settings(pool, tenant_id, update).await
+            }
             Backend::Sqlite(pool) => sqlite::save_tenant_settings(pool, tenant_id, update).await,
         }
     }
@@ -483,8 +489,8 @@ impl std::fmt::Debug for SettingsChanges {
 /// One event of [`SettingsChanges`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SettingsChange {
-    /// This tenant's settings changed.
-    Tenant(Uuid),
+    /// This tenant's settings changed; the version they now have, when the payload says it.
+    Tenant(Uuid, Option<i64>),
     /// A notification whose payload is not a tenant id (ignore it).
     Unrecognised,
     /// The connection was lost: notifications may have been missed.
@@ -495,11 +501,21 @@ impl SettingsChanges {
     /// The next change; [`SettingsChange::Lost`] when the connection dropped (subscribe again).
     pub async fn next(&mut self) -> SettingsChange {
         match self.listener.try_recv().await {
-            Ok(Some(notification)) => Uuid::parse_str(notification.payload())
-                .map_or(SettingsChange::Unrecognised, SettingsChange::Tenant),
+            Ok(Some(notification)) => parse_settings_change(notification.payload()),
             Ok(None) | Err(_) => SettingsChange::Lost,
         }
     }
+}
+
+/// `"{tenant id} {version}"` (or a bare tenant id, as sent before versions were).
+fn parse_settings_change(payload: &str) -> SettingsChange {
+    let (tenant, version) = match payload.split_once(' ') {
+        Some((tenant, version)) => (tenant, version.parse::<i64>().ok()),
+        None => (payload, None),
+    };
+    Uuid::parse_str(tenant).map_or(SettingsChange::Unrecognised, |tenant_id| {
+        SettingsChange::Tenant(tenant_id, version)
+    })
 }
 
 // --- adoption ---
@@ -547,3 +563,30 @@ impl Store {
 }
 
 // --- end adoption ---
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_notifications_carry_the_tenant_and_its_new_version() {
+        let tenant = "0b6b4b4e-3c5a-4d8e-9f6a-2b1c3d4e5f60";
+        let id = Uuid::parse_str(tenant).unwrap();
+        assert_eq!(
+            parse_settings_change(&format!("{tenant} 7")),
+            SettingsChange::Tenant(id, Some(7))
+        );
+        assert_eq!(
+            parse_settings_change(tenant),
+            SettingsChange::Tenant(id, None)
+        );
+        assert_eq!(
+            parse_settings_change(&format!("{tenant} x")),
+            SettingsChange::Tenant(id, None)
+        );
+        assert_eq!(
+            parse_settings_change("hello 3"),
+            SettingsChange::Unrecognised
+        );
+    }
+}

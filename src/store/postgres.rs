@@ -394,11 +394,17 @@ async fn notify_settings_changed(
     transaction: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     tenant_id: Uuid,
 ) -> Result<(), StoreError> {
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(SETTINGS_CHANNEL)
-        .bind(tenant_id.hyphenated().to_string())
-        .execute(&mut **transaction)
-        .await?;
+    // The payload carries the new version, so an instance that already holds it (its own write,
+    // read back before the notification arrived) keeps its cache entry.
+    sqlx::query(
+        "SELECT pg_notify($1, $2 || ' ' || COALESCE( \
+           (SELECT version FROM tenant_settings WHERE tenant_id = $3), 0)::text)",
+    )
+    .bind(SETTINGS_CHANNEL)
+    .bind(tenant_id.hyphenated().to_string())
+    .bind(tenant_id)
+    .execute(&mut **transaction)
+    .await?;
     Ok(())
 }
 
@@ -514,7 +520,10 @@ pub(super) async fn slug_taken(
     Ok(taken.is_some())
 }
 
-pub(super) async fn domain_for_slug(pool: &PgPool, slug: &str) -> Result<Option<String>, StoreError> {
+pub(super) async fn domain_for_slug(
+    pool: &PgPool,
+    slug: &str,
+) -> Result<Option<String>, StoreError> {
     let domain = sqlx::query_scalar(
         "SELECT v.domain FROM tenant_settings s \
          JOIN verified_domains v ON v.tenant_id = s.tenant_id \
