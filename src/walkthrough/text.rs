@@ -959,7 +959,7 @@ pub const POSTER_SCAN: &str = "Scan with your phone’s camera";
 /// Poster step 1: the phone.
 pub fn poster_step_phone(ios_minimum: &str, android_minimum: &str) -> String {
     format!(
-        "Have your phone ready: an iPhone on {ios_minimum} or later, or an Android phone on {android_minimum} or later, with Microsoft Authenticator installed."
+        "Have your phone ready: an iPhone on iOS {ios_minimum} or later, or an Android phone on Android {android_minimum} or later, with Microsoft Authenticator installed."
     )
 }
 
