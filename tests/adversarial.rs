@@ -1475,10 +1475,12 @@ async fn a_silent_nameserver_costs_one_deadline_per_lookup() {
     }
 }
 
-/// DNS that never answers delays nothing past the deadline and hides no tenant.
+/// DNS that never answers delays nothing past the deadline and hides no tenant. (A tenant
+/// without branding: decoding Contoso's 1920×1080 illustration alone takes seconds in a debug
+/// build on a busy machine.)
 async fn silent_dns_costs_the_signals_only(backend: Backend) {
     let upstreams = Upstreams::start().await;
-    upstreams.dns.add_microsoft365("contoso.com");
+    upstreams.dns.add_microsoft365("northwind.com");
     upstreams.dns.set_delay(Duration::from_secs(30));
     let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
         config.upstream_timeout = "1s".into();
@@ -1488,7 +1490,7 @@ async fn silent_dns_costs_the_signals_only(backend: Backend) {
         return;
     };
     let started = Instant::now();
-    let (status, json) = app.get_json("/api/v1/tenants/contoso.com").await;
+    let (status, json) = app.get_json("/api/v1/tenants/northwind.com").await;
     let elapsed = started.elapsed();
     assert!(elapsed < TIMEOUT + MARGIN, "{elapsed:?}");
     assert_eq!(status, 200);
@@ -1500,3 +1502,52 @@ async fn silent_dns_costs_the_signals_only(backend: Backend) {
     app.stop().await;
 }
 both_backends!(silent_dns, silent_dns_costs_the_signals_only);
+
+/// A background refresh whose realm or website lookup fails for a moment must keep what the
+/// previous resolution learnt (as a failed refresh keeps the whole profile, and throttled
+/// branding keeps the stored branding).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "bug in src/discovery/mod.rs + src/store/*::save_profile: a refresh stores the failed \
+            lookups' blanks, so a transient realm 503 turns a federated domain into `unknown` \
+            (federation lost) and a website 503 drops the website logo, for a whole refresh \
+            period"]
+async fn a_refresh_that_half_fails_keeps_what_it_could_not_learn() {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = TestApp::spawn_wired(Backend::Sqlite, &upstreams, |config| {
+        config.upstream_timeout = "1s".into();
+        config.refresh_after = "1s".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let (_, fabrikam) = app.get_json("/api/v1/tenants/fabrikam.com").await;
+    assert_eq!(fabrikam["namespace_type"], "federated");
+    let (_, apple) = app.get_json("/api/v1/tenants/icons-apple.com").await;
+    assert_eq!(apple["branding"]["source"], "website");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+
+    upstreams
+        .microsoft
+        .set_fault(Endpoint::UserRealm, Fault::Status(503));
+    for host in ["icons-apple.com", "www.icons-apple.com"] {
+        upstreams.web.set_fault(host, Fault::Status(503));
+    }
+    let asked = upstreams.microsoft.requests(Endpoint::OpenIdConfiguration);
+    // Stale: served at once, refreshed in the background.
+    app.get_json("/api/v1/tenants/fabrikam.com").await;
+    app.get_json("/api/v1/tenants/icons-apple.com").await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while upstreams.microsoft.requests(Endpoint::OpenIdConfiguration) < asked + 2 {
+        assert!(Instant::now() < deadline, "no refresh");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let (_, fabrikam) = app.get_json("/api/v1/tenants/fabrikam.com").await;
+    assert_eq!(fabrikam["namespace_type"], "federated", "{fabrikam}");
+    assert_eq!(fabrikam["federation"]["idp_host"], "sts.fabrikam.com");
+    let (_, apple) = app.get_json("/api/v1/tenants/icons-apple.com").await;
+    assert_eq!(apple["branding"]["source"], "website", "{apple}");
+    app.stop().await;
+}
