@@ -80,7 +80,11 @@ pub fn upload_routes() -> Router<AppState> {
         .route("/admin/logo", post(upload_logo))
         .route_layer(middleware::from_fn(refuse_cross_origin))
         .layer(RequestBodyLimitLayer::new(UPLOAD_BODY_LIMIT))
-        .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))
+        // The layer above already limits every read of the body. A second, extractor-level limit
+        // would wrap the body twice, and axum's `MultipartError::status()` looks through only one
+        // wrapper for the length-limit error: a chunked upload cut off by the limit would then be
+        // "could not be read" instead of 413 "too large".
+        .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn(refuse_oversized_upload))
 }
 

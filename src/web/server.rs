@@ -9,6 +9,14 @@
 //! Request bodies and handlers are bounded by the router's own timeout layer.
 //!
 //! Graceful shutdown: stop accepting, let in-flight requests finish, close idle connections.
+//!
+//! HTTP/1 requests hyper cannot parse (400), whose head is too large or has too many headers
+//! (431) or whose URI is too long (414) never reach the router, so their answers carry none of
+//! our security headers. hyper writes that answer itself from the status code alone (in its
+//! HTTP/1 server role's `on_error`), and neither hyper's connection builders nor hyper-util's
+//! offer a hook to change it. It has an empty body and the connection closes after it, so there
+//! is no content for the CSP, `nosniff` or frame headers to guard (browsers keep HSTS from our
+//! other answers).
 
 use std::future::Future;
 use std::net::SocketAddr;
