@@ -457,7 +457,11 @@ fn hostile_domains() -> Vec<Refused> {
 
 /// What the tables hold, counted by the test itself.
 async fn rows(app: &TestApp) -> RowCounts {
-    app.database.row_counts().await
+    // Page views of a known tenant are counted (anonymously) by design; the counters' batched
+    // writes may land at any moment, so they are not part of "the store is unchanged".
+    let mut rows = app.database.row_counts().await;
+    rows.retain(|(table, _)| *table != "adoption_daily");
+    rows
 }
 
 /// Requests the fakes received so far: Microsoft (CDN included), websites, DNS queries.
@@ -1518,10 +1522,6 @@ both_backends!(silent_dns, silent_dns_costs_the_signals_only);
 /// previous resolution learnt (as a failed refresh keeps the whole profile, and throttled
 /// branding keeps the stored branding).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug in src/discovery/mod.rs + src/store/*::save_profile: a refresh stores the failed \
-            lookups' blanks, so a transient realm 503 turns a federated domain into `unknown` \
-            (federation lost) and a website 503 drops the website logo, for a whole refresh \
-            period"]
 async fn a_refresh_that_half_fails_keeps_what_it_could_not_learn() {
     let upstreams = Upstreams::start().await;
     let Some(app) = TestApp::spawn_wired(Backend::Sqlite, &upstreams, |config| {

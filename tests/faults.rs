@@ -414,8 +414,6 @@ both_backends!(
 /// A domain first resolved while the database was down is stored once the database is back
 /// (rather than living on in memory only, unknown to the other instances, until its refresh).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug in src/discovery/mod.rs: a profile whose save failed is cached in memory as \
-            fresh and never saved again until its refresh (AUTHWALK_REFRESH_AFTER, 24 h)"]
 async fn a_domain_resolved_during_an_outage_is_stored_after_recovery() {
     let upstreams = Upstreams::start().await;
     let Some((app, proxy)) = app_behind_proxy(&upstreams).await else {

@@ -114,6 +114,8 @@ struct Inner {
     resolutions: tokio::sync::Semaphore,
     cache: moka::future::Cache<DomainName, Arc<TenantProfile>>,
     refreshing: Mutex<HashSet<DomainName>>,
+    /// Resolutions served from memory because the store refused them; saved on a later visit.
+    unsaved: Mutex<HashMap<DomainName, Resolution>>,
     progress: Mutex<HashMap<DomainName, watch::Sender<Progress>>>,
 }
 
@@ -181,6 +183,9 @@ pub struct Resolution {
     pub assets: Vec<NewAsset>,
 }
 
+/// Most resolutions kept for a later save while the store refuses them.
+const MAX_UNSAVED: usize = 1_000;
+
 /// The error moka shares between coalesced callers: nothing servable to remember.
 #[derive(Debug)]
 enum Unanswered {
@@ -220,6 +225,7 @@ impl Discovery {
                     .max_capacity(CACHE_CAPACITY)
                     .build(),
                 refreshing: Mutex::new(HashSet::new()),
+                unsaved: Mutex::new(HashMap::new()),
                 progress: Mutex::new(HashMap::new()),
             }),
         }
@@ -245,11 +251,12 @@ impl Discovery {
             match self.freshness(&profile) {
                 Freshness::Fresh => {
                     metrics::cache_request(CacheResult::MemoryHit);
+                    self.save_if_unsaved(domain);
                     return Ok(profile);
                 }
                 Freshness::Stale => {
                     metrics::cache_request(CacheResult::MemoryHit);
-                    self.refresh_in_background(domain.clone());
+                    self.refresh_in_background(domain.clone(), Arc::clone(&profile));
                     return Ok(profile);
                 }
                 Freshness::Expired => self.inner.cache.invalidate(domain).await,
@@ -268,7 +275,7 @@ impl Discovery {
         match result {
             Ok(profile) => {
                 if self.freshness(&profile) == Freshness::Stale {
-                    self.refresh_in_background(domain.clone());
+                    self.refresh_in_background(domain.clone(), Arc::clone(&profile));
                 }
                 Ok(profile)
             }
@@ -401,29 +408,76 @@ impl Discovery {
     }
 
     /// Save a resolved profile (images first) and return what should be served; unreachable is
-    /// never saved.
+    /// never saved. When the store refuses it, it is served anyway and kept for a later save.
     async fn remember(&self, resolution: Resolution) -> Result<TenantProfile, TenantProfile> {
-        let Resolution { profile, assets } = resolution;
-        if profile.status == DomainStatus::Unreachable {
-            return Err(profile);
+        if resolution.profile.status == DomainStatus::Unreachable {
+            return Err(resolution.profile);
         }
-        for asset in &assets {
-            if let Err(error) = self.inner.store.save_asset(asset).await {
-                tracing::warn!(domain = %profile.domain, %error, "could not store an image");
-            }
-        }
-        if let Err(error) = self.inner.store.save_profile(&profile).await {
-            tracing::warn!(domain = %profile.domain, %error, "could not store the profile");
+        if let Err(error) = self.persist(&resolution).await {
+            tracing::warn!(domain = %resolution.profile.domain, %error, "could not store the profile; serving it from memory and saving it later");
+            let profile = resolution.profile.clone();
+            self.keep_unsaved(resolution);
             return Ok(profile);
         }
         // Reading back merges what this answer left unknown (throttled branding) with the store.
-        match self.inner.store.load_profile(&profile.domain).await {
+        match self
+            .inner
+            .store
+            .load_profile(&resolution.profile.domain)
+            .await
+        {
             Ok(Some(stored)) => Ok(stored),
-            _ => Ok(profile),
+            _ => Ok(resolution.profile),
         }
     }
 
-    fn refresh_in_background(&self, domain: DomainName) {
+    /// Store the images, then the profile. A refused image is logged and skipped (the page falls
+    /// back without it); a refused profile is the error.
+    async fn persist(&self, resolution: &Resolution) -> Result<(), crate::store::StoreError> {
+        for asset in &resolution.assets {
+            if let Err(error) = self.inner.store.save_asset(asset).await {
+                tracing::warn!(domain = %resolution.profile.domain, %error, "could not store an image");
+            }
+        }
+        self.inner.store.save_profile(&resolution.profile).await
+    }
+
+    /// Keep a resolution the store refused, for [`Self::save_if_unsaved`] (bounded: beyond
+    /// [`MAX_UNSAVED`] the profile lives in memory only, until its refresh).
+    fn keep_unsaved(&self, resolution: Resolution) {
+        if let Ok(mut unsaved) = self.inner.unsaved.lock()
+            && (unsaved.len() < MAX_UNSAVED || unsaved.contains_key(&resolution.profile.domain))
+        {
+            unsaved.insert(resolution.profile.domain.clone(), resolution);
+        }
+    }
+
+    /// If `domain` was served without being stored, try to store it now, in the background (one
+    /// attempt at a time per domain: it leaves the map while it runs).
+    fn save_if_unsaved(&self, domain: &DomainName) {
+        let pending = match self.inner.unsaved.lock() {
+            Ok(mut unsaved) if !unsaved.is_empty() => unsaved.remove(domain),
+            _ => None,
+        };
+        let Some(resolution) = pending else {
+            return;
+        };
+        let this = self.clone();
+        let save = async move {
+            match this.persist(&resolution).await {
+                Ok(()) => {
+                    tracing::info!(domain = %resolution.profile.domain, "stored a profile resolved while the database was away")
+                }
+                Err(error) => {
+                    tracing::debug!(domain = %resolution.profile.domain, %error, "still cannot store the profile");
+                    this.keep_unsaved(resolution);
+                }
+            }
+        };
+        tokio::spawn(save.instrument(tracing::Span::current()));
+    }
+
+    fn refresh_in_background(&self, domain: DomainName, previous: Arc<TenantProfile>) {
         {
             let Ok(mut refreshing) = self.inner.refreshing.lock() else {
                 return;
@@ -436,7 +490,8 @@ impl Discovery {
         let refresh = async move {
             if let Some(_slot) = this.resolution_slot().await {
                 let lock = this.inner.store.lock_resolution(&domain).await.ok();
-                let resolution = this.resolve(&domain).await;
+                let mut resolution = this.resolve(&domain).await;
+                resolution.profile.keep_unlearnt(&previous);
                 match this.remember(resolution).await {
                     Ok(fresh) => {
                         this.inner

@@ -299,6 +299,36 @@ impl TenantProfile {
         }
     }
 
+    /// After a refresh of the same tenant: keep what `previous` knew where this answer has
+    /// nothing because a lookup failed for the moment (the sign-in type, the company name, the
+    /// website logo), rather than forgetting it until the next refresh.
+    pub fn keep_unlearnt(&mut self, previous: &TenantProfile) {
+        let same_tenant = matches!(
+            (&self.tenant, &previous.tenant),
+            (Some(fresh), Some(old)) if fresh.tenant_id == old.tenant_id
+        );
+        if self.status != DomainStatus::Entra || !same_tenant {
+            return;
+        }
+        if self.namespace_type == NamespaceType::Unknown {
+            self.namespace_type = previous.namespace_type;
+            if self.federation.is_none() {
+                self.federation.clone_from(&previous.federation);
+            }
+        }
+        if let (Some(fresh), Some(old)) = (&mut self.tenant, &previous.tenant)
+            && fresh.display_name.is_none()
+        {
+            fresh.display_name.clone_from(&old.display_name);
+        }
+        if self.website_logo.is_none() && previous.website_logo.is_some() {
+            self.website_logo.clone_from(&previous.website_logo);
+            if self.brand_color.is_none() {
+                self.brand_color.clone_from(&previous.brand_color);
+            }
+        }
+    }
+
     /// The logo, images and colour a page shows: Entra's when it has a logo, else the website's.
     pub fn shown_branding(&self) -> ShownBranding {
         let entra = self.default_branding();
