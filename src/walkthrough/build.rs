@@ -12,8 +12,8 @@ use crate::store::models::{Cloud, NamespaceType, TenantProfile};
 
 use super::text::{self, TroubleText};
 use super::{
-    CheckStatus, Helpdesk, PasskeyPolicy, Poster, Prerequisite, Screen, Section, Step, StepPath, Tab,
-    TenantSettings, Trouble, Walkthrough,
+    CheckStatus, Helpdesk, PasskeyPolicy, Poster, Prerequisite, Screen, Section, Step, StepPath,
+    Tab, TenantSettings, Trouble, Walkthrough,
 };
 
 impl Walkthrough {

@@ -950,8 +950,7 @@ pub fn poster_title(company: &str) -> String {
 }
 
 /// Poster lead.
-pub const POSTER_LEAD: &str =
-    "Sign in to your work account with your face or fingerprint instead of a password, using Microsoft Authenticator on your phone. It takes about five minutes.";
+pub const POSTER_LEAD: &str = "Sign in to your work account with your face or fingerprint instead of a password, using Microsoft Authenticator on your phone. It takes about five minutes.";
 
 /// Under the poster's QR code.
 pub const POSTER_SCAN: &str = "Scan with your phone’s camera";
@@ -964,8 +963,7 @@ pub fn poster_step_phone(ios_minimum: &str, android_minimum: &str) -> String {
 }
 
 /// Poster step 2.
-pub const POSTER_STEP_SCAN: &str =
-    "Scan the code, or open the link, in the phone’s own browser (Safari or Chrome), not inside another app.";
+pub const POSTER_STEP_SCAN: &str = "Scan the code, or open the link, in the phone’s own browser (Safari or Chrome), not inside another app.";
 
 /// Poster step 3.
 pub const POSTER_STEP_FOLLOW: &str =
