@@ -20,27 +20,27 @@
               HTTP clients for our server, and shares the tests' support code"
 )]
 
+#[path = "common/mod.rs"]
+mod common;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::fmt::Write as _;
 use std::hint::black_box;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use authwalk::App;
 use authwalk::branding::image::{ImageRole, SourceFormat, normalize_blocking};
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::{ExtendedColorType, ImageEncoder, Rgba, RgbaImage};
+use reqwest::header::HeaderMap;
 use serde_json::Value;
-use tokio::sync::oneshot;
-use tokio::task::{JoinHandle, JoinSet};
 
+use common::{
+    Backend, MIB, Rate, Result, Row, RunningApp, Schedule, app_client, max, median, mib, min, ms,
+    ratio, size, vm_hwm_kib,
+};
 use support::Upstreams;
-
-type Error = Box<dyn std::error::Error + Send + Sync>;
-type Result<T> = std::result::Result<T, Error>;
 
 /// Side of the generated logo: the largest square the decode limits accept (4096² pixels).
 const SIDE: u32 = 4096;
@@ -58,29 +58,23 @@ const CONNECTIONS: usize = 32;
 const SLICE: Duration = Duration::from_millis(2500);
 /// Untimed warm-up of each path before (2) measures.
 const WARM_UP: Duration = Duration::from_millis(500);
+/// How (2) drives the logo and `/healthz`.
+const SCHEDULE: Schedule = Schedule {
+    connections: CONNECTIONS,
+    warm_up: WARM_UP,
+    slice: SLICE,
+    rounds: 2,
+};
 /// The tenant whose Entra banner logo is served in (2).
 const DOMAIN: &str = "contoso.com";
-const MIB: f64 = 1024.0 * 1024.0;
 
 fn main() -> ExitCode {
     // `cargo bench` passes `--bench`; our own child is started with `CHILD_ARG kind path`.
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|arg| arg == CHILD_ARG) {
-        return match child(&args[at + 1..]) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("bench child: FAILED: {error}");
-                ExitCode::FAILURE
-            }
-        };
+        return common::exit_code("bench child", child(&args[at + 1..]));
     }
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("bench: FAILED: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    common::exit_code("bench", run())
 }
 
 fn run() -> Result<()> {
@@ -93,16 +87,12 @@ fn run() -> Result<()> {
     rows.extend(normalise.rows());
 
     println!("\n== 2. serving a cached logo, {CONNECTIONS} keep-alive connections (sqlite)");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let runtime = common::runtime()?;
     let serving = runtime.block_on(serving())?;
     serving.print();
     rows.push(serving.row());
 
-    println!("\n== summary ({:.0} s)\n", started.elapsed().as_secs_f64());
-    print!("{}", table(&rows));
+    common::print_summary(started, &rows);
     Ok(())
 }
 
@@ -236,11 +226,11 @@ impl Normalise {
     }
 
     fn memory(&self) -> u64 {
-        median_u64(&self.normalise_memory)
+        median(&self.normalise_memory)
     }
 
     fn decode_memory(&self) -> u64 {
-        median_u64(&self.decode_memory)
+        median(&self.decode_memory)
     }
 
     fn print(&self) {
@@ -294,18 +284,21 @@ impl Normalise {
                 figure: ms(median(&self.normalise)),
                 reference: format!("{} decode alone", ms(median(&self.decode))),
                 ratio: format!("{:.2}", self.time_ratio()),
+                ..Row::default()
             },
             Row {
                 label: "1. normalise: peak extra memory (VmHWM)".into(),
                 figure: mib(self.memory()),
                 reference: format!("{} decoded RGBA", mib(DECODED_BYTES)),
                 ratio: format!("{:.2}", self.memory() as f64 / DECODED_BYTES as f64),
+                ..Row::default()
             },
             Row {
                 label: "1. decode alone: peak extra memory (VmHWM)".into(),
                 figure: mib(self.decode_memory()),
                 reference: format!("{} decoded RGBA", mib(DECODED_BYTES)),
                 ratio: format!("{:.2}", self.decode_memory() as f64 / DECODED_BYTES as f64),
+                ..Row::default()
             },
         ]
     }
@@ -418,7 +411,7 @@ fn child(args: &[String]) -> Result<()> {
         return Err(format!("usage: {CHILD_ARG} normalize|decode PATH").into());
     };
     let bytes = std::fs::read(path)?;
-    let baseline = vm_hwm_kib()?;
+    let baseline = vm_hwm_kib("self")?;
     match kind.as_str() {
         "normalize" => drop(black_box(normalize_blocking(
             black_box(&bytes),
@@ -427,101 +420,14 @@ fn child(args: &[String]) -> Result<()> {
         "decode" => drop(black_box(image::load_from_memory(black_box(&bytes))?)),
         other => return Err(format!("unknown child operation {other:?}").into()),
     }
-    let peak = vm_hwm_kib()?;
+    let peak = vm_hwm_kib("self")?;
     println!("{baseline} {peak}");
     Ok(())
-}
-
-/// The peak resident set size of this process so far, in KiB (`VmHWM` of `/proc/self/status`).
-fn vm_hwm_kib() -> Result<u64> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| "no VmHWM in /proc/self/status (Linux only)".into())
 }
 
 // ---------------------------------------------------------------------------------------------
 // 2. Serving a cached logo
 // ---------------------------------------------------------------------------------------------
-
-/// The real app on a fresh SQLite file, wired to the fakes, serving on 127.0.0.1:0.
-struct RunningApp {
-    addr: std::net::SocketAddr,
-    shutdown: oneshot::Sender<()>,
-    server: JoinHandle<std::result::Result<(), authwalk::StartError>>,
-    _dir: tempfile::TempDir,
-}
-
-impl RunningApp {
-    async fn start(upstreams: &Upstreams) -> Result<Self> {
-        let dir = tempfile::tempdir()?;
-        let url = format!("sqlite://{}", dir.path().join("authwalk.db").display());
-        let mut raw = support::test_config(&url);
-        upstreams.wire(&mut raw);
-        let config = raw.validate()?;
-        authwalk::telemetry::init(&config.rust_log, config.log_format);
-        let app = App::build(config).await?;
-        let addr = app.local_addr();
-        let (shutdown, stop) = oneshot::channel::<()>();
-        let server = tokio::spawn(app.run(async move {
-            let _ = stop.await;
-        }));
-        Ok(Self {
-            addr,
-            shutdown,
-            server,
-            _dir: dir,
-        })
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    async fn stop(self) -> Result<()> {
-        let _ = self.shutdown.send(());
-        match tokio::time::timeout(Duration::from_secs(10), self.server).await {
-            Ok(joined) => joined??,
-            Err(_) => eprintln!("bench: the app did not stop within 10 s; carrying on"),
-        }
-        Ok(())
-    }
-}
-
-/// A plain HTTP/1.1 client for our own server.
-fn app_client(pool: usize) -> Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .no_proxy()
-        .http1_only()
-        .pool_max_idle_per_host(pool)
-        .timeout(Duration::from_secs(30))
-        .build()?)
-}
-
-#[derive(Default, Clone, Copy)]
-struct Rate {
-    requests: u64,
-    bytes: u64,
-    elapsed: Duration,
-}
-
-impl Rate {
-    fn per_second(self) -> f64 {
-        self.requests as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
-    }
-
-    fn mib_per_second(self) -> f64 {
-        self.bytes as f64 / MIB / self.elapsed.as_secs_f64().max(f64::EPSILON)
-    }
-
-    fn add(&mut self, other: Rate) {
-        self.requests += other.requests;
-        self.bytes += other.bytes;
-        self.elapsed += other.elapsed;
-    }
-}
 
 struct Serving {
     logo_url: String,
@@ -539,7 +445,7 @@ impl Serving {
         println!(
             "  logo {}… ({}, image/png)",
             &self.logo_url[..self.logo_url.len().min(26)],
-            size(self.logo_bytes)
+            size(self.logo_bytes, 0)
         );
         println!(
             "  GET {{logo_url}}  {:>9.0} req/s  {:>7.1} MiB/s  ({} requests in {:.1} s)",
@@ -562,11 +468,12 @@ impl Serving {
         Row {
             label: format!(
                 "2. cached logo ({} PNG), {CONNECTIONS} connections",
-                size(self.logo_bytes)
+                size(self.logo_bytes, 0)
             ),
             figure: format!("{:.0} req/s", self.logo.per_second()),
             reference: format!("{:.0} req/s /healthz", self.healthz.per_second()),
             ratio: format!("{:.2}", self.ratio()),
+            ..Row::default()
         }
     }
 }
@@ -574,8 +481,8 @@ impl Serving {
 async fn serving() -> Result<Serving> {
     let upstreams = Upstreams::start().await;
     upstreams.dns.add_microsoft365(DOMAIN);
-    let app = RunningApp::start(&upstreams).await?;
-    let client = app_client(1)?;
+    let app = RunningApp::start(&upstreams, &Backend::Sqlite).await?;
+    let client = app_client(1, HeaderMap::new())?;
 
     let api_url = app.url(&format!("/api/v1/tenants/{DOMAIN}"));
     let response = client.get(&api_url).send().await?;
@@ -606,176 +513,26 @@ async fn serving() -> Result<Serving> {
     drop(client);
 
     let healthz = app.url("/healthz");
-    let logo_client = app_client(CONNECTIONS)?;
-    let healthz_client = app_client(CONNECTIONS)?;
-    drive(&logo_client, &logo, bytes.len(), WARM_UP).await?;
-    drive(&healthz_client, &healthz, 3, WARM_UP).await?;
-    let mut result = Serving {
+    let targets = [
+        (logo.as_str(), Some(bytes.len())),
+        (healthz.as_str(), Some(3)),
+    ];
+    let slices = SCHEDULE.run(&targets, &HeaderMap::new()).await?;
+    let result = Serving {
         logo_url,
         logo_bytes: bytes.len(),
-        logo: Rate::default(),
-        healthz: Rate::default(),
+        logo: Rate::total(&slices[0]),
+        healthz: Rate::total(&slices[1]),
     };
-    for _ in 0..2 {
-        result
-            .logo
-            .add(drive(&logo_client, &logo, bytes.len(), SLICE).await?);
-        result
-            .healthz
-            .add(drive(&healthz_client, &healthz, 3, SLICE).await?);
-    }
-    drop((logo_client, healthz_client));
     app.stop().await?;
     Ok(result)
 }
 
-/// [`CONNECTIONS`] workers, each sending `GET url` back to back until `duration` is over; every
-/// answer must be 200 with a body of `length` bytes.
-async fn drive(
-    client: &reqwest::Client,
-    url: &str,
-    length: usize,
-    duration: Duration,
-) -> Result<Rate> {
-    let started = Instant::now();
-    let deadline = started + duration;
-    let mut workers = JoinSet::new();
-    for _ in 0..CONNECTIONS {
-        let (client, url) = (client.clone(), url.to_owned());
-        workers.spawn(async move {
-            let mut done = 0u64;
-            while Instant::now() < deadline {
-                let response = client.get(&url).send().await?;
-                let status = response.status();
-                let body = response.bytes().await?;
-                if status != reqwest::StatusCode::OK || body.len() != length {
-                    return Err::<u64, Error>(
-                        format!(
-                            "GET {url}: HTTP {status}, {} bytes (expected 200, {length})",
-                            body.len()
-                        )
-                        .into(),
-                    );
-                }
-                done += 1;
-            }
-            Ok(done)
-        });
-    }
-    let mut requests = 0;
-    while let Some(joined) = workers.join_next().await {
-        requests += joined??;
-    }
-    Ok(Rate {
-        requests,
-        bytes: requests * length as u64,
-        elapsed: started.elapsed(),
-    })
-}
-
-// ---------------------------------------------------------------------------------------------
-// Figures
-// ---------------------------------------------------------------------------------------------
-
-struct Row {
-    label: String,
-    figure: String,
-    reference: String,
-    ratio: String,
-}
-
-/// A Markdown table, columns padded so it also reads well in a terminal.
-fn table(rows: &[Row]) -> String {
-    let header = ["benchmark", "figure", "reference", "ratio"];
-    let cells: Vec<[&str; 4]> = rows
-        .iter()
-        .map(|row| {
-            [
-                row.label.as_str(),
-                row.figure.as_str(),
-                row.reference.as_str(),
-                row.ratio.as_str(),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(|cell| cell.chars().count());
-    for row in &cells {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let line = |out: &mut String, row: &[&str; 4]| {
-        out.push('|');
-        for (cell, width) in row.iter().zip(widths) {
-            let _ = write!(out, " {cell:<width$} |");
-        }
-        out.push('\n');
-    };
-    line(&mut out, &header);
-    out.push('|');
-    for width in widths {
-        let _ = write!(out, "{}|", "-".repeat(width + 2));
-    }
-    out.push('\n');
-    for row in &cells {
-        line(&mut out, row);
-    }
-    out
-}
-
-fn ms(duration: Duration) -> String {
-    format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
-}
-
-fn mib(bytes: u64) -> String {
-    format!("{:.1} MiB", bytes as f64 / MIB)
-}
-
-fn size(bytes: usize) -> String {
-    if bytes < 10 * 1024 {
-        format!("{bytes} B")
-    } else {
-        format!("{:.0} KiB", bytes as f64 / 1024.0)
-    }
-}
-
+/// Each sample in MiB, for the detail line.
 fn samples_mib(samples: &[u64]) -> String {
     let each: Vec<String> = samples
         .iter()
         .map(|bytes| format!("{:.1}", *bytes as f64 / MIB))
         .collect();
     each.join(", ")
-}
-
-fn ratio(figure: Duration, reference: Duration) -> f64 {
-    figure.as_secs_f64() / reference.as_secs_f64().max(f64::EPSILON)
-}
-
-fn median(samples: &[Duration]) -> Duration {
-    let mut sorted = samples.to_vec();
-    sorted.sort_unstable();
-    match sorted.len() {
-        0 => Duration::ZERO,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2,
-    }
-}
-
-fn median_u64(samples: &[u64]) -> u64 {
-    let mut sorted = samples.to_vec();
-    sorted.sort_unstable();
-    match sorted.len() {
-        0 => 0,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2,
-    }
-}
-
-fn min(samples: &[Duration]) -> Duration {
-    samples.iter().copied().min().unwrap_or_default()
-}
-
-fn max(samples: &[Duration]) -> Duration {
-    samples.iter().copied().max().unwrap_or_default()
 }

@@ -20,27 +20,27 @@
               HTTP clients for our server and the fakes, and shares the tests' support code"
 )]
 
+#[path = "common/mod.rs"]
+mod common;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use authwalk::App;
+use reqwest::header::HeaderMap;
 use serde_json::Value;
-use sqlx::Connection;
-use tokio::sync::oneshot;
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinSet;
 
+use common::{
+    Backend, Error, Rate, Result, Row, RunningApp, Schedule, app_client, max, median, min, ms,
+    ratio,
+};
 use support::Upstreams;
 use support::fake_microsoft::{
     BRANDING_THROTTLED_TENANT, CONTOSO_TENANT, Endpoint, FABRIKAM_TENANT, GCC_MODERATE_TENANT,
     NORTHWIND_TENANT, PUBLIC_LOGIN_HOST,
 };
-
-type Error = Box<dyn std::error::Error + Send + Sync>;
-type Result<T> = std::result::Result<T, Error>;
 
 /// The delay of every fake endpoint (HTTPS and DNS) in benchmarks 1 and 2.
 const DELAY: Duration = Duration::from_millis(200);
@@ -64,27 +64,21 @@ const CONNECTIONS: usize = 32;
 const SLICE: Duration = Duration::from_millis(2500);
 /// Untimed warm-up of each path before (3) measures.
 const WARM_UP: Duration = Duration::from_millis(500);
+/// How (3) drives the API and `/healthz`.
+const SCHEDULE: Schedule = Schedule {
+    connections: CONNECTIONS,
+    warm_up: WARM_UP,
+    slice: SLICE,
+    rounds: 2,
+};
 /// The cold-resolution target: total / slowest single lookup.
 const COLD_TARGET: f64 = 1.3;
 
 fn main() -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("bench: cannot start the runtime: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("bench: FAILED: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    common::exit_code(
+        "bench",
+        common::runtime().and_then(|runtime| runtime.block_on(run())),
+    )
 }
 
 async fn run() -> Result<()> {
@@ -140,161 +134,13 @@ async fn run() -> Result<()> {
     throughput.print();
     rows.push(throughput.row());
 
-    println!("\n== summary ({:.0} s)\n", started.elapsed().as_secs_f64());
-    print!("{}", table(&rows));
+    common::print_summary(started, &rows);
     Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
-// Backends and apps
+// The tenant API
 // ---------------------------------------------------------------------------------------------
-
-enum Backend {
-    Sqlite,
-    /// A server URL; every app gets a fresh database on it.
-    Postgres(String),
-}
-
-impl Backend {
-    fn name(&self) -> &'static str {
-        match self {
-            Self::Sqlite => "sqlite",
-            Self::Postgres(_) => "postgres",
-        }
-    }
-}
-
-/// A fresh database for one app: a SQLite file in a temporary directory, or a Postgres database
-/// created on the server and dropped again (as `tests/support`'s `TestDatabase` does).
-struct BenchDatabase {
-    url: String,
-    postgres: Option<(String, String)>,
-    _dir: Option<tempfile::TempDir>,
-}
-
-impl BenchDatabase {
-    async fn create(backend: &Backend) -> Result<Self> {
-        match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir()?;
-                let url = format!("sqlite://{}", dir.path().join("authwalk.db").display());
-                Ok(Self {
-                    url,
-                    postgres: None,
-                    _dir: Some(dir),
-                })
-            }
-            Backend::Postgres(server) => {
-                let name = format!("authwalk_bench_{}", uuid::Uuid::new_v4().simple());
-                let mut admin = sqlx::PgConnection::connect(server)
-                    .await
-                    .map_err(|e| format!("connect to AUTHWALK_BENCH_POSTGRES: {e}"))?;
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-                    .execute(&mut admin)
-                    .await?;
-                let _ = admin.close().await;
-                let mut url = url::Url::parse(server)?;
-                url.set_path(&name);
-                Ok(Self {
-                    url: url.to_string(),
-                    postgres: Some((server.clone(), name)),
-                    _dir: None,
-                })
-            }
-        }
-    }
-
-    async fn remove(mut self) {
-        if let Some((server, name)) = self.postgres.take() {
-            drop_postgres(&server, &name).await;
-        }
-    }
-}
-
-impl Drop for BenchDatabase {
-    fn drop(&mut self) {
-        // Only on an error path: `remove` took it otherwise.
-        if let Some((server, name)) = self.postgres.take() {
-            let cleanup = std::thread::spawn(move || {
-                if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    runtime.block_on(drop_postgres(&server, &name));
-                }
-            });
-            let _ = cleanup.join();
-        }
-    }
-}
-
-async fn drop_postgres(server: &str, name: &str) {
-    if let Ok(mut admin) = sqlx::PgConnection::connect(server).await {
-        let statement = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-        let _ = sqlx::query(sqlx::AssertSqlSafe(statement))
-            .execute(&mut admin)
-            .await;
-        let _ = admin.close().await;
-    }
-}
-
-/// The real app, wired to the fakes, serving on 127.0.0.1:0.
-struct RunningApp {
-    addr: std::net::SocketAddr,
-    shutdown: oneshot::Sender<()>,
-    server: JoinHandle<std::result::Result<(), authwalk::StartError>>,
-    database: BenchDatabase,
-}
-
-impl RunningApp {
-    async fn start(upstreams: &Upstreams, backend: &Backend) -> Result<Self> {
-        let database = BenchDatabase::create(backend).await?;
-        let mut raw = support::test_config(&database.url);
-        upstreams.wire(&mut raw);
-        // The app's log filter (`warn` by default), for looking into a surprising figure.
-        if let Ok(filter) = std::env::var("AUTHWALK_BENCH_LOG") {
-            raw.rust_log = filter;
-        }
-        let config = raw.validate()?;
-        authwalk::telemetry::init(&config.rust_log, config.log_format);
-        let app = App::build(config).await?;
-        let addr = app.local_addr();
-        let (shutdown, stop) = oneshot::channel::<()>();
-        let server = tokio::spawn(app.run(async move {
-            let _ = stop.await;
-        }));
-        Ok(Self {
-            addr,
-            shutdown,
-            server,
-            database,
-        })
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    async fn stop(self) -> Result<()> {
-        let _ = self.shutdown.send(());
-        match tokio::time::timeout(Duration::from_secs(10), self.server).await {
-            Ok(joined) => joined??,
-            Err(_) => eprintln!("bench: the app did not stop within 10 s; carrying on"),
-        }
-        self.database.remove().await;
-        Ok(())
-    }
-}
-
-/// A plain HTTP/1.1 client for our own server.
-fn app_client(pool: usize) -> Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .no_proxy()
-        .http1_only()
-        .pool_max_idle_per_host(pool)
-        .timeout(Duration::from_secs(30))
-        .build()?)
-}
 
 /// `GET url`, which must answer 200 with the profile of `tenant` (status `entra`).
 async fn get_tenant(client: &reqwest::Client, url: &str, tenant: &str) -> Result<()> {
@@ -412,6 +258,33 @@ struct Cold {
 }
 
 impl Cold {
+    fn new(reference_kind: &'static str) -> Self {
+        Self {
+            totals: Vec::new(),
+            domains: Vec::new(),
+            references: Vec::new(),
+            reference_kind,
+        }
+    }
+
+    /// Times `GET /api/v1/tenants/{domain}` on `app`, recorded with the reference `lookup`.
+    async fn sample(
+        &mut self,
+        app: &RunningApp,
+        client: &reqwest::Client,
+        domain: &'static str,
+        tenant: &str,
+        lookup: Lookup,
+    ) -> Result<()> {
+        let url = app.url(&format!("/api/v1/tenants/{domain}"));
+        let started = Instant::now();
+        get_tenant(client, &url, tenant).await?;
+        self.totals.push(started.elapsed());
+        self.domains.push(domain);
+        self.references.push(lookup);
+        Ok(())
+    }
+
     fn reference(&self) -> Duration {
         let slowest: Vec<Duration> = self.references.iter().map(|r| r.slowest()).collect();
         median(&slowest)
@@ -467,7 +340,8 @@ impl Cold {
             figure: ms(median(&self.totals)),
             reference: format!("{} slowest lookup", ms(self.reference())),
             ratio: format!("{:.2}", self.ratio()),
-            target: format!("< {COLD_TARGET}"),
+            target: Some(format!("< {COLD_TARGET}")),
+            ..Row::default()
         }
     }
 }
@@ -478,29 +352,18 @@ async fn cold_fresh_apps(
     backend: &Backend,
     references: &References,
 ) -> Result<Cold> {
-    let mut totals = Vec::new();
-    let mut domains = Vec::new();
-    let mut lookups = Vec::new();
+    let mut cold = Cold::new("new connection");
     for _ in 0..FRESH_ROUNDS {
         for (domain, tenant) in TENANTS {
             let app = RunningApp::start(upstreams, backend).await?;
-            let client = app_client(1)?;
-            lookups.push(references.cold(domain).await?);
-            let url = app.url(&format!("/api/v1/tenants/{domain}"));
-            let started = Instant::now();
-            get_tenant(&client, &url, tenant).await?;
-            totals.push(started.elapsed());
-            domains.push(domain);
+            let client = app_client(1, HeaderMap::new())?;
+            let lookup = references.cold(domain).await?;
+            cold.sample(&app, &client, domain, tenant, lookup).await?;
             drop(client);
             app.stop().await?;
         }
     }
-    Ok(Cold {
-        totals,
-        domains,
-        references: lookups,
-        reference_kind: "new connection",
-    })
+    Ok(cold)
 }
 
 /// One app per round: a never-seen unknown domain first (opens the upstream connections, not
@@ -510,12 +373,10 @@ async fn cold_warm_apps(
     backend: &Backend,
     references: &References,
 ) -> Result<Cold> {
-    let mut totals = Vec::new();
-    let mut domains = Vec::new();
-    let mut lookups = Vec::new();
+    let mut cold = Cold::new("warm connection");
     for round in 0..WARM_ROUNDS {
         let app = RunningApp::start(upstreams, backend).await?;
-        let client = app_client(1)?;
+        let client = app_client(1, HeaderMap::new())?;
         let warm_up = app.url(&format!("/api/v1/tenants/bench-warm-up-{round}.com"));
         let response = client.get(&warm_up).send().await?;
         if !response.status().is_success() {
@@ -525,22 +386,13 @@ async fn cold_warm_apps(
         let direct = references.client()?;
         let _ = References::openid(&direct, "bench-warm-up.com").await;
         for (domain, tenant) in TENANTS {
-            lookups.push(references.warm(&direct, domain).await?);
-            let url = app.url(&format!("/api/v1/tenants/{domain}"));
-            let started = Instant::now();
-            get_tenant(&client, &url, tenant).await?;
-            totals.push(started.elapsed());
-            domains.push(domain);
+            let lookup = references.warm(&direct, domain).await?;
+            cold.sample(&app, &client, domain, tenant, lookup).await?;
         }
         drop(client);
         app.stop().await?;
     }
-    Ok(Cold {
-        totals,
-        domains,
-        references: lookups,
-        reference_kind: "warm connection",
-    })
+    Ok(cold)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -633,14 +485,16 @@ impl Burst {
                 figure: format!("{burst}"),
                 reference: format!("{single} for one lone request"),
                 ratio: format!("{:.2} worst endpoint", self.worst()),
-                target: "exactly 1".into(),
+                target: Some("exactly 1".into()),
+                ..Row::default()
             },
             Row {
                 label: format!("2. {BURST} concurrent first requests, {backend}: wall time"),
                 figure: ms(self.wall),
                 reference: format!("{} one cold request for it (1a)", ms(cold)),
                 ratio: format!("{:.2}", ratio(self.wall, cold)),
-                target: "—".into(),
+                target: Some("—".into()),
+                ..Row::default()
             },
         ]
     }
@@ -709,13 +563,18 @@ async fn burst(upstreams: &Upstreams, backend: &Backend) -> Result<Burst> {
 
     let app = RunningApp::start(upstreams, backend).await?;
     let before = counters(upstreams);
-    get_tenant(&app_client(1)?, &app.url(&path), CONTOSO_TENANT).await?;
+    get_tenant(
+        &app_client(1, HeaderMap::new())?,
+        &app.url(&path),
+        CONTOSO_TENANT,
+    )
+    .await?;
     settle().await;
     let single = difference(&before, &counters(upstreams));
     app.stop().await?;
 
     let app = RunningApp::start(upstreams, backend).await?;
-    let client = app_client(BURST)?;
+    let client = app_client(BURST, HeaderMap::new())?;
     let url = app.url(&path);
     let before = counters(upstreams);
     let started = Instant::now();
@@ -777,23 +636,6 @@ struct Throughput {
     healthz: Rate,
 }
 
-#[derive(Default, Clone, Copy)]
-struct Rate {
-    requests: u64,
-    elapsed: Duration,
-}
-
-impl Rate {
-    fn per_second(self) -> f64 {
-        self.requests as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
-    }
-
-    fn add(&mut self, other: Rate) {
-        self.requests += other.requests;
-        self.elapsed += other.elapsed;
-    }
-}
-
 impl Throughput {
     fn ratio(&self) -> f64 {
         self.api.per_second() / self.healthz.per_second()
@@ -821,7 +663,8 @@ impl Throughput {
             figure: format!("{:.0} req/s", self.api.per_second()),
             reference: format!("{:.0} req/s /healthz", self.healthz.per_second()),
             ratio: format!("{:.2}", self.ratio()),
-            target: "—".into(),
+            target: Some("—".into()),
+            ..Row::default()
         }
     }
 }
@@ -830,133 +673,14 @@ async fn throughput(upstreams: &Upstreams) -> Result<Throughput> {
     let app = RunningApp::start(upstreams, &Backend::Sqlite).await?;
     let api_url = app.url("/api/v1/tenants/contoso.com");
     let healthz_url = app.url("/healthz");
-    get_tenant(&app_client(1)?, &api_url, CONTOSO_TENANT).await?;
+    get_tenant(&app_client(1, HeaderMap::new())?, &api_url, CONTOSO_TENANT).await?;
 
-    let api_client = app_client(CONNECTIONS)?;
-    let healthz_client = app_client(CONNECTIONS)?;
-    drive(&api_client, &api_url, WARM_UP).await?;
-    drive(&healthz_client, &healthz_url, WARM_UP).await?;
-    let mut result = Throughput {
-        api: Rate::default(),
-        healthz: Rate::default(),
+    let targets = [(api_url.as_str(), None), (healthz_url.as_str(), None)];
+    let slices = SCHEDULE.run(&targets, &HeaderMap::new()).await?;
+    let result = Throughput {
+        api: Rate::total(&slices[0]),
+        healthz: Rate::total(&slices[1]),
     };
-    for _ in 0..2 {
-        result.api.add(drive(&api_client, &api_url, SLICE).await?);
-        result
-            .healthz
-            .add(drive(&healthz_client, &healthz_url, SLICE).await?);
-    }
-    drop((api_client, healthz_client));
     app.stop().await?;
     Ok(result)
-}
-
-/// [`CONNECTIONS`] workers, each sending `GET url` back to back until `duration` is over.
-async fn drive(client: &reqwest::Client, url: &str, duration: Duration) -> Result<Rate> {
-    let started = Instant::now();
-    let deadline = started + duration;
-    let mut workers = JoinSet::new();
-    for _ in 0..CONNECTIONS {
-        let (client, url) = (client.clone(), url.to_owned());
-        workers.spawn(async move {
-            let mut done = 0u64;
-            while Instant::now() < deadline {
-                let response = client.get(&url).send().await?;
-                let status = response.status();
-                let _ = response.bytes().await?;
-                if status != reqwest::StatusCode::OK {
-                    return Err::<u64, Error>(format!("GET {url}: HTTP {status}").into());
-                }
-                done += 1;
-            }
-            Ok(done)
-        });
-    }
-    let mut requests = 0;
-    while let Some(joined) = workers.join_next().await {
-        requests += joined??;
-    }
-    Ok(Rate {
-        requests,
-        elapsed: started.elapsed(),
-    })
-}
-
-// ---------------------------------------------------------------------------------------------
-// Figures
-// ---------------------------------------------------------------------------------------------
-
-struct Row {
-    label: String,
-    figure: String,
-    reference: String,
-    ratio: String,
-    target: String,
-}
-
-/// A Markdown table, columns padded so it also reads well in a terminal.
-fn table(rows: &[Row]) -> String {
-    let header = ["benchmark", "figure", "reference", "ratio", "target"];
-    let cells: Vec<[&str; 5]> = rows
-        .iter()
-        .map(|row| {
-            [
-                row.label.as_str(),
-                row.figure.as_str(),
-                row.reference.as_str(),
-                row.ratio.as_str(),
-                row.target.as_str(),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(|cell| cell.chars().count());
-    for row in &cells {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let line = |out: &mut String, row: &[&str; 5]| {
-        out.push('|');
-        for (cell, width) in row.iter().zip(widths) {
-            let _ = write!(out, " {cell:<width$} |");
-        }
-        out.push('\n');
-    };
-    line(&mut out, &header);
-    out.push('|');
-    for width in widths {
-        let _ = write!(out, "{}|", "-".repeat(width + 2));
-    }
-    out.push('\n');
-    for row in &cells {
-        line(&mut out, row);
-    }
-    out
-}
-
-fn ms(duration: Duration) -> String {
-    format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
-}
-
-fn ratio(figure: Duration, reference: Duration) -> f64 {
-    figure.as_secs_f64() / reference.as_secs_f64().max(f64::EPSILON)
-}
-
-fn median(samples: &[Duration]) -> Duration {
-    let mut sorted = samples.to_vec();
-    sorted.sort_unstable();
-    match sorted.len() {
-        0 => Duration::ZERO,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2,
-    }
-}
-
-fn min(samples: &[Duration]) -> Duration {
-    samples.iter().copied().min().unwrap_or_default()
-}
-
-fn max(samples: &[Duration]) -> Duration {
-    samples.iter().copied().max().unwrap_or_default()
 }

@@ -24,6 +24,8 @@
               clients for our server, and shares the tests' support code"
 )]
 
+#[path = "common/mod.rs"]
+mod common;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -31,10 +33,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{Error, IOS_MARKER, Result, app_client, asset_urls, iphone_identity, mib, vm_hwm_kib};
 use support::Upstreams;
-
-type Error = Box<dyn std::error::Error + Send + Sync>;
-type Result<T> = std::result::Result<T, Error>;
 
 /// Connections wrk keeps open.
 const CONNECTIONS: u32 = 64;
@@ -44,20 +44,9 @@ const THREADS: u32 = 1;
 const DEFAULT_SECONDS: u64 = 60;
 /// The tenant served.
 const DOMAIN: &str = "contoso.com";
-/// iPhone Safari on iOS 17.4: the tenant page shows the iOS walkthrough.
-const IPHONE_SAFARI: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) \
-                             AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 \
-                             Mobile/15E148 Safari/604.1";
-const MIB: f64 = 1024.0 * 1024.0;
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("load: FAILED: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    common::exit_code("load", run())
 }
 
 fn run() -> Result<()> {
@@ -116,8 +105,8 @@ fn run() -> Result<()> {
         );
     }
     println!(
-        "\npeak RSS of the server: {:.1} MiB (VmHWM, whole run)",
-        peak_rss as f64 / MIB
+        "\npeak RSS of the server: {} (VmHWM, whole run)",
+        mib(peak_rss)
     );
     Ok(())
 }
@@ -172,13 +161,7 @@ impl Server {
 
     /// Peak resident set size so far (`VmHWM`).
     fn peak_rss_bytes(&self) -> Result<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
-        let kib = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .ok_or("no VmHWM in /proc/…/status")?;
-        Ok(kib * 1024)
+        Ok(vm_hwm_kib(&self.child.id().to_string())? * 1024)
     }
 
     fn stop(mut self) {
@@ -206,19 +189,13 @@ struct Target {
 
 /// Resolve the tenant, then collect the targets (static reference first) with their body sizes.
 async fn warm(base: &str) -> Result<Vec<Target>> {
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .user_agent(IPHONE_SAFARI)
-        .build()?;
+    // The same request headers as wrk sends.
+    let client = app_client(1, iphone_identity())?;
     let get = |path: String| {
         let client = client.clone();
         let url = format!("{base}{path}");
         async move {
-            let response = client
-                .get(&url)
-                .header("accept-encoding", "identity")
-                .send()
-                .await?;
+            let response = client.get(&url).send().await?;
             if !response.status().is_success() {
                 return Err(Error::from(format!("GET {url}: {}", response.status())));
             }
@@ -228,7 +205,7 @@ async fn warm(base: &str) -> Result<Vec<Target>> {
     get(format!("/api/v1/tenants/{DOMAIN}")).await?;
     let page = get(format!("/t/{DOMAIN}?wait=1")).await?;
     let page_text = String::from_utf8_lossy(&page).into_owned();
-    if !page_text.contains("data-shown=\"ios\"") {
+    if !page_text.contains(IOS_MARKER) {
         return Err("the warm tenant page is not the iOS walkthrough".into());
     }
     let logo = attribute_after(&page_text, "tenant-hero__logo\" src=\"")
@@ -236,12 +213,9 @@ async fn warm(base: &str) -> Result<Vec<Target>> {
     let landing = get("/".to_owned()).await?;
     let landing_text = String::from_utf8_lossy(&landing).into_owned();
     let mut assets = Vec::new();
-    for path in landing_text
-        .split('"')
-        .filter(|part| part.starts_with("/assets/") && !part.starts_with("/assets/t/"))
-    {
-        let body = get(path.to_owned()).await?;
-        assets.push((path.to_owned(), body.len()));
+    for path in asset_urls(&landing_text) {
+        let body = get(path.clone()).await?;
+        assets.push((path, body.len()));
     }
     let (static_path, static_bytes) = assets
         .into_iter()
@@ -292,18 +266,20 @@ struct WrkResult {
 }
 
 fn wrk(target: &Target, seconds: u64) -> Result<WrkResult> {
+    let mut headers = Vec::new();
+    for (name, value) in &iphone_identity() {
+        headers.push("-H".to_owned());
+        headers.push(format!("{name}: {}", value.to_str()?));
+    }
     let output = Command::new("wrk")
         .args([
             format!("-t{THREADS}"),
             format!("-c{CONNECTIONS}"),
             format!("-d{seconds}s"),
             "--latency".to_owned(),
-            "-H".to_owned(),
-            format!("User-Agent: {IPHONE_SAFARI}"),
-            "-H".to_owned(),
-            "Accept-Encoding: identity".to_owned(),
-            target.url.clone(),
         ])
+        .args(headers)
+        .arg(&target.url)
         .output()?;
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     if !output.status.success() {

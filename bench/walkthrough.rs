@@ -18,22 +18,19 @@
               server, and shares the tests' support code"
 )]
 
+#[path = "common/mod.rs"]
+mod common;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use authwalk::App;
-use reqwest::header::{ACCEPT_ENCODING, HeaderMap, HeaderValue, USER_AGENT};
-use tokio::sync::oneshot;
-use tokio::task::{JoinHandle, JoinSet};
-
+use common::{
+    Backend, IOS_MARKER, MIB, Result, Row, RunningApp, Schedule, Slice, app_client, asset_urls,
+    iphone_identity, median, ms, size,
+};
 use support::Upstreams;
-
-type Error = Box<dyn std::error::Error + Send + Sync>;
-type Result<T> = std::result::Result<T, Error>;
 
 /// Keep-alive connections driving each target.
 const CONNECTIONS: usize = 32;
@@ -43,32 +40,23 @@ const SLICE: Duration = Duration::from_secs(3);
 const ROUNDS: usize = 3;
 /// Untimed warm-up of each target before measuring.
 const WARM_UP: Duration = Duration::from_millis(500);
+/// Each target by its own client, every client with the same (iPhone, identity) headers.
+const SCHEDULE: Schedule = Schedule {
+    connections: CONNECTIONS,
+    warm_up: WARM_UP,
+    slice: SLICE,
+    rounds: ROUNDS,
+};
 /// The tenant whose walkthrough is served.
 const DOMAIN: &str = "contoso.com";
-/// iPhone Safari, iOS 17.4: the page must show the iOS walkthrough.
-const IPHONE_SAFARI: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) \
-                             AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 \
-                             Mobile/15E148 Safari/604.1";
-/// What the iOS walkthrough carries on its `<main>`.
-const IOS_MARKER: &str = "data-shown=\"ios\"";
-const MIB: f64 = 1024.0 * 1024.0;
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("bench: FAILED: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    common::exit_code("bench", run())
 }
 
 fn run() -> Result<()> {
     let started = Instant::now();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let runtime = common::runtime()?;
     println!(
         "\n== warm tenant page vs a static asset of about its size, {CONNECTIONS} keep-alive \
          connections, {ROUNDS} × {:.0} s each, interleaved (sqlite, identity encoding)",
@@ -76,73 +64,13 @@ fn run() -> Result<()> {
     );
     let results = runtime.block_on(walkthrough())?;
     results.print();
-    println!("\n== summary ({:.0} s)\n", started.elapsed().as_secs_f64());
-    print!("{}", table(&results.rows()));
+    common::print_summary(started, &results.rows());
     Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
-// The app
+// Fetching
 // ---------------------------------------------------------------------------------------------
-
-/// The real app on a fresh SQLite file, wired to the fakes, serving on 127.0.0.1:0.
-struct RunningApp {
-    addr: std::net::SocketAddr,
-    shutdown: oneshot::Sender<()>,
-    server: JoinHandle<std::result::Result<(), authwalk::StartError>>,
-    _dir: tempfile::TempDir,
-}
-
-impl RunningApp {
-    async fn start(upstreams: &Upstreams) -> Result<Self> {
-        let dir = tempfile::tempdir()?;
-        let url = format!("sqlite://{}", dir.path().join("authwalk.db").display());
-        let mut raw = support::test_config(&url);
-        upstreams.wire(&mut raw);
-        let config = raw.validate()?;
-        authwalk::telemetry::init(&config.rust_log, config.log_format);
-        let app = App::build(config).await?;
-        let addr = app.local_addr();
-        let (shutdown, stop) = oneshot::channel::<()>();
-        let server = tokio::spawn(app.run(async move {
-            let _ = stop.await;
-        }));
-        Ok(Self {
-            addr,
-            shutdown,
-            server,
-            _dir: dir,
-        })
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    async fn stop(self) -> Result<()> {
-        let _ = self.shutdown.send(());
-        match tokio::time::timeout(Duration::from_secs(10), self.server).await {
-            Ok(joined) => joined??,
-            Err(_) => eprintln!("bench: the app did not stop within 10 s; carrying on"),
-        }
-        Ok(())
-    }
-}
-
-/// A plain HTTP/1.1 client for our own server: iPhone Safari, no compression. Every target gets
-/// one built the same way, so the request headers are identical.
-fn app_client(pool: usize) -> Result<reqwest::Client> {
-    let mut headers = HeaderMap::new();
-    headers.insert(USER_AGENT, HeaderValue::from_static(IPHONE_SAFARI));
-    headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
-    Ok(reqwest::Client::builder()
-        .no_proxy()
-        .http1_only()
-        .default_headers(headers)
-        .pool_max_idle_per_host(pool)
-        .timeout(Duration::from_secs(30))
-        .build()?)
-}
 
 /// One GET; the status, the `Content-Encoding` (if any) and the body.
 async fn fetch(client: &reqwest::Client, url: &str) -> Result<(u16, Option<String>, String)> {
@@ -171,22 +99,6 @@ async fn fetch_ok(client: &reqwest::Client, url: &str, what: &str) -> Result<Str
     Ok(body)
 }
 
-/// The `/assets/{file}` URLs (embedded, content-hashed) linked from `html`, in order, no repeats.
-fn asset_urls(html: &str) -> Vec<String> {
-    let mut urls: Vec<String> = Vec::new();
-    for (at, _) in html.match_indices("\"/assets/") {
-        let rest = &html[at + 1..];
-        let Some(end) = rest.find('"') else { continue };
-        let url = &rest[..end];
-        let file = &url["/assets/".len()..];
-        if file.is_empty() || file.contains('/') || urls.iter().any(|u| u == url) {
-            continue;
-        }
-        urls.push(url.to_owned());
-    }
-    urls
-}
-
 // ---------------------------------------------------------------------------------------------
 // The measurement
 // ---------------------------------------------------------------------------------------------
@@ -210,27 +122,30 @@ impl Target {
     }
 
     fn rate(&self) -> f64 {
-        median_f64(self.slices.iter().map(Slice::per_second).collect())
+        let rates: Vec<f64> = self.slices.iter().map(|s| s.rate.per_second()).collect();
+        median(&rates)
     }
 
     fn p50(&self) -> Duration {
-        median_duration(self.slices.iter().map(|s| s.p50).collect())
+        let p50s: Vec<Duration> = self.slices.iter().map(|s| s.p50).collect();
+        median(&p50s)
     }
 
     fn p99(&self) -> Duration {
-        median_duration(self.slices.iter().map(|s| s.p99).collect())
+        let p99s: Vec<Duration> = self.slices.iter().map(|s| s.p99).collect();
+        median(&p99s)
     }
 
     fn print(&self) {
         let each: Vec<String> = self
             .slices
             .iter()
-            .map(|s| format!("{:.0}", s.per_second()))
+            .map(|s| format!("{:.0}", s.rate.per_second()))
             .collect();
         println!(
             "  {:<26} {:>9}  {:>8.0} req/s ({})  {:>6.1} MiB/s  p50 {}  p99 {}",
             self.label,
-            size(self.bytes),
+            size(self.bytes, 1),
             self.rate(),
             each.join(", "),
             self.rate() * self.bytes as f64 / MIB,
@@ -254,15 +169,15 @@ impl Results {
             "  assets linked from /: {}",
             self.candidates
                 .iter()
-                .map(|(url, bytes)| format!("{url} ({})", size(*bytes)))
+                .map(|(url, bytes)| format!("{url} ({})", size(*bytes, 1)))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
         println!(
             "  static reference: {} ({}) for a tenant page of {} (size ratio {:.2})",
             self.statik.url,
-            size(self.statik.bytes),
-            size(self.page.bytes),
+            size(self.statik.bytes, 1),
+            size(self.page.bytes, 1),
             self.statik.bytes as f64 / self.page.bytes as f64
         );
         println!("  median of {ROUNDS} slices (each slice's rate in brackets):");
@@ -277,35 +192,38 @@ impl Results {
     }
 
     fn rows(&self) -> Vec<Row> {
-        let latency = |t: &Target| format!("p50 {} / p99 {}", ms(t.p50()), ms(t.p99()));
+        let latency = |t: &Target| Some(format!("p50 {} / p99 {}", ms(t.p50()), ms(t.p99())));
         vec![
             Row {
                 label: format!(
                     "warm `/t/{DOMAIN}` (iOS, {}), {CONNECTIONS} conns",
-                    size(self.page.bytes)
+                    size(self.page.bytes, 1)
                 ),
                 figure: format!("{:.0} req/s", self.page.rate()),
                 latency: latency(&self.page),
                 reference: "—".into(),
                 ratio: "—".into(),
+                target: None,
             },
             Row {
                 label: format!(
                     "static `{}` ({})",
                     self.statik.label,
-                    size(self.statik.bytes)
+                    size(self.statik.bytes, 1)
                 ),
                 figure: format!("{:.0} req/s", self.statik.rate()),
                 latency: latency(&self.statik),
                 reference: "page / static (target ≥ 0.8)".into(),
                 ratio: format!("{:.2}", self.page.rate() / self.statik.rate()),
+                target: None,
             },
             Row {
-                label: format!("landing `/` ({})", size(self.landing.bytes)),
+                label: format!("landing `/` ({})", size(self.landing.bytes, 1)),
                 figure: format!("{:.0} req/s", self.landing.rate()),
                 latency: latency(&self.landing),
                 reference: "page / landing".into(),
                 ratio: format!("{:.2}", self.page.rate() / self.landing.rate()),
+                target: None,
             },
         ]
     }
@@ -314,8 +232,8 @@ impl Results {
 async fn walkthrough() -> Result<Results> {
     let upstreams = Upstreams::start().await;
     upstreams.dns.add_microsoft365(DOMAIN);
-    let app = RunningApp::start(&upstreams).await?;
-    let client = app_client(1)?;
+    let app = RunningApp::start(&upstreams, &Backend::Sqlite).await?;
+    let client = app_client(1, iphone_identity())?;
 
     // Warm the tenant as branding.rs does, then the page itself (`?wait=1` skips the progress
     // page of a first visit), then check the plain URL now answers with the iOS walkthrough.
@@ -361,21 +279,14 @@ async fn walkthrough() -> Result<Results> {
         Target::new(file, app.url(&static_path), static_bytes),
         Target::new("GET /", landing_url, landing.len()),
     ];
-    let clients = [
-        app_client(CONNECTIONS)?,
-        app_client(CONNECTIONS)?,
-        app_client(CONNECTIONS)?,
-    ];
-    for (target, client) in targets.iter().zip(&clients) {
-        drive(client, &target.url, target.bytes, WARM_UP).await?;
+    let urls: Vec<(&str, Option<usize>)> = targets
+        .iter()
+        .map(|target| (target.url.as_str(), Some(target.bytes)))
+        .collect();
+    let slices = SCHEDULE.run(&urls, &iphone_identity()).await?;
+    for (target, slices) in targets.iter_mut().zip(slices) {
+        target.slices = slices;
     }
-    for _ in 0..ROUNDS {
-        for (target, client) in targets.iter_mut().zip(&clients) {
-            let slice = drive(client, &target.url, target.bytes, SLICE).await?;
-            target.slices.push(slice);
-        }
-    }
-    drop(clients);
     app.stop().await?;
     let [page, statik, landing] = targets;
     Ok(Results {
@@ -384,158 +295,4 @@ async fn walkthrough() -> Result<Results> {
         landing,
         candidates,
     })
-}
-
-/// One measuring slice: requests done, wall time, latency percentiles.
-struct Slice {
-    requests: usize,
-    elapsed: Duration,
-    p50: Duration,
-    p99: Duration,
-}
-
-impl Slice {
-    fn per_second(&self) -> f64 {
-        self.requests as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
-    }
-}
-
-/// [`CONNECTIONS`] workers, each sending `GET url` back to back until `duration` is over; every
-/// answer must be 200 with a body of `length` bytes.
-async fn drive(
-    client: &reqwest::Client,
-    url: &str,
-    length: usize,
-    duration: Duration,
-) -> Result<Slice> {
-    let started = Instant::now();
-    let deadline = started + duration;
-    let mut workers = JoinSet::new();
-    for _ in 0..CONNECTIONS {
-        let (client, url) = (client.clone(), url.to_owned());
-        workers.spawn(async move {
-            let mut latencies = Vec::with_capacity(4096);
-            loop {
-                let sent = Instant::now();
-                if sent >= deadline {
-                    break;
-                }
-                let response = client.get(&url).send().await?;
-                let status = response.status();
-                let body = response.bytes().await?;
-                latencies.push(sent.elapsed());
-                if status != reqwest::StatusCode::OK || body.len() != length {
-                    return Err::<Vec<Duration>, Error>(
-                        format!(
-                            "GET {url}: HTTP {status}, {} bytes (expected 200, {length})",
-                            body.len()
-                        )
-                        .into(),
-                    );
-                }
-            }
-            Ok(latencies)
-        });
-    }
-    let mut latencies = Vec::new();
-    while let Some(joined) = workers.join_next().await {
-        latencies.extend(joined??);
-    }
-    let elapsed = started.elapsed();
-    latencies.sort_unstable();
-    let at = |q: f64| {
-        latencies
-            .get(((latencies.len() as f64 - 1.0) * q).round() as usize)
-            .copied()
-            .unwrap_or_default()
-    };
-    Ok(Slice {
-        requests: latencies.len(),
-        elapsed,
-        p50: at(0.50),
-        p99: at(0.99),
-    })
-}
-
-// ---------------------------------------------------------------------------------------------
-// Figures
-// ---------------------------------------------------------------------------------------------
-
-struct Row {
-    label: String,
-    figure: String,
-    latency: String,
-    reference: String,
-    ratio: String,
-}
-
-/// A Markdown table, columns padded so it also reads well in a terminal.
-fn table(rows: &[Row]) -> String {
-    let header = ["benchmark", "figure", "latency", "reference", "ratio"];
-    let cells: Vec<[&str; 5]> = rows
-        .iter()
-        .map(|row| {
-            [
-                row.label.as_str(),
-                row.figure.as_str(),
-                row.latency.as_str(),
-                row.reference.as_str(),
-                row.ratio.as_str(),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(|cell| cell.chars().count());
-    for row in &cells {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let line = |out: &mut String, row: &[&str; 5]| {
-        out.push('|');
-        for (cell, width) in row.iter().zip(widths) {
-            let _ = write!(out, " {cell:<width$} |");
-        }
-        out.push('\n');
-    };
-    line(&mut out, &header);
-    out.push('|');
-    for width in widths {
-        let _ = write!(out, "{}|", "-".repeat(width + 2));
-    }
-    out.push('\n');
-    for row in &cells {
-        line(&mut out, row);
-    }
-    out
-}
-
-fn ms(duration: Duration) -> String {
-    format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
-}
-
-fn size(bytes: usize) -> String {
-    if bytes < 10 * 1024 {
-        format!("{bytes} B")
-    } else {
-        format!("{:.1} KiB", bytes as f64 / 1024.0)
-    }
-}
-
-fn median_f64(mut samples: Vec<f64>) -> f64 {
-    samples.sort_unstable_by(f64::total_cmp);
-    match samples.len() {
-        0 => 0.0,
-        n if n % 2 == 1 => samples[n / 2],
-        n => (samples[n / 2 - 1] + samples[n / 2]) / 2.0,
-    }
-}
-
-fn median_duration(mut samples: Vec<Duration>) -> Duration {
-    samples.sort_unstable();
-    match samples.len() {
-        0 => Duration::ZERO,
-        n if n % 2 == 1 => samples[n / 2],
-        n => (samples[n / 2 - 1] + samples[n / 2]) / 2,
-    }
 }
