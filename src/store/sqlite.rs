@@ -249,10 +249,11 @@ const ADOPTION_DAY: &[time::format_description::BorrowedFormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
 
 fn adoption_day(day: time::Date) -> Result<String, StoreError> {
-    day.format(ADOPTION_DAY).map_err(|error| StoreError::Corrupt {
-        what: "adoption day".to_owned(),
-        detail: error.to_string(),
-    })
+    day.format(ADOPTION_DAY)
+        .map_err(|error| StoreError::Corrupt {
+            what: "adoption day".to_owned(),
+            detail: error.to_string(),
+        })
 }
 
 pub(super) async fn add_adoption_counts(
@@ -586,13 +587,12 @@ pub(super) async fn slug_taken(
     slug: &str,
     tenant_id: Uuid,
 ) -> Result<bool, StoreError> {
-    let taken: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM tenant_settings WHERE short_slug = ? AND tenant_id <> ?",
-    )
-    .bind(slug)
-    .bind(uuid_text(tenant_id))
-    .fetch_optional(pool)
-    .await?;
+    let taken: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM tenant_settings WHERE short_slug = ? AND tenant_id <> ?")
+            .bind(slug)
+            .bind(uuid_text(tenant_id))
+            .fetch_optional(pool)
+            .await?;
     Ok(taken.is_some())
 }
 

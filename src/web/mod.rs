@@ -50,10 +50,10 @@ pub struct AppState {
     pub images: assets::TenantImages,
     /// QR codes of tenant pages, drawn once.
     pub qr_codes: qr::QrCache,
-    /// Anonymous adoption counters (written to the store in batches).
-    pub adoption: crate::admin::adoption::Adoption,
     /// Per-client rate limits (new domains, admin verification).
     pub limits: limits::Limits,
+    /// Anonymous adoption counters (written to the store in batches).
+    pub adoption: crate::admin::adoption::Adoption,
     /// Rendered tenant pages, so a warm page is not rendered again.
     pub rendered_pages: page_cache::PageCache,
     /// Per-tenant admin customisation, cached in memory (the tenant page and API read it).
