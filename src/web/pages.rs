@@ -101,21 +101,27 @@ pub async fn tenant(
         }
         return Ok(Redirect::permanent(&canonical).into_response());
     }
-    // Only a domain we would have to look up costs the visitor part of their allowance.
-    if state.discovery.would_resolve(&domain).await {
-        state.limits.new_domain(&client)?;
-    }
     let wait_for_result = query_value(query.as_deref(), "wait").is_some();
-    let profile = if wait_for_result {
-        state.discovery.try_profile(&domain).await?
-    } else {
-        match state
-            .discovery
-            .profile_within(&domain, FIRST_VISIT_WAIT)
-            .await
-        {
-            Some(profile) => profile,
-            None => return progress_page(&state, &domain, chosen),
+    // Warm path first: a fresh profile in memory needs nothing else.
+    let profile = match state.discovery.fresh_in_memory(&domain).await {
+        Some(profile) => profile,
+        None => {
+            // Only a domain we would have to look up costs the visitor part of their allowance.
+            if state.discovery.would_resolve(&domain).await {
+                state.limits.new_domain(&client)?;
+            }
+            if wait_for_result {
+                state.discovery.try_profile(&domain).await?
+            } else {
+                match state
+                    .discovery
+                    .profile_within(&domain, FIRST_VISIT_WAIT)
+                    .await
+                {
+                    Some(profile) => profile,
+                    None => return progress_page(&state, &domain, chosen),
+                }
+            }
         }
     };
     let retry_url = tenant_path(&domain);
