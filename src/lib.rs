@@ -144,7 +144,7 @@ impl App {
             customizations.clone(),
             config.public_url.clone(),
         );
-        let state = AppState {
+        let state = AppState::new(web::SharedState {
             customizations,
             admin,
             config: Arc::new(config),
@@ -158,7 +158,7 @@ impl App {
             rendered_pages: web::page_cache::PageCache::default(),
             store: services.store,
             discovery: services.discovery,
-        };
+        });
         Ok(Self {
             listener,
             local_addr,

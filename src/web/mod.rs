@@ -37,9 +37,29 @@ use crate::config::Config;
 use crate::discovery::Discovery;
 use crate::store::Store;
 
-/// Shared state of every handler; cheap to clone.
+/// Shared state of every handler: one pointer, so the per-request clone axum makes is a single
+/// reference-count increment (the services themselves are reached through `Deref`).
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+impl AppState {
+    /// Wrap the services for the router.
+    pub fn new(shared: SharedState) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+/// Everything the handlers use.
+#[derive(Debug)]
+pub struct SharedState {
     /// Validated configuration.
     pub config: Arc<Config>,
     /// The database.
