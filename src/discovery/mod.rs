@@ -16,6 +16,7 @@ pub mod realm;
 pub mod website;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -116,6 +117,9 @@ struct Inner {
     refreshing: Mutex<HashSet<DomainName>>,
     /// Resolutions served from memory because the store refused them; saved on a later visit.
     unsaved: Mutex<HashMap<DomainName, Resolution>>,
+    /// Whether `unsaved` holds anything; read without the lock on every warm request, written
+    /// only while holding it.
+    any_unsaved: AtomicBool,
     progress: Mutex<HashMap<DomainName, watch::Sender<Progress>>>,
 }
 
@@ -226,6 +230,7 @@ impl Discovery {
                     .build(),
                 refreshing: Mutex::new(HashSet::new()),
                 unsaved: Mutex::new(HashMap::new()),
+                any_unsaved: AtomicBool::new(false),
                 progress: Mutex::new(HashMap::new()),
             }),
         }
@@ -461,15 +466,26 @@ impl Discovery {
             && (unsaved.len() < MAX_UNSAVED || unsaved.contains_key(&resolution.profile.domain))
         {
             unsaved.insert(resolution.profile.domain.clone(), resolution);
+            self.inner.any_unsaved.store(true, Ordering::Release);
         }
     }
 
     /// If `domain` was served without being stored, try to store it now, in the background (one
     /// attempt at a time per domain: it leaves the map while it runs).
     fn save_if_unsaved(&self, domain: &DomainName) {
+        // The warm path: nothing waits to be saved, so no lock is taken.
+        if !self.inner.any_unsaved.load(Ordering::Acquire) {
+            return;
+        }
         let pending = match self.inner.unsaved.lock() {
-            Ok(mut unsaved) if !unsaved.is_empty() => unsaved.remove(domain),
-            _ => None,
+            Ok(mut unsaved) => {
+                let pending = unsaved.remove(domain);
+                if unsaved.is_empty() {
+                    self.inner.any_unsaved.store(false, Ordering::Release);
+                }
+                pending
+            }
+            Err(_) => None,
         };
         let Some(resolution) = pending else {
             return;
