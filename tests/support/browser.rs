@@ -263,6 +263,35 @@ pub async fn audit(client: &Client, axe: &str) -> Vec<String> {
         .collect()
 }
 
+/// Prove the audit is live: after `inject` (JavaScript that adds a faulty element to the page),
+/// axe-core must report the rule `rule` (what it checks, for the failure message: `what`).
+pub async fn assert_audit_reports(
+    client: &Client,
+    axe: &str,
+    inject: &str,
+    rule: &str,
+    what: &str,
+) {
+    client.execute(inject, vec![]).await.unwrap();
+    let control = audit(client, axe).await;
+    let prefix = format!("{rule} ");
+    assert!(
+        control
+            .iter()
+            .any(|violation| violation.starts_with(&prefix)),
+        "axe-core does not report {what}: {control:?}"
+    );
+}
+
+/// Fail with every collected axe-core violation, if any.
+pub fn assert_no_violations(failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "axe-core violations:\n{}",
+        failures.join("\n")
+    );
+}
+
 /// Pages of a PDF written by Chromium (its page objects are plain, uncompressed dictionaries).
 pub fn pdf_page_count(pdf: &[u8]) -> usize {
     let text = String::from_utf8_lossy(pdf);
