@@ -423,6 +423,8 @@ async fn oversized_bodies_are_refused(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(page.status(), 413);
+    // The body was never read: the client is told not to reuse the connection.
+    assert_eq!(page.headers()[reqwest::header::CONNECTION], "close");
     let api = app
         .client
         .get(app.url("/api/v1/tenants/contoso.com"))

@@ -292,8 +292,15 @@ const REJECTION_TEXT_LIMIT: usize = 1024;
 /// Middleware: lay out every error response as JSON (`/api/…`) or as an HTML page (elsewhere).
 pub async fn render_errors(request: Request, next: Next) -> Response {
     let wants_json = request.uri().path().starts_with("/api/");
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
     let status = response.status();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        // The refused body is left unread, so hyper ends the connection after this answer;
+        // saying so keeps a client from reusing it and losing its next request.
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
