@@ -987,16 +987,11 @@ pub async fn qr_svg(
         .qr_codes
         .svg_for(&share_url, &format!("QR code for {share_url}"))
         .ok_or(AppError::NotFound)?;
-    // A file of its own needs the namespace the inline form leaves to the HTML parser.
-    let standalone = if svg.contains("xmlns=") {
-        svg.to_string()
-    } else {
-        svg.replacen("<svg ", "<svg xmlns=\"http://www.w3.org/2000/svg\" ", 1)
-    };
+    // `svg_for` always names the SVG namespace, so the inline markup is a valid file as it is.
     Ok(download(
         "image/svg+xml",
         &qr_filename(&session, "svg"),
-        standalone.into_bytes(),
+        svg.as_bytes().to_vec(),
     ))
 }
 
