@@ -631,3 +631,29 @@ async fn first_visit_shows_progress_then_the_page(backend: Backend) {
     app.stop().await;
 }
 both_backends!(first_visit, first_visit_shows_progress_then_the_page);
+
+/// The warm path must not carry the first visit's lookup in its state machine: kept inline, it
+/// made the handler's future about 60 KiB, which every warm request allocated and copied (the
+/// cost `bench/walkthrough.rs` found). The lookup is boxed; the handler stays small.
+#[tokio::test]
+async fn the_page_handler_future_does_not_carry_the_lookup() {
+    use axum::extract::{Path, RawQuery, State};
+
+    let database = support::TestDatabase::create(Backend::Sqlite)
+        .await
+        .unwrap();
+    let config = support::test_config(&database.url).validate().unwrap();
+    let app = authwalk::App::build(config).await.unwrap();
+    let handler = authwalk::web::pages::tenant(
+        State(app.state().clone()),
+        authwalk::web::client_ip::ClientIp(std::net::Ipv4Addr::LOCALHOST.into()),
+        Path("contoso.com".to_owned()),
+        RawQuery(None),
+        axum::http::HeaderMap::new(),
+    );
+    let bytes = std::mem::size_of_val(&handler);
+    assert!(
+        bytes <= 8 * 1024,
+        "the tenant page handler's future is {bytes} bytes"
+    );
+}

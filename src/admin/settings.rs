@@ -119,6 +119,15 @@ impl TenantCustomizations {
 
     /// The tenant's customisation: from memory when cached (no database access), else loaded.
     pub async fn for_tenant(&self, tenant_id: Uuid) -> Result<Arc<Customization>, AdminError> {
+        if let Some(cached) = self.inner.cache.get(&tenant_id).await {
+            return Ok(cached);
+        }
+        // Boxed: the load's state machine would otherwise ride along in every cached read.
+        Box::pin(self.load(tenant_id)).await
+    }
+
+    /// Load into the cache (one load per tenant however many ask at once).
+    async fn load(&self, tenant_id: Uuid) -> Result<Arc<Customization>, AdminError> {
         let store = self.inner.store.clone();
         self.inner
             .cache
