@@ -37,9 +37,9 @@ use support::Upstreams;
 /// Keep-alive connections driving each target.
 const CONNECTIONS: usize = 32;
 /// One measuring slice; each target gets [`ROUNDS`], interleaved.
-const SLICE: Duration = Duration::from_secs(3);
+const SLICE: Duration = Duration::from_secs(1);
 /// Measuring slices per target (the median is reported).
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 15;
 /// Untimed warm-up of each target before measuring.
 const WARM_UP: Duration = Duration::from_millis(500);
 /// Each target by its own client, every client with the same (iPhone, identity) headers.
