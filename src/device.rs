@@ -978,41 +978,43 @@ fn merge(ua: UaFacts<'_>, hints: HintFacts<'_>) -> Device {
     }
 }
 
+/// What crawlers, link-preview fetchers and scripts put in their User-Agent, matched
+/// case-insensitively; `bot/` and `+http` (a crawler's contact URL) cover most crawlers without
+/// catching phone models such as "Cubot".
+const AUTOMATED_MARKERS: &[&str] = &[
+    "bot/",
+    "bot;",
+    "+http",
+    "crawler",
+    "spider",
+    "facebookexternalhit",
+    "skypeuripreview",
+    "slackbot",
+    "whatsapp/",
+    "headlesschrome",
+    "curl/",
+    "wget/",
+    "python-",
+    "go-http-client",
+    "okhttp/",
+    "java/",
+    "apache-httpclient",
+    "libwww",
+];
+
 /// Crawlers, link-preview fetchers and scripts (they get the unknown device, flagged `bot`).
-/// Matched case-insensitively; `bot/` and `+http` (a crawler's contact URL) cover most crawlers
-/// without catching phone models such as "Cubot".
 fn is_automated(ua: &str) -> bool {
-    const MARKERS: &[&str] = &[
-        "bot/",
-        "bot;",
-        "+http",
-        "crawler",
-        "spider",
-        "facebookexternalhit",
-        "skypeuripreview",
-        "slackbot",
-        "whatsapp/",
-        "headlesschrome",
-        "curl/",
-        "wget/",
-        "python-",
-        "go-http-client",
-        "okhttp/",
-        "java/",
-        "apache-httpclient",
-        "libwww",
-    ];
     // One pass over the UA for all markers: this runs on every page view, and a marker-by-marker
     // case-insensitive scan cost more than the rest of the detection together.
     static AUTOMATED: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
         AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .build(MARKERS)
+            .build(AUTOMATED_MARKERS)
             .ok()
     });
     match AUTOMATED.as_ref() {
         Some(markers) => markers.is_match(ua),
-        None => MARKERS
+        None => AUTOMATED_MARKERS
             .iter()
             .any(|marker| contains_ignore_ascii_case(ua, marker)),
     }
@@ -1800,7 +1802,41 @@ mod tests {
         }
     }
 
+    /// Text around, and maybe containing, automated-client markers in any letter case.
+    fn text_with_markers() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            ".{0,12}",
+            (proptest::sample::select(AUTOMATED_MARKERS), any::<u64>()).prop_map(
+                |(marker, cases)| {
+                    marker
+                        .chars()
+                        .enumerate()
+                        .map(|(at, c)| {
+                            if cases >> (at % 64) & 1 == 1 {
+                                c.to_ascii_uppercase()
+                            } else {
+                                c
+                            }
+                        })
+                        .collect::<String>()
+                }
+            ),
+            // A marker cut short: a near miss.
+            proptest::sample::select(AUTOMATED_MARKERS)
+                .prop_map(|marker| marker[..marker.len() - 1].to_owned()),
+        ];
+        proptest::collection::vec(piece, 0..6).prop_map(|pieces| pieces.concat())
+    }
+
     proptest! {
+        #[test]
+        fn automated_clients_are_any_marker_in_any_case(ua in text_with_markers()) {
+            let scanned = AUTOMATED_MARKERS
+                .iter()
+                .any(|marker| contains_ignore_ascii_case(&ua, marker));
+            prop_assert_eq!(is_automated(&ua), scanned, "{:?}", ua);
+        }
+
         #[test]
         fn detect_never_panics_on_arbitrary_strings(
             ua in proptest::option::of(".{0,1200}"),
