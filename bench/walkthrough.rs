@@ -10,6 +10,10 @@
 //! figures are the median over the slices. A ratio pairs each round's slices (the page against the
 //! reference measured right after it) and reports the median of those per-round ratios, so a
 //! stretch when the machine is busy moves both sides of a pair together.
+//!
+//! A second measurement sends the same requests to the app's router directly, one after another
+//! on one task (no sockets, no hyper): what each answer costs the application itself, middleware
+//! and handler, so the page's extra work per request shows up in microseconds.
 #![allow(
     clippy::print_stdout,
     clippy::print_stderr,
@@ -27,6 +31,9 @@ mod support;
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use tower::ServiceExt as _;
 
 use common::{
     Backend, IOS_MARKER, MIB, Result, Row, RunningApp, Schedule, Slice, app_client, asset_urls,
@@ -49,6 +56,10 @@ const SCHEDULE: Schedule = Schedule {
     slice: SLICE,
     rounds: ROUNDS,
 };
+/// Requests per router-only round and target.
+const ROUTER_REQUESTS: u32 = 20_000;
+/// Router-only rounds, interleaved across the targets (the median is reported).
+const ROUTER_ROUNDS: usize = 7;
 /// The tenant whose walkthrough is served.
 const DOMAIN: &str = "contoso.com";
 
@@ -111,16 +122,26 @@ struct Target {
     url: String,
     bytes: usize,
     slices: Vec<Slice>,
+    /// Path and query on the app (for the router-only measurement).
+    path: String,
+    /// Router-only cost of one request, per round.
+    router_costs: Vec<Duration>,
 }
 
 impl Target {
-    fn new(label: impl Into<String>, url: String, bytes: usize) -> Self {
+    fn new(label: impl Into<String>, path: String, url: String, bytes: usize) -> Self {
         Self {
             label: label.into(),
             url,
             bytes,
             slices: Vec::new(),
+            path,
+            router_costs: Vec::new(),
         }
+    }
+
+    fn router_cost(&self) -> Duration {
+        median(&self.router_costs)
     }
 
     fn rate(&self) -> f64 {
@@ -168,6 +189,33 @@ fn paired_ratio(numerator: &Target, denominator: &Target) -> f64 {
     median(&ratios)
 }
 
+/// The mean cost of one `GET path` sent straight to the router ([`ROUTER_REQUESTS`] in a row, each
+/// answer checked: 200 and `bytes` long).
+async fn router_cost(router: &axum::Router, path: &str, bytes: usize) -> Result<Duration> {
+    let headers = iphone_identity();
+    let started = Instant::now();
+    for _ in 0..ROUTER_REQUESTS {
+        let mut request = axum::http::Request::get(path).body(Body::empty())?;
+        *request.headers_mut() = headers.clone();
+        let response = router.clone().oneshot(request).await?;
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
+        if status != axum::http::StatusCode::OK || body.len() != bytes {
+            return Err(format!(
+                "router GET {path}: HTTP {status}, {} bytes (expected 200, {bytes})",
+                body.len()
+            )
+            .into());
+        }
+    }
+    Ok(started.elapsed() / ROUTER_REQUESTS)
+}
+
+/// A per-request cost in microseconds.
+fn micros(cost: Duration) -> String {
+    format!("{:.2} µs", cost.as_secs_f64() * 1e6)
+}
+
 struct Results {
     page: Target,
     statik: Target,
@@ -202,6 +250,18 @@ impl Results {
             paired_ratio(&self.page, &self.statik),
             paired_ratio(&self.page, &self.landing)
         );
+        println!(
+            "  through the router only, one task, median of {ROUTER_ROUNDS} × {ROUTER_REQUESTS} \
+             requests: page {}, static {}, landing {} per request; the page's extra work {}",
+            micros(self.page.router_cost()),
+            micros(self.statik.router_cost()),
+            micros(self.landing.router_cost()),
+            micros(
+                self.page
+                    .router_cost()
+                    .saturating_sub(self.statik.router_cost())
+            )
+        );
     }
 
     fn rows(&self) -> Vec<Row> {
@@ -228,6 +288,17 @@ impl Results {
                 latency: latency(&self.statik),
                 reference: "page / static (target ≥ 0.8)".into(),
                 ratio: format!("{:.2}", paired_ratio(&self.page, &self.statik)),
+                target: None,
+            },
+            Row {
+                label: "warm page through the router only (no sockets)".into(),
+                figure: format!("{} / request", micros(self.page.router_cost())),
+                latency: None,
+                reference: format!("static {} / request", micros(self.statik.router_cost())),
+                ratio: format!(
+                    "{:.2}",
+                    self.statik.router_cost().as_secs_f64() / self.page.router_cost().as_secs_f64()
+                ),
                 target: None,
             },
             Row {
@@ -287,10 +358,16 @@ async fn walkthrough() -> Result<Results> {
     drop(client);
 
     let file = static_path.rsplit('/').next().unwrap_or(&static_path);
+    let page_path = format!("/t/{DOMAIN}");
     let mut targets = [
-        Target::new(format!("GET /t/{DOMAIN}"), page_url, page.len()),
-        Target::new(file, app.url(&static_path), static_bytes),
-        Target::new("GET /", landing_url, landing.len()),
+        Target::new(format!("GET {page_path}"), page_path, page_url, page.len()),
+        Target::new(
+            file,
+            static_path.clone(),
+            app.url(&static_path),
+            static_bytes,
+        ),
+        Target::new("GET /", "/".to_owned(), landing_url, landing.len()),
     ];
     let urls: Vec<(&str, Option<usize>)> = targets
         .iter()
@@ -299,6 +376,13 @@ async fn walkthrough() -> Result<Results> {
     let slices = SCHEDULE.run(&urls, &iphone_identity()).await?;
     for (target, slices) in targets.iter_mut().zip(slices) {
         target.slices = slices;
+    }
+    let router = app.router();
+    for _ in 0..ROUTER_ROUNDS {
+        for target in &mut targets {
+            let cost = router_cost(&router, &target.path, target.bytes).await?;
+            target.router_costs.push(cost);
+        }
     }
     app.stop().await?;
     let [page, statik, landing] = targets;

@@ -164,6 +164,8 @@ async fn drop_postgres(server: &str, name: &str) {
 /// The real app on a fresh database of its backend, wired to the fakes, serving on 127.0.0.1:0.
 pub struct RunningApp {
     addr: std::net::SocketAddr,
+    /// The state the server runs with, for driving its router without sockets.
+    state: authwalk::web::AppState,
     shutdown: oneshot::Sender<()>,
     server: JoinHandle<std::result::Result<(), authwalk::StartError>>,
     database: BenchDatabase,
@@ -183,16 +185,24 @@ impl RunningApp {
         authwalk::telemetry::init(&config.rust_log, config.log_format);
         let app = App::build(config).await?;
         let addr = app.local_addr();
+        let state = app.state().clone();
         let (shutdown, stop) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run(async move {
             let _ = stop.await;
         }));
         Ok(Self {
             addr,
+            state,
             shutdown,
             server,
             database,
         })
+    }
+
+    /// The app's router over the running app's state (caches, store): requests sent to it
+    /// skip the sockets, hyper and the connection loop.
+    pub fn router(&self) -> axum::Router {
+        authwalk::app(self.state.clone())
     }
 
     /// The absolute URL of `path` on this app.
