@@ -5,10 +5,12 @@
 //! upstreams, warms one tenant, then runs `wrk` (Debian package) against each target: an embedded
 //! static file of about the tenant page's size (the reference), the warm tenant page, the landing
 //! page, the tenant's logo and the JSON API. The time per target is cut into [`ROUND_SECONDS`]
-//! rounds, interleaved (static, page, landing, …, static, page, …), because this VM's speed drifts
-//! by up to 2× over tens of seconds. It prints each target's median requests/s and p50/p99
-//! latency, its ratio against the static file (the median of per-round ratios, each against the
-//! static run of the same round), and the server's peak RSS.
+//! rounds (rounded up to whole rounds), interleaved (static, page, landing, …, static, page, …),
+//! because this VM's speed drifts by up to 2× over tens of seconds. The page runs right after the
+//! static file; the targets further along a round are paired with a run up to 20 s older. It
+//! prints each target's median requests/s and p50/p99 latency (medians of the rounds' figures),
+//! its ratio against the static file (the median of per-round ratios, each against the static run
+//! of the same round), and the server's peak RSS.
 //!
 //! ```sh
 //! cargo bench --bench load                          # 60 s per target, 64 connections
