@@ -267,6 +267,14 @@ impl Discovery {
                 Freshness::Expired => self.inner.cache.invalidate(domain).await,
             }
         }
+        // Boxed: the store load and the resolution are tens of KiB of state machine, which every
+        // caller's future would otherwise carry (and allocate and copy) on its warm path too.
+        Box::pin(self.load_into_cache(domain)).await
+    }
+
+    /// The profile from the store or a resolution, put in the cache (one per domain however many
+    /// ask at once); a stale stored profile is served and refreshed in the background.
+    async fn load_into_cache(&self, domain: &DomainName) -> Result<Arc<TenantProfile>, Busy> {
         let this = self.clone();
         let key = domain.clone();
         let result = self
@@ -301,7 +309,8 @@ impl Discovery {
         {
             return Some(profile);
         }
-        self.load_stored(domain).await.map(Arc::new)
+        // Boxed for the same reason as the load in `try_profile`.
+        Box::pin(self.load_stored(domain)).await.map(Arc::new)
     }
 
     /// The profile if it is ready within `wait`; otherwise `None`, while the lookup goes on in the

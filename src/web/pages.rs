@@ -101,16 +101,26 @@ pub async fn tenant(
         }
         return Ok(Redirect::permanent(&canonical).into_response());
     }
+    let wait_for_result = query_value(query.as_deref(), "wait").is_some();
     // Warm path first: a fresh profile in memory needs nothing else.
     let profile = match state.discovery.fresh_in_memory(&domain).await {
         Some(profile) => profile,
         None => {
-            let wait_for_result = query_value(query.as_deref(), "wait").is_some();
-            // Boxed: the lookup's state machine is tens of KiB, and kept inline it would make
-            // every warm request allocate and move it too.
-            match Box::pin(first_visit(&state, &client, &domain, wait_for_result)).await? {
-                Some(profile) => profile,
-                None => return progress_page(&state, &domain, chosen),
+            // Only a domain we would have to look up costs the visitor part of their allowance.
+            if state.discovery.would_resolve(&domain).await {
+                state.limits.new_domain(&client)?;
+            }
+            if wait_for_result {
+                state.discovery.try_profile(&domain).await?
+            } else {
+                match state
+                    .discovery
+                    .profile_within(&domain, FIRST_VISIT_WAIT)
+                    .await
+                {
+                    Some(profile) => profile,
+                    None => return progress_page(&state, &domain, chosen),
+                }
             }
         }
     };
@@ -141,28 +151,6 @@ pub async fn tenant(
             Ok(response)
         }
         DomainStatus::Entra => Ok(walkthrough_page(&state, &profile, chosen, &headers).await?),
-    }
-}
-
-/// The profile of a domain not fresh in memory: from the store or a lookup, waited for when
-/// `wait_for_result`, else for [`FIRST_VISIT_WAIT`] (`None`: still running, show the progress).
-async fn first_visit(
-    state: &AppState,
-    client: &ClientIp,
-    domain: &DomainName,
-    wait_for_result: bool,
-) -> Result<Option<Arc<TenantProfile>>, AppError> {
-    // Only a domain we would have to look up costs the visitor part of their allowance.
-    if state.discovery.would_resolve(domain).await {
-        state.limits.new_domain(client)?;
-    }
-    if wait_for_result {
-        Ok(Some(state.discovery.try_profile(domain).await?))
-    } else {
-        Ok(state
-            .discovery
-            .profile_within(domain, FIRST_VISIT_WAIT)
-            .await)
     }
 }
 
