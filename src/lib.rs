@@ -11,6 +11,7 @@ pub mod discovery;
 pub mod domain;
 pub mod metrics;
 pub mod net;
+pub mod profile;
 pub mod store;
 pub mod telemetry;
 pub mod walkthrough;

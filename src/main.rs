@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use authwalk::config::{Config, RawConfig};
 use authwalk::domain::DomainName;
+use authwalk::profile::DomainStatus;
 use authwalk::store::Store;
-use authwalk::store::models::DomainStatus;
 use authwalk::web::api::TenantJson;
 use authwalk::{App, Services, shutdown_signal, telemetry};
 use clap::{Parser, Subcommand};

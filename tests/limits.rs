@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use authwalk::Services;
 use authwalk::domain::DomainName;
-use authwalk::store::models::DomainStatus;
+use authwalk::profile::DomainStatus;
 use support::fake_microsoft::Endpoint;
 use support::{Backend, TestApp, TestDatabase, Upstreams, test_config};
 

@@ -659,9 +659,7 @@ mod tests {
     use super::*;
     use crate::device::ClientHints;
     use crate::domain::DomainName;
-    use crate::store::models::{
-        Cloud, DomainStatus, NamespaceType, Signals, Tenant, TenantProfile,
-    };
+    use crate::profile::{Cloud, DomainStatus, NamespaceType, Signals, Tenant, TenantProfile};
     use crate::walkthrough::{Helpdesk, PasskeyPolicy, TenantSettings, Walkthrough};
 
     fn profile() -> TenantProfile {

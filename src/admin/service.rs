@@ -12,11 +12,9 @@ use crate::branding::image::ImageRole;
 use crate::discovery::Discovery;
 use crate::domain::DomainName;
 use crate::net::Dns;
+use crate::profile::{DomainStatus, TenantProfile};
 use crate::store::Store;
-use crate::store::models::{
-    AdminSignIn, ChallengeKind, DomainStatus, LogoChange, SettingsSaved, TenantProfile,
-    VerifiedDomain,
-};
+use crate::store::models::{AdminSignIn, ChallengeKind, LogoChange, SettingsSaved, VerifiedDomain};
 
 use super::challenge::{self, IssuedChallenge};
 use super::link::{self, AdminLink};

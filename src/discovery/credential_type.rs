@@ -13,7 +13,7 @@ use crate::branding::palette::Rgb;
 use crate::domain::DomainName;
 use crate::net::OutboundClient;
 use crate::net::client::JSON_CAP;
-use crate::store::models::Branding;
+use crate::profile::Branding;
 
 /// What GetCredentialType says about the tenant's branding.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 
 use crate::domain::DomainName;
 use crate::net::{Dns, DnsError};
-use crate::store::models::Signals;
+use crate::profile::Signals;
 
 /// Run every DNS lookup for `domain` concurrently and summarise what they show.
 pub async fn gather(dns: &Dns, domain: &DomainName) -> Signals {

@@ -33,11 +33,11 @@ use crate::domain::DomainName;
 use crate::metrics::{self, CacheResult};
 use crate::net::client::IMAGE_CAP;
 use crate::net::{Dns, FetchError, OutboundClient};
-use crate::store::Store;
-use crate::store::models::{
-    Branding, Cloud, DomainStatus, NamespaceType, NewAsset, Signals, Tenant, TenantProfile,
-    WebsiteLogo,
+use crate::profile::{
+    Branding, Cloud, DomainStatus, NamespaceType, Signals, Tenant, TenantProfile, WebsiteLogo,
 };
+use crate::store::Store;
+use crate::store::models::NewAsset;
 use credential_type::BrandingOutcome;
 use openid::OpenIdOutcome;
 use realm::Realm;

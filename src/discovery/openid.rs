@@ -12,7 +12,7 @@ use super::LookupError;
 use crate::domain::DomainName;
 use crate::net::OutboundClient;
 use crate::net::client::JSON_CAP;
-use crate::store::models::Cloud;
+use crate::profile::Cloud;
 
 /// What the OpenID document says about a domain.
 #[derive(Debug, Clone, PartialEq, Eq)]

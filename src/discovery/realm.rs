@@ -10,7 +10,7 @@ use super::LookupError;
 use crate::domain::DomainName;
 use crate::net::OutboundClient;
 use crate::net::client::JSON_CAP;
-use crate::store::models::{Federation, NamespaceType};
+use crate::profile::{Federation, NamespaceType};
 
 /// What the realm endpoint says about a domain.
 #[derive(Debug, Clone, PartialEq, Eq)]

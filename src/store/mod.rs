@@ -13,10 +13,10 @@ use uuid::Uuid;
 
 use crate::config::DatabaseUrl;
 use crate::domain::DomainName;
-use models::{
-    Branding, Cloud, DomainStatus, Federation, NamespaceType, NewAsset, ProfileRow, StoredAsset,
-    Tenant, TenantProfile, WebsiteLogo,
+use crate::profile::{
+    Branding, Cloud, DomainStatus, Federation, NamespaceType, Tenant, TenantProfile, WebsiteLogo,
 };
+use models::{NewAsset, ProfileRow, StoredAsset};
 
 /// How long a caller waits for a pooled connection before the database counts as unavailable.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);

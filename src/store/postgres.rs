@@ -7,7 +7,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use uuid::Uuid;
 
-use super::models::{Branding, NewAsset, ProfileRow, StoredAsset, TenantProfile};
+use crate::profile::{Branding, TenantProfile};
+
+use super::models::{BrandingRow, NewAsset, ProfileRow, StoredAsset};
 use super::{ACQUIRE_TIMEOUT, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -158,7 +160,7 @@ pub(super) async fn load_brandings(
     pool: &PgPool,
     tenant_id: Uuid,
 ) -> Result<Vec<Branding>, StoreError> {
-    let brandings = sqlx::query_as(
+    let rows: Vec<BrandingRow> = sqlx::query_as(
         "SELECT locale, banner_logo_url, square_logo_url, square_logo_dark_url, \
            illustration_url, background_color, sign_in_text, username_hint, \
            banner_logo_sha256, square_logo_sha256, square_logo_dark_sha256, illustration_sha256 \
@@ -167,7 +169,7 @@ pub(super) async fn load_brandings(
     .bind(tenant_id)
     .fetch_all(pool)
     .await?;
-    Ok(brandings)
+    Ok(rows.into_iter().map(Branding::from).collect())
 }
 
 /// Begin a transaction holding the domain's advisory lock (waits while another instance holds it).

@@ -8,7 +8,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use uuid::Uuid;
 
-use super::models::{Branding, NewAsset, ProfileRow, StoredAsset, TenantProfile};
+use crate::profile::{Branding, TenantProfile};
+
+use super::models::{BrandingRow, NewAsset, ProfileRow, StoredAsset};
 use super::{ACQUIRE_TIMEOUT, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -184,7 +186,7 @@ pub(super) async fn load_brandings(
     pool: &SqlitePool,
     tenant_id: Uuid,
 ) -> Result<Vec<Branding>, StoreError> {
-    let brandings = sqlx::query_as(
+    let rows: Vec<BrandingRow> = sqlx::query_as(
         "SELECT locale, banner_logo_url, square_logo_url, square_logo_dark_url, \
            illustration_url, background_color, sign_in_text, username_hint, \
            banner_logo_sha256, square_logo_sha256, square_logo_dark_sha256, illustration_sha256 \
@@ -193,7 +195,7 @@ pub(super) async fn load_brandings(
     .bind(tenant_id.hyphenated().to_string())
     .fetch_all(pool)
     .await?;
-    Ok(brandings)
+    Ok(rows.into_iter().map(Branding::from).collect())
 }
 
 pub(super) async fn save_asset(pool: &SqlitePool, asset: &NewAsset) -> Result<(), StoreError> {

@@ -8,7 +8,7 @@ use crate::device::{
     ANDROID_MINIMUM, Browser, Device, IOS_MINIMUM, IOS_SOFT_MINIMUM, InApp, OsCheck, OsVersion,
     Platform, Vendor, WalkthroughKind,
 };
-use crate::store::models::{Cloud, NamespaceType, TenantProfile};
+use crate::profile::{Cloud, NamespaceType, TenantProfile};
 
 use super::text::{self, TroubleText};
 use super::{
@@ -643,7 +643,7 @@ mod tests {
     use super::*;
     use crate::device::ClientHints;
     use crate::domain::DomainName;
-    use crate::store::models::{DomainStatus, Federation, Signals, Tenant};
+    use crate::profile::{DomainStatus, Federation, Signals, Tenant};
 
     const IPHONE_16_7: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 16_7_10 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1";
     const IPHONE_17_3: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_3_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.3 Mobile/15E148 Safari/604.1";

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::admin::Customization;
 use crate::domain::DomainName;
-use crate::store::models::{Cloud, DomainStatus, NamespaceType, Signals, TenantProfile};
+use crate::profile::{Cloud, DomainStatus, NamespaceType, Signals, TenantProfile};
 
 use super::AppState;
 use super::assets::tenant_image_url;

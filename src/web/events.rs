@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::admin::adoption::{Event, TroubleKey, UnknownTroubleKey};
 use crate::device::{Device, UnknownWalkthrough, WalkthroughKind};
 use crate::domain::DomainName;
-use crate::store::models::{DomainStatus, TenantProfile};
+use crate::profile::{DomainStatus, TenantProfile};
 use crate::walkthrough::{TenantSettings, Walkthrough};
 
 use super::AppState;

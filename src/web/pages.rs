@@ -15,7 +15,7 @@ use crate::admin::Customization;
 use crate::device::{self, ClientHints, Device, InApp, WalkthroughKind};
 use crate::discovery::Lookup;
 use crate::domain::DomainName;
-use crate::store::models::{BrandingSource, DomainStatus, ShownBranding, TenantProfile};
+use crate::profile::{BrandingSource, DomainStatus, ShownBranding, TenantProfile};
 use crate::walkthrough::Walkthrough;
 
 use super::AppState;
