@@ -30,7 +30,7 @@ use url::{Host, Url};
 const MAX_NAME_BYTES: usize = 253;
 /// Longest DNS label.
 const MAX_LABEL_BYTES: usize = 63;
-/// Longest model name `Device` repeats back (`MAX_MODEL_BYTES` in src/device.rs).
+/// Longest model name `Device` repeats back (`MAX_MODEL_BYTES` in src/device/mod.rs).
 const MAX_MODEL_BYTES: usize = 48;
 /// A refusal message repeats only short excerpts of the input, so it stays under this many
 /// characters (the bound `src/domain.rs`'s own property tests hold it to).
