@@ -36,6 +36,7 @@ struct UaFacts<'a> {
     mobile: bool,
     maybe_ipad: bool,
     samsung_browser: bool,
+    names_samsung: bool,
 }
 
 /// Tokens only browsers on iOS/iPadOS send; with a Mac UA they mean an iPad in desktop mode.
@@ -76,6 +77,7 @@ impl<'a> UaFacts<'a> {
             mobile: false,
             maybe_ipad: false,
             samsung_browser: ua.contains("SamsungBrowser/"),
+            names_samsung: names_samsung(ua),
         };
         match platform {
             // An iOS browser token in a Mac UA (desktop mode) carries no iOS version.
@@ -315,12 +317,15 @@ fn valid_model(model: &str) -> bool {
         })
 }
 
-/// Samsung model codes: `SM-…` (every current Galaxy), `GT-…` (older), Japanese carrier models
-/// `SC-51D` (docomo) and `SCG19` (au).
+/// Samsung model codes: `SM-…` (every current Galaxy), `GT-…`, `SGH-…`, `SCH-…`, `SHV-…`,
+/// `SPH-…` (older Galaxy, by carrier and region), `SAMSUNG-…` (US carrier builds such as
+/// `SAMSUNG-SGH-I337`), Japanese carrier models `SC-51D` (docomo) and `SCG19` (au).
 fn vendor_of_model(model: &str) -> Vendor {
+    const SAMSUNG_PREFIXES: [&str; 7] = ["SM-", "GT-", "SGH-", "SCH-", "SHV-", "SPH-", "SAMSUNG-"];
     let digit_at = |i: usize| model.as_bytes().get(i).is_some_and(u8::is_ascii_digit);
-    if model.starts_with("SM-")
-        || model.starts_with("GT-")
+    if SAMSUNG_PREFIXES
+        .iter()
+        .any(|prefix| model.starts_with(prefix))
         || (model.starts_with("SC-") && digit_at(3))
         || (model.starts_with("SCG") && digit_at(3))
     {
@@ -457,7 +462,13 @@ fn merge(ua: UaFacts<'_>, hints: HintFacts<'_>) -> Device {
     let vendor = match platform {
         Platform::Ios | Platform::Ipados | Platform::Macos => Vendor::Apple,
         Platform::Android => match model {
-            Some(model) => vendor_of_model(model),
+            // A model we can place decides, whatever else the request says.
+            Some(model) if vendor_of_model(model) != Vendor::Other => vendor_of_model(model),
+            // A User-Agent that names Samsung is a Galaxy (`SAMSUNG SM-G930F`, Instagram's
+            // `; samsung; SM-S918B;`, Facebook's `FBBD/samsung;`), even when its model entry is
+            // the reduced `K` or a code we don't know.
+            _ if ua_agrees && ua.names_samsung => Vendor::Samsung,
+            Some(_) => Vendor::Other,
             // Samsung Internet runs on other phones too, but in practice means a Galaxy.
             None if ua.samsung_browser || hints.brand_browser == Some(Browser::SamsungInternet) => {
                 Vendor::Samsung
@@ -565,6 +576,21 @@ fn clip(s: &str, max: usize) -> &str {
 
 fn has_any(hay: &str, needles: &[&str]) -> bool {
     needles.iter().any(|needle| hay.contains(needle))
+}
+
+/// The word "Samsung" in any letter case, delimited by non-alphanumeric bytes: `SAMSUNG SM-…`,
+/// `SAMSUNG-SGH-I337`, `samsung;` — but not `SamsungBrowser/`, which is read on its own.
+fn names_samsung(ua: &str) -> bool {
+    const WORD: &[u8] = b"samsung";
+    let bytes = ua.as_bytes();
+    bytes.windows(WORD.len()).enumerate().any(|(at, window)| {
+        let before = at.checked_sub(1).and_then(|i| bytes.get(i));
+        window.eq_ignore_ascii_case(WORD)
+            && !before.is_some_and(u8::is_ascii_alphanumeric)
+            && !bytes
+                .get(at + WORD.len())
+                .is_some_and(u8::is_ascii_alphanumeric)
+    })
 }
 
 /// `word` delimited by non-alphanumeric bytes (so "Mobile" matches "Mobile/15E148", not "Automobile").

@@ -127,6 +127,31 @@ const ROWS: &[Row] = &[
           platform: P::Android, vendor: V::Samsung, os: v(13, 0), at_least: None, browser: B::SamsungInternet, in_app: A::None, check: C::NotMet, walk: W::Samsung },
     Row { ua: Some("Mozilla/5.0 (Linux; Android 13; SAMSUNG SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/21.0 Chrome/110.0.5481.154 Mobile Safari/537.36"), hints: NO,
           platform: P::Android, vendor: V::Samsung, os: v(13, 0), at_least: None, browser: B::SamsungInternet, in_app: A::None, check: C::NotMet, walk: W::Samsung },
+    // ---- Any User-Agent that names Samsung, or an older Galaxy model code ----
+    // AT&T Galaxy S4 (stock browser): `SAMSUNG-` carrier model.
+    Row { ua: Some("Mozilla/5.0 (Linux; U; Android 4.2.2; en-us; SAMSUNG-SGH-I337 Build/JDQ39) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 Mobile Safari/534.30"), hints: NO,
+          platform: P::Android, vendor: V::Samsung, os: v3(4, 2, 2), at_least: None, browser: B::Other, in_app: A::None, check: C::NotMet, walk: W::Samsung },
+    // T-Mobile, Verizon, Korean and Sprint Galaxy S4 (Chrome before the reduction).
+    Row { ua: Some("Mozilla/5.0 (Linux; Android 4.4.2; SGH-M919 Build/KOT49H) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/34.0.1847.114 Mobile Safari/537.36"), hints: NO,
+          platform: P::Android, vendor: V::Samsung, os: v3(4, 4, 2), at_least: None, browser: B::Chrome, in_app: A::None, check: C::NotMet, walk: W::Samsung },
+    Row { ua: Some("Mozilla/5.0 (Linux; Android 4.4.2; SCH-I545 Build/KOT49H) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/34.0.1847.114 Mobile Safari/537.36"), hints: NO,
+          platform: P::Android, vendor: V::Samsung, os: v3(4, 4, 2), at_least: None, browser: B::Chrome, in_app: A::None, check: C::NotMet, walk: W::Samsung },
+    Row { ua: Some("Mozilla/5.0 (Linux; Android 5.0.1; SHV-E300S Build/LRX22C) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/44.0.2403.133 Mobile Safari/537.36"), hints: NO,
+          platform: P::Android, vendor: V::Samsung, os: v3(5, 0, 1), at_least: None, browser: B::Chrome, in_app: A::None, check: C::NotMet, walk: W::Samsung },
+    Row { ua: Some("Mozilla/5.0 (Linux; Android 4.4.2; SPH-L720 Build/KOT49H) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/34.0.1847.114 Mobile Safari/537.36"), hints: NO,
+          platform: P::Android, vendor: V::Samsung, os: v3(4, 4, 2), at_least: None, browser: B::Chrome, in_app: A::None, check: C::NotMet, walk: W::Samsung },
+    Row { ua: Some("Mozilla/5.0 (Linux; Android 4.4.2; GT-I9505 Build/KOT49H) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/34.0.1847.114 Mobile Safari/537.36"), hints: NO,
+          platform: P::Android, vendor: V::Samsung, os: v3(4, 4, 2), at_least: None, browser: B::Chrome, in_app: A::None, check: C::NotMet, walk: W::Samsung },
+    // Instagram's WebView on a reduced UA: the app names `samsung;`, the version stays unknown
+    // (the reduced `Android 14; K` is not read, nor is the app's own `34/14`).
+    Row { ua: Some("Mozilla/5.0 (Linux; Android 10; K; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/125.0.6422.165 Mobile Safari/537.36 Instagram 337.0.0.35.102 Android (34/14; 480dpi; 1080x2340; samsung; SM-S918B; dm3q; qcom; en_US; 614299283)"), hints: NO,
+          platform: P::Android, vendor: V::Samsung, os: None, at_least: None, browser: B::Other, in_app: A::Instagram, check: C::Unknown, walk: W::Samsung },
+    // Facebook's WebView on a reduced UA: `FBBD/samsung;`.
+    Row { ua: Some("Mozilla/5.0 (Linux; Android 10; K; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/126.0.6478.122 Mobile Safari/537.36 [FB_IAB/FB4A;FBAV/470.0.0.43.110;FBBD/samsung;FBPN/com.facebook.katana;FBDV/SM-A546B;FBSV/14;FBLC/en_GB;FBOP/1]"), hints: NO,
+          platform: P::Android, vendor: V::Samsung, os: None, at_least: None, browser: B::Other, in_app: A::Facebook, check: C::Unknown, walk: W::Samsung },
+    // `samsung` before a model we cannot place (Tab A on an old Chrome).
+    Row { ua: Some("Mozilla/5.0 (Linux; Android 9; samsung SM-T510) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/96.0.4664.104 Safari/537.36"), hints: NO,
+          platform: P::Android, vendor: V::Samsung, os: v(9, 0), at_least: None, browser: B::Chrome, in_app: A::None, check: C::NotMet, walk: W::Samsung },
     // ---- Firefox for Android (not reduced) ----
     Row { ua: Some("Mozilla/5.0 (Android 14; Mobile; rv:128.0) Gecko/128.0 Firefox/128.0"), hints: NO,
           platform: P::Android, vendor: V::Unknown, os: v(14, 0), at_least: None, browser: B::Firefox, in_app: A::None, check: C::Met, walk: W::Android },
@@ -340,6 +365,52 @@ fn model_comes_from_the_hint_or_a_non_reduced_ua_never_k() {
     assert_eq!(webview.model.as_deref(), Some("Pixel 8"));
     let k_hint = Device::detect(Some(REDUCED_CHROME), &android_hints("\"14.0.0\"", "\"K\""));
     assert_eq!(k_hint.model, None);
+}
+
+#[test]
+fn a_model_code_decides_the_vendor_before_any_samsung_word() {
+    // Every Samsung model family we know, from the hint as Chromium sends it.
+    for model in [
+        "SM-S918B",
+        "GT-I9505",
+        "SGH-I337",
+        "SCH-I545",
+        "SHV-E300S",
+        "SPH-L720",
+        "SAMSUNG-SGH-I337",
+        "SC-51D",
+        "SCG19",
+    ] {
+        let device = Device::detect(Some(REDUCED_CHROME), &android_hints("\"14.0.0\"", model));
+        assert_eq!(device.vendor, Vendor::Samsung, "{model}");
+        assert_eq!(device.walkthrough(), WalkthroughKind::Samsung, "{model}");
+    }
+    // Near misses are not Samsung: a code needs its dash (or digits), the word its boundaries.
+    for model in ["SMART-1", "SC-X1", "SCGX", "Galaxy-like", "Pixel 8"] {
+        let device = Device::detect(Some(REDUCED_CHROME), &android_hints("\"14.0.0\"", model));
+        assert_ne!(device.vendor, Vendor::Samsung, "{model}");
+    }
+    // A Pixel hint wins over a User-Agent that names Samsung.
+    let pixel = Device::detect(
+        Some(
+            "Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/125.0.0.0 Mobile Safari/537.36",
+        ),
+        &android_hints("\"14.0.0\"", "\"Pixel 8\""),
+    );
+    assert_eq!(pixel.vendor, Vendor::Google);
+    // The reduced User-Agent alone stays unknown: never guessed to be a Galaxy.
+    assert_eq!(
+        Device::detect(Some(REDUCED_CHROME), &ClientHints::NONE).vendor,
+        Vendor::Unknown
+    );
+    // "Samsung" inside another word is not the maker.
+    let other = Device::detect(
+        Some(
+            "Mozilla/5.0 (Linux; Android 14; Nexus 6P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/125.0.0.0 Mobile Safari/537.36 NotSamsungish/1.0",
+        ),
+        &ClientHints::NONE,
+    );
+    assert_eq!(other.vendor, Vendor::Other);
 }
 
 #[test]
