@@ -12,6 +12,8 @@ use clap::{Args, ValueEnum};
 use ipnet::IpNet;
 use url::Url;
 
+use crate::profile::Cloud;
+
 /// The default database: an SQLite file beside the working directory, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://authwalk.db";
 
@@ -24,6 +26,18 @@ pub const DEFAULT_NEW_DOMAIN_RATE: &str = "20/min burst 5";
 
 /// Default of `AUTHWALK_VERIFY_RATE`: 10 verification attempts an hour, 5 at once.
 pub const DEFAULT_VERIFY_RATE: &str = "10/h burst 5";
+
+/// Default of `AUTHWALK_SECURITY_INFO_PUBLIC`: Microsoft's Security info page for the worldwide
+/// cloud (Learn, "Register passkeys in Authenticator", 2026-07-05).
+pub const DEFAULT_SECURITY_INFO_PUBLIC: &str = "https://mysignins.microsoft.com/security-info";
+/// Default of `AUTHWALK_SECURITY_INFO_USGOV`: the US Government cloud's host as GCC High and DoD
+/// help pages use it; no Microsoft page names it for passkeys, hence a setting.
+pub const DEFAULT_SECURITY_INFO_USGOV: &str = "https://mysignins.microsoft.us/security-info";
+/// Default of `AUTHWALK_SECURITY_INFO_CHINA`: the China (21Vianet) cloud's host; no Microsoft
+/// source was found for it, hence a setting.
+pub const DEFAULT_SECURITY_INFO_CHINA: &str = "https://mysignins.azure.cn/security-info";
+/// Microsoft's short link to the worldwide Security info page, printed for that page only.
+const SECURITY_INFO_SHORT_LINK: &str = "aka.ms/mysecurityinfo";
 
 /// Raw options as typed by the operator (flags or environment variables).
 #[derive(Debug, Clone, Args)]
@@ -133,6 +147,33 @@ pub struct RawConfig {
     )]
     pub header_read_timeout: String,
 
+    /// Security info page (where employees add sign-in methods) of the worldwide cloud.
+    #[arg(
+        long,
+        env = "AUTHWALK_SECURITY_INFO_PUBLIC",
+        default_value = DEFAULT_SECURITY_INFO_PUBLIC,
+        global = true
+    )]
+    pub security_info_public: String,
+
+    /// Security info page of the US Government cloud (GCC High, DoD).
+    #[arg(
+        long,
+        env = "AUTHWALK_SECURITY_INFO_USGOV",
+        default_value = DEFAULT_SECURITY_INFO_USGOV,
+        global = true
+    )]
+    pub security_info_usgov: String,
+
+    /// Security info page of the China cloud (21Vianet).
+    #[arg(
+        long,
+        env = "AUTHWALK_SECURITY_INFO_CHINA",
+        default_value = DEFAULT_SECURITY_INFO_CHINA,
+        global = true
+    )]
+    pub security_info_china: String,
+
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
     pub rust_log: String,
@@ -201,6 +242,80 @@ impl Rate {
     }
 }
 
+/// One cloud's Security info page: where the walkthrough sends employees to add a passkey.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityInfoPage {
+    url: String,
+    short: String,
+}
+
+impl SecurityInfoPage {
+    /// The page at `url` (an https address checked by [`RawConfig::validate`]). Its short form
+    /// for print and speech is Microsoft's `aka.ms/mysecurityinfo` for the worldwide page, and
+    /// the address without `https://` for any other.
+    fn new(url: &Url) -> Self {
+        let full = url.as_str().trim_end_matches('/').to_owned();
+        let short = if full == DEFAULT_SECURITY_INFO_PUBLIC {
+            SECURITY_INFO_SHORT_LINK.to_owned()
+        } else {
+            full.trim_start_matches("https://").to_owned()
+        };
+        Self { url: full, short }
+    }
+
+    /// The full address (`https://mysignins.microsoft.com/security-info`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The short form people type (`aka.ms/mysecurityinfo`, `mysignins.microsoft.us/security-info`).
+    pub fn short(&self) -> &str {
+        &self.short
+    }
+}
+
+/// The Security info page of each cloud.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityInfoPages {
+    /// Worldwide (including GCC Moderate).
+    pub public: SecurityInfoPage,
+    /// US Government (GCC High, DoD).
+    pub usgov: SecurityInfoPage,
+    /// China (21Vianet).
+    pub china: SecurityInfoPage,
+}
+
+impl SecurityInfoPages {
+    /// The page of `cloud`.
+    pub fn for_cloud(&self, cloud: Cloud) -> &SecurityInfoPage {
+        match cloud {
+            Cloud::Public => &self.public,
+            Cloud::Usgov => &self.usgov,
+            Cloud::China => &self.china,
+        }
+    }
+}
+
+impl Default for SecurityInfoPages {
+    /// Today's addresses (the defaults of the three settings).
+    fn default() -> Self {
+        let page = |raw: &str| {
+            Url::parse(raw).map_or_else(
+                |_| SecurityInfoPage {
+                    url: raw.to_owned(),
+                    short: raw.to_owned(),
+                },
+                |url| SecurityInfoPage::new(&url),
+            )
+        };
+        Self {
+            public: page(DEFAULT_SECURITY_INFO_PUBLIC),
+            usgov: page(DEFAULT_SECURITY_INFO_USGOV),
+            china: page(DEFAULT_SECURITY_INFO_CHINA),
+        }
+    }
+}
+
 /// Validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -234,6 +349,8 @@ pub struct Config {
     pub max_resolutions: usize,
     /// Longest time a client may take to send a request's line and headers.
     pub header_read_timeout: Duration,
+    /// Where each cloud's employees add sign-in methods.
+    pub security_info: SecurityInfoPages,
     /// Log filter directive.
     pub rust_log: String,
     /// Log format.
@@ -320,6 +437,20 @@ impl RawConfig {
                 "AUTHWALK_HEADER_READ_TIMEOUT",
                 &self.header_read_timeout,
             )?,
+            security_info: SecurityInfoPages {
+                public: parse_security_info(
+                    "AUTHWALK_SECURITY_INFO_PUBLIC",
+                    &self.security_info_public,
+                )?,
+                usgov: parse_security_info(
+                    "AUTHWALK_SECURITY_INFO_USGOV",
+                    &self.security_info_usgov,
+                )?,
+                china: parse_security_info(
+                    "AUTHWALK_SECURITY_INFO_CHINA",
+                    &self.security_info_china,
+                )?,
+            },
             rust_log: self.rust_log.clone(),
             log_format,
         })
@@ -344,6 +475,9 @@ impl Default for RawConfig {
             verify_rate: DEFAULT_VERIFY_RATE.into(),
             max_resolutions: "16".into(),
             header_read_timeout: "10s".into(),
+            security_info_public: DEFAULT_SECURITY_INFO_PUBLIC.into(),
+            security_info_usgov: DEFAULT_SECURITY_INFO_USGOV.into(),
+            security_info_china: DEFAULT_SECURITY_INFO_CHINA.into(),
             rust_log: "info".into(),
             log_format: "pretty".into(),
         }
@@ -424,6 +558,34 @@ fn parse_public_url(raw: &str) -> Result<Url, ConfigError> {
         ));
     }
     Ok(url)
+}
+
+/// A Security info address: https with a host, no credentials, query or fragment (it is printed
+/// on every walkthrough and must be the page itself).
+fn parse_security_info(variable: &'static str, raw: &str) -> Result<SecurityInfoPage, ConfigError> {
+    let problem = |why: &str| {
+        bad(
+            variable,
+            format!(
+                "{raw:?} {why} (expected an https address such as \
+                 {DEFAULT_SECURITY_INFO_PUBLIC})"
+            ),
+        )
+    };
+    let url = Url::parse(raw.trim()).map_err(|_| problem("is not a URL"))?;
+    if url.scheme() != "https" {
+        return Err(problem("must use https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(problem("has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(problem("must not carry a user name or password"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(problem("must not carry a query or fragment"));
+    }
+    Ok(SecurityInfoPage::new(&url))
 }
 
 fn parse_connect_pin(item: &str) -> Result<ConnectPin, ConfigError> {
@@ -572,6 +734,70 @@ mod tests {
         assert_eq!(config.not_found_ttl, Duration::from_secs(3600));
         assert_eq!(config.upstream_timeout, Duration::from_secs(4));
         assert_eq!(config.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn security_info_defaults_to_microsofts_pages_with_the_short_link_for_the_worldwide_one() {
+        let pages = raw().validate().unwrap().security_info;
+        assert_eq!(pages, SecurityInfoPages::default());
+        let public = pages.for_cloud(Cloud::Public);
+        assert_eq!(
+            (public.url(), public.short()),
+            (
+                "https://mysignins.microsoft.com/security-info",
+                "aka.ms/mysecurityinfo"
+            )
+        );
+        let usgov = pages.for_cloud(Cloud::Usgov);
+        assert_eq!(
+            (usgov.url(), usgov.short()),
+            (
+                "https://mysignins.microsoft.us/security-info",
+                "mysignins.microsoft.us/security-info"
+            )
+        );
+        let china = pages.for_cloud(Cloud::China);
+        assert_eq!(
+            (china.url(), china.short()),
+            (
+                "https://mysignins.azure.cn/security-info",
+                "mysignins.azure.cn/security-info"
+            )
+        );
+    }
+
+    #[test]
+    fn security_info_pages_are_settings_checked_at_start() {
+        let config = RawConfig {
+            security_info_china: " https://mysignins.example.cn/security-info/ ".into(),
+            ..raw()
+        }
+        .validate()
+        .unwrap();
+        let china = config.security_info.for_cloud(Cloud::China);
+        assert_eq!(china.url(), "https://mysignins.example.cn/security-info");
+        assert_eq!(china.short(), "mysignins.example.cn/security-info");
+        for (value, why) in [
+            (
+                "http://mysignins.microsoft.us/security-info",
+                "must use https",
+            ),
+            ("mysignins.microsoft.us/security-info", "is not a URL"),
+            (
+                "https://u:p@mysignins.microsoft.us/",
+                "user name or password",
+            ),
+            ("https://mysignins.microsoft.us/?x=1", "query or fragment"),
+        ] {
+            let err = RawConfig {
+                security_info_usgov: value.into(),
+                ..raw()
+            }
+            .validate()
+            .unwrap_err();
+            assert_eq!(err.variable, "AUTHWALK_SECURITY_INFO_USGOV", "{value}");
+            assert!(err.problem.contains(why), "{value}: {err}");
+        }
     }
 
     #[test]
