@@ -936,7 +936,7 @@ async fn malformed_client_hints_are_ignored(backend: Backend) {
                 "Sec-CH-UA-Platform-Version: \"14.0.0\"".into(),
             ],
             "android",
-            "14.0",
+            "14",
             "met",
         ),
         // Absurd versions: too many digits, too many parts, signs, exponents, unterminated

@@ -95,7 +95,7 @@ const PROFILES: &[Profile] = &[
         in_app: true,
         shown: "ios",
         os_prerequisite: "met",
-        browser_prerequisite: "not_met",
+        browser_prerequisite: "advice",
     },
     Profile {
         name: "Android reduced UA, no hints",
@@ -180,7 +180,7 @@ const PROFILES: &[Profile] = &[
         in_app: true,
         shown: "android",
         os_prerequisite: "met",
-        browser_prerequisite: "not_met",
+        browser_prerequisite: "advice",
     },
     Profile {
         name: "Firefox on Android 14",
@@ -192,7 +192,7 @@ const PROFILES: &[Profile] = &[
         in_app: false,
         shown: "android",
         os_prerequisite: "met",
-        browser_prerequisite: "met",
+        browser_prerequisite: "advice",
     },
     Profile {
         name: "Windows Edge",
@@ -357,6 +357,7 @@ async fn every_device_profile_gets_its_own_walkthrough(backend: Backend) {
                     "{name}: desktop shows the QR code"
                 );
                 assert!(html.contains("data-path=\"continue_on_phone\""), "{name}");
+                assert!(html.contains("data-path=\"security_info\""), "{name}");
                 assert!(html.contains("data-path=\"cross_device\""), "{name}");
             }
             phone => {
@@ -368,8 +369,10 @@ async fn every_device_profile_gets_its_own_walkthrough(backend: Backend) {
                     "{name}: Microsoft's in-app path comes first"
                 );
                 if phone == "samsung" {
-                    assert!(html.contains("Samsung Pass"), "{name}: the provider detour");
-                    assert!(html.contains("data-screen=\"provider_settings\""), "{name}");
+                    assert!(
+                        html.contains("data-screen=\"provider_samsung\""),
+                        "{name}: Samsung's own provider screen"
+                    );
                 }
                 if phone == "ios" && profile.in_app {
                     assert!(
@@ -495,9 +498,11 @@ async fn tabs_switch_devices_without_javascript(backend: Backend) {
     }
     let (_, _, html) = page(&app, "/t/contoso.com?device=samsung", WINDOWS_EDGE, &[]).await;
     assert_eq!(attribute(&html, "data-shown"), Some("samsung"));
-    let settings = mockup(&html, "provider_settings");
+    let settings = mockup(&html, "provider_samsung");
     assert!(
-        settings.contains("<svg") && settings.contains("Samsung Pass"),
+        settings.contains("<svg")
+            && settings.contains("Additional providers")
+            && settings.contains("Samsung Pass"),
         "{settings}"
     );
     assert!(!html.contains("style=\""));
@@ -669,3 +674,525 @@ async fn handler_futures_do_not_carry_the_lookup() {
         "the tenant API handler's future is {api_bytes} bytes"
     );
 }
+
+// --- Microsoft's flow of 2026, per tab and per OS version ---
+
+const IPHONE_18_5: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1";
+
+/// What a person reads in an HTML fragment: tags dropped, askama's escapes decoded.
+fn plain_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text
+        .replace("&#38;", "&")
+        .replace("&#39;", "'")
+        .replace("&#34;", "\"")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The first mock-up figure drawn for `screen`, on a phone or a computer.
+fn figure<'a>(html: &'a str, screen: &str) -> &'a str {
+    let start = html
+        .find(&format!("data-mock=\"{screen}\""))
+        .unwrap_or_else(|| panic!("no {screen} mock-up"));
+    let rest = &html[start..];
+    &rest[..rest.find("</figure>").unwrap()]
+}
+
+/// The `<section>` of the page whose opening tag carries `marker` (e.g. `data-path="in_app"`).
+fn section_of<'a>(html: &'a str, marker: &str) -> &'a str {
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no section with {marker}"));
+    let rest = &html[start..];
+    &rest[..rest.find("</section>").unwrap()]
+}
+
+/// The text of the page a person reads, one block (paragraph, list item, heading) at a time:
+/// everything but the mock-ups' drawn words and the list of sources.
+fn readable_blocks(html: &str) -> Vec<String> {
+    let main =
+        &html[html.find("<main").unwrap()..html.find("<footer class=\"tenant-sources").unwrap()];
+    let mut marked = main.to_owned();
+    for end in [
+        "</p>",
+        "</li>",
+        "</summary>",
+        "</h1>",
+        "</h2>",
+        "</h3>",
+        "</figcaption>",
+    ] {
+        marked = marked.replace(end, &format!("{end}\u{1}"));
+    }
+    let mut without_mockups = String::new();
+    let mut rest = marked.as_str();
+    while let Some(start) = rest.find("<figure class=\"mock-figure") {
+        without_mockups.push_str(&rest[..start]);
+        let end = rest[start..].find("</figure>").unwrap() + start + "</figure>".len();
+        rest = &rest[end..];
+    }
+    without_mockups.push_str(rest);
+    without_mockups
+        .split('\u{1}')
+        .map(plain_text)
+        .filter(|block| !block.is_empty())
+        .collect()
+}
+
+/// The text of the page a person reads: everything but the mock-ups' drawn words.
+fn readable_text(html: &str) -> String {
+    let main = &html[html.find("<main").unwrap()..html.find("</main>").unwrap()];
+    let mut readable = String::new();
+    let mut rest = main;
+    while let Some(start) = rest.find("<figure class=\"mock-figure") {
+        readable.push_str(&rest[..start]);
+        let end = rest[start..].find("</figure>").unwrap() + start + "</figure>".len();
+        rest = &rest[end..];
+    }
+    readable.push_str(rest);
+    plain_text(&readable)
+}
+
+/// What every walkthrough page says, whatever the tab: Microsoft's page names, the date the steps
+/// were checked, and no instruction Microsoft's flow of 2026 contradicts.
+fn assert_current_flow(name: &str, html: &str) {
+    let text = readable_text(html);
+    assert!(
+        text.contains("Steps checked against Microsoft’s documentation on 5 July 2026."),
+        "{name}: the date line"
+    );
+    assert!(
+        html.contains("data-source=\"S1\""),
+        "{name}: the sources list"
+    );
+    assert!(
+        !text.contains("My Security info"),
+        "{name}: the page is “Security info”"
+    );
+    assert!(
+        !text.contains("just called “Passkey”") && !text.contains("sometimes just"),
+        "{name}: never sends Authenticator users to the plain “Passkey”"
+    );
+    assert!(text.contains("Temporary Access Pass"), "{name}");
+    let blocks = readable_blocks(html);
+    for sentence in blocks
+        .iter()
+        .flat_map(|block| block.split(['.', ';', '?', '!']))
+    {
+        if sentence.contains("Preferred service") {
+            let lower = sentence.to_lowercase();
+            assert!(
+                lower.contains("leave “preferred service” as it is")
+                    || lower.contains("no need to change “preferred service”"),
+                "{name}: a sentence tells someone to set a Preferred service: {sentence}"
+            );
+        }
+        if sentence.contains("Samsung Pass") && sentence.to_lowercase().contains("synced") {
+            assert!(
+                sentence.contains("isn’t a synced option"),
+                "{name}: a sentence calls Samsung Pass synced: {sentence}"
+            );
+        }
+    }
+}
+
+async fn each_tab_and_os_version_shows_microsofts_current_flow(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |_| {}).await else {
+        return;
+    };
+    let pixel = |version: &'static str| -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("sec-ch-ua-platform", "\"Android\""),
+            ("sec-ch-ua-platform-version", version),
+            ("sec-ch-ua-model", "\"Pixel 8\""),
+        ]
+    };
+
+    // iPhone, per iOS version: the in-app path starts at the account, then the screen lock, the
+    // provider settings of that version (and its mock-up), and the two "Done" taps.
+    for (name, ua, query, provider_mock, must, must_not) in [
+        (
+            "iOS 17.4",
+            IPHONE_17_4,
+            "",
+            "provider_ios17",
+            &[
+                "Settings → Passwords → Password Options",
+                "“Use Passwords and Passkeys From”",
+            ][..],
+            &["AutoFill & Passwords", "“AutoFill From”"][..],
+        ),
+        (
+            "iOS 18.5",
+            IPHONE_18_5,
+            "",
+            "provider_ios18",
+            &[
+                "Settings → General → AutoFill & Passwords",
+                "under “AutoFill From” select Authenticator",
+            ][..],
+            &["Password Options"][..],
+        ),
+        (
+            "iOS 26 (frozen User-Agent)",
+            IPHONE_26,
+            "",
+            "provider_ios18",
+            &[
+                "Settings → General → AutoFill & Passwords",
+                "“AutoFill From”",
+                "search Settings for “passkey”",
+            ][..],
+            &["Password Options", "18.6"][..],
+        ),
+        (
+            "a computer reading the iPhone tab (version unknown)",
+            WINDOWS_EDGE,
+            "?device=ios",
+            "provider_ios18",
+            &[
+                "AutoFill & Passwords",
+                "“AutoFill From”",
+                "Password Options",
+            ][..],
+            &[][..],
+        ),
+    ] {
+        let (status, _, html) = page(&app, &format!("/t/contoso.com{query}"), ua, &[]).await;
+        assert_eq!(status, 200, "{name}");
+        assert_current_flow(name, &html);
+        let in_app = plain_text(section_of(&html, "data-path=\"in_app\""));
+        for label in [
+            "Open Authenticator and start from your work account",
+            "tap the account, then tap “Create a passkey”",
+            "“Add work or school account”",
+            "“Work or school account”",
+            "If asked, set up a screen lock",
+            "“AutoFill Passwords and Passkeys”",
+            "Back in Authenticator, tap “Done”, then “Done” again",
+        ] {
+            assert!(in_app.contains(label), "{name}: {label} in {in_app}");
+        }
+        for label in must {
+            assert!(in_app.contains(label), "{name}: {label} in {in_app}");
+        }
+        for label in must_not {
+            assert!(!in_app.contains(label), "{name}: no {label} in {in_app}");
+        }
+        assert!(
+            html.contains(&format!("data-screen=\"{provider_mock}\"")),
+            "{name}: the {provider_mock} mock-up"
+        );
+        let account = plain_text(mockup(&html, "authenticator_account"));
+        assert!(account.contains("Create a passkey"), "{name}: {account}");
+        let settings = plain_text(mockup(&html, provider_mock));
+        if provider_mock == "provider_ios18" {
+            assert!(
+                settings.contains("AutoFill & Passwords") && settings.contains("AUTOFILL FROM:"),
+                "{name}: {settings}"
+            );
+        } else {
+            assert!(
+                settings.contains("Password Options")
+                    && settings.contains("USE PASSWORDS AND PASSKEYS FROM:"),
+                "{name}: {settings}"
+            );
+        }
+        assert!(settings.contains("Authenticator"), "{name}: {settings}");
+        // The browser path is Security info's hand-off to the app.
+        let browser = plain_text(section_of(&html, "data-path=\"browser\""));
+        for label in [
+            "Security info",
+            "“+ Add sign-in method”",
+            "“Passkey in Microsoft Authenticator”",
+            "Not the plain “Passkey”",
+            "Open Authenticator and create the passkey there",
+            "tap “Next”, then “Done”",
+        ] {
+            assert!(browser.contains(label), "{name}: {label} in {browser}");
+        }
+    }
+
+    // Android, per version: "Additional providers", and Android 15 only while it may help.
+    for (name, hints, update_advice) in [
+        ("Android 14 (Pixel 8)", pixel("\"14.0.0\""), true),
+        ("Android 15 (Pixel 8)", pixel("\"15.0.0\""), false),
+        ("Android, version unknown", vec![], true),
+    ] {
+        let (status, _, html) = page(&app, "/t/contoso.com", ANDROID_REDUCED, &hints).await;
+        assert_eq!(status, 200, "{name}");
+        assert_eq!(attribute(&html, "data-shown"), Some("android"), "{name}");
+        assert_current_flow(name, &html);
+        let in_app = plain_text(section_of(&html, "data-path=\"in_app\""));
+        assert!(in_app.contains("“Create a passkey”"), "{name}");
+        assert!(in_app.contains("If asked, set up a screen lock"), "{name}");
+        assert!(
+            in_app.contains("under “Additional providers”, switch on Authenticator"),
+            "{name}: {in_app}"
+        );
+        assert!(
+            in_app.contains("search Settings for “passkey”")
+                || in_app.contains("Search Settings for “passkey”"),
+            "{name}"
+        );
+        assert_eq!(
+            in_app.contains("Microsoft recommends updating to Android 15"),
+            update_advice,
+            "{name}: {in_app}"
+        );
+        let settings = plain_text(mockup(&html, "provider_android"));
+        assert!(
+            settings.contains("Additional providers") && settings.contains("Authenticator"),
+            "{name}: {settings}"
+        );
+    }
+
+    // Samsung: Authenticator switched on under "Additional providers", the Preferred service
+    // left alone, with the One UI 7 and One UI 6 paths.
+    let galaxy = [
+        ("sec-ch-ua-platform", "\"Android\""),
+        ("sec-ch-ua-platform-version", "\"14.0.0\""),
+        ("sec-ch-ua-model", "\"SM-S918B\""),
+    ];
+    let (_, _, html) = page(&app, "/t/contoso.com", ANDROID_REDUCED, &galaxy).await;
+    assert_eq!(attribute(&html, "data-shown"), Some("samsung"));
+    assert_current_flow("Samsung Galaxy", &html);
+    let in_app = plain_text(section_of(&html, "data-path=\"in_app\""));
+    for label in [
+        "switch on Authenticator under “Additional providers”",
+        "One UI 7 and later: Settings → Security and privacy → More security settings → Passwords, passkeys and autofill",
+        "One UI 6: Settings → General management → Passwords, passkeys and autofill",
+        "Leave “Preferred service” as it is",
+        "type “passkey”",
+    ] {
+        assert!(in_app.contains(label), "Samsung: {label} in {in_app}");
+    }
+    let settings = plain_text(mockup(&html, "provider_samsung"));
+    let additional = settings
+        .find("Additional providers")
+        .expect("Additional providers");
+    assert!(
+        settings[additional..].contains("Authenticator"),
+        "Authenticator is switched on under Additional providers: {settings}"
+    );
+    let (_, _, samsung_pass) = page(&app, "/t/contoso.com?device=samsung", WINDOWS_EDGE, &[]).await;
+    assert!(
+        readable_text(&samsung_pass).contains("Samsung Pass or Google offers to save the passkey")
+    );
+
+    // The computer: Security info hands off to the phone; the QR code and Bluetooth route is the
+    // "Having trouble?" fallback, with the attestation caveat.
+    let (_, _, html) = page(&app, "/t/contoso.com", WINDOWS_EDGE, &[]).await;
+    assert_current_flow("Computer", &html);
+    let security_info = plain_text(section_of(&html, "data-path=\"security_info\""));
+    for label in [
+        "From this computer: Security info",
+        "“+ Add sign-in method” → “Passkey in Microsoft Authenticator”, then “Next”",
+        "On your phone, open Authenticator and create the passkey there",
+        "“Create a passkey”",
+        "select “Next”, then “Done”",
+    ] {
+        assert!(security_info.contains(label), "{label} in {security_info}");
+    }
+    let fallback = plain_text(section_of(&html, "data-path=\"cross_device\""));
+    for label in [
+        "Having trouble? Create your passkey a different way",
+        "If nothing else works",
+        "This route fails when Contoso requires attestation",
+        "“iPhone, iPad, or Android device”",
+        "Camera app",
+        "Authenticator’s own scanner on iPhone can’t read this kind of code",
+        "Bluetooth",
+    ] {
+        assert!(fallback.contains(label), "{label} in {fallback}");
+    }
+    let window = plain_text(figure(&html, "other_device_window"));
+    assert!(
+        window.contains("iPhone, iPad, or Android device"),
+        "{window}"
+    );
+    let on_phone = plain_text(section_of(&html, "data-path=\"continue_on_phone\""));
+    assert!(
+        on_phone.contains("tap the account, then tap “Create a passkey”"),
+        "{on_phone}"
+    );
+    let handoff = plain_text(figure(&html, "security_info_handoff"));
+    assert!(
+        handoff.contains("Passkey in Microsoft Authenticator")
+            && handoff.contains("Having trouble?"),
+        "{handoff}"
+    );
+    app.stop().await;
+}
+both_backends!(
+    current_flow,
+    each_tab_and_os_version_shows_microsofts_current_flow
+);
+
+// --- the rendered-page cache keys on what the page shows ---
+
+/// Requests whose User-Agents differ only in what the page never prints — patch and minor
+/// versions within one printed version, Chrome build numbers, phone models — share one rendered
+/// page; the page prints only the version it saw.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the test's own client talks to the app under test on loopback"
+)]
+async fn user_agents_that_differ_only_in_unprinted_details_share_one_page(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(database) = support::TestDatabase::create(backend).await else {
+        return;
+    };
+    let mut raw = support::test_config(&database.url);
+    upstreams.wire(&mut raw);
+    let app = authwalk::App::build(raw.validate().unwrap()).await.unwrap();
+    let pages = app.state().rendered_pages.clone();
+    let base = format!("http://{}", app.local_addr());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run(async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let status = client
+        .get(format!("{base}/api/v1/tenants/contoso.com"))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_success(), "warming contoso.com: {status}");
+    let fetch = |user_agent: String, hints: Vec<(&'static str, String)>| {
+        let mut request = client
+            .get(format!("{base}/t/contoso.com"))
+            .header(header::USER_AGENT, user_agent);
+        for (name, value) in hints {
+            request = request.header(name, value);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.text().await.unwrap()
+        }
+    };
+    // A cheap, fixed sequence of "random" numbers: the same run every time.
+    let mut seed = 0x2545_f491_u32;
+    let mut random = move |below: u32| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed % below
+    };
+    assert_eq!(pages.len(), 0);
+
+    // iOS 18, any minor and patch: the page says "iOS 18" and nothing more.
+    for _ in 0..12 {
+        let (minor, patch) = (random(8), 1 + random(9));
+        let ua = format!(
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 18_{minor}_{patch} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.{minor} Mobile/15E148 Safari/604.1"
+        );
+        let html = fetch(ua, vec![]).await;
+        assert_eq!(attribute(&html, "data-os-version"), Some("18"));
+        let text = readable_text(&html);
+        assert!(
+            text.contains("This device runs iOS 18: recent enough."),
+            "{text}"
+        );
+        assert!(
+            !text.contains(&format!("18.{minor}.{patch}"))
+                && !text.contains(&format!("iOS 18.{minor}")),
+            "never a version it did not print as seen"
+        );
+    }
+    assert_eq!(pages.len(), 1, "every iOS 18 patch shares one page");
+
+    // iOS 17.3 with random patches: "iOS 17.3", never the patch; a second page (another verdict).
+    for _ in 0..6 {
+        let patch = 1 + random(9);
+        let ua = format!(
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_3_{patch} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.3 Mobile/15E148 Safari/604.1"
+        );
+        let html = fetch(ua, vec![]).await;
+        assert_eq!(
+            attribute(&html, "data-os-check"),
+            Some("update_recommended")
+        );
+        let text = readable_text(&html);
+        assert!(text.contains("This device runs iOS 17.3."), "{text}");
+        assert!(!text.contains(&format!("17.3.{patch}")), "{text}");
+    }
+    assert_eq!(pages.len(), 2);
+
+    // iOS 26 behind the frozen `18_6`: "26 or later", never 18.6, whatever Safari's minor.
+    for _ in 0..4 {
+        let minor = random(4);
+        let ua = format!(
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/26.{minor} Mobile/15E148 Safari/604.1"
+        );
+        let html = fetch(ua, vec![]).await;
+        let text = readable_text(&html);
+        assert!(text.contains("iOS 26 or later"), "{text}");
+        assert!(!text.contains("18.6"), "{text}");
+    }
+    assert_eq!(pages.len(), 3);
+
+    // Galaxy phones: random models, Chrome builds and Android 14 patch levels.
+    for _ in 0..12 {
+        let ua = format!(
+            "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.{}.{} Mobile Safari/537.36",
+            6000 + random(900),
+            random(300)
+        );
+        let html = fetch(
+            ua,
+            vec![
+                ("sec-ch-ua-platform", "\"Android\"".to_owned()),
+                (
+                    "sec-ch-ua-platform-version",
+                    format!("\"14.0.{}\"", random(5)),
+                ),
+                (
+                    "sec-ch-ua-model",
+                    format!("\"SM-S9{}{}B\"", random(10), random(10)),
+                ),
+            ],
+        )
+        .await;
+        assert_eq!(attribute(&html, "data-shown"), Some("samsung"));
+        assert!(!html.contains("SM-S9"), "the model is never printed");
+    }
+    assert_eq!(pages.len(), 4, "every Galaxy on Android 14 shares one page");
+
+    // Windows with random Edge builds.
+    for _ in 0..6 {
+        let build = random(9000);
+        let ua = format!(
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.{build}.0 Safari/537.36 Edg/131.0.{build}.0"
+        );
+        fetch(ua, vec![]).await;
+    }
+    assert_eq!(pages.len(), 5);
+
+    // What the page does print still tells pages apart: another verdict, another tab.
+    fetch(IPHONE_17_4.to_owned(), vec![]).await;
+    assert_eq!(pages.len(), 6);
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}
+both_backends!(
+    page_cache_key,
+    user_agents_that_differ_only_in_unprinted_details_share_one_page
+);

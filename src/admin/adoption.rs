@@ -35,7 +35,7 @@ pub const MAX_PENDING_COUNTERS: usize = 100_000;
 /// The keys of every troubleshooting entry the walkthrough content has (`Trouble::id` in
 /// `walkthrough/build.rs`), in the order of the report's columns. A unit test checks this list
 /// against the content, so an entry added there cannot be forgotten here.
-pub const TROUBLE_KEYS: [&str; 10] = [
+pub const TROUBLE_KEYS: [&str; 14] = [
     "not_supported_by_tenant",
     "cannot_verify_device",
     "authenticator_not_installed",
@@ -46,6 +46,10 @@ pub const TROUBLE_KEYS: [&str; 10] = [
     "biometric_failed",
     "passkey_already_exists",
     "in_app_browser",
+    "conditional_access",
+    "work_profile",
+    "firefox_android",
+    "network_blocks_cross_device",
 ];
 
 /// A troubleshooting entry of the walkthrough content (only known keys can be built).
@@ -79,6 +83,10 @@ impl TroubleKey {
             "biometric_failed" => "Face or fingerprint check failed",
             "passkey_already_exists" => "A passkey already exists",
             "in_app_browser" => "Page opened inside another app",
+            "conditional_access" => "Blocked by sign-in rules (Temporary Access Pass needed)",
+            "work_profile" => "Android work profile",
+            "firefox_android" => "Firefox on Android",
+            "network_blocks_cross_device" => "Network blocks phone-to-computer setup",
             other => other,
         }
     }
@@ -657,10 +665,11 @@ mod tests {
     use time::macros::date;
 
     use super::*;
+    use crate::config::SecurityInfoPages;
     use crate::device::ClientHints;
     use crate::domain::DomainName;
     use crate::profile::{Cloud, DomainStatus, NamespaceType, Signals, Tenant, TenantProfile};
-    use crate::walkthrough::{Helpdesk, PasskeyPolicy, TenantSettings, Walkthrough};
+    use crate::walkthrough::{Helpdesk, PasskeyPolicy, ShownDevice, TenantSettings, Walkthrough};
 
     fn profile() -> TenantProfile {
         TenantProfile {
@@ -699,7 +708,13 @@ mod tests {
         ];
         for settings in &settings {
             for kind in WalkthroughKind::ALL {
-                let page = Walkthrough::build(&profile(), &Device::unknown(), kind, settings);
+                let page = Walkthrough::build(
+                    &profile(),
+                    &ShownDevice::unknown(),
+                    kind,
+                    settings,
+                    &SecurityInfoPages::default(),
+                );
                 in_content.extend(page.troubleshooting.iter().map(|trouble| trouble.id));
             }
         }

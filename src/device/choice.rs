@@ -61,15 +61,23 @@ impl FromStr for WalkthroughKind {
 
 text_from_as_str!(WalkthroughKind);
 
-impl Device {
-    /// Which walkthrough fits: "ios" (iPhone and iPad), "samsung" (Samsung Galaxy), "android"
-    /// (other Android), "desktop" (everything else, including unknown and Macs that may be iPads).
-    pub fn walkthrough(&self) -> WalkthroughKind {
-        match self.platform {
-            Platform::Ios | Platform::Ipados => WalkthroughKind::Ios,
-            Platform::Android if self.vendor == Vendor::Samsung => WalkthroughKind::Samsung,
-            Platform::Android => WalkthroughKind::Android,
-            _ => WalkthroughKind::Desktop,
+impl WalkthroughKind {
+    /// The walkthrough for a device of `platform` made by `vendor`: "ios" (iPhone and iPad),
+    /// "samsung" (Samsung Galaxy), "android" (other Android), "desktop" (everything else,
+    /// including unknown devices and Macs that may be iPads).
+    pub fn for_device(platform: Platform, vendor: Vendor) -> Self {
+        match platform {
+            Platform::Ios | Platform::Ipados => Self::Ios,
+            Platform::Android if vendor == Vendor::Samsung => Self::Samsung,
+            Platform::Android => Self::Android,
+            _ => Self::Desktop,
         }
+    }
+}
+
+impl Device {
+    /// Which walkthrough fits this device ([`WalkthroughKind::for_device`]).
+    pub fn walkthrough(&self) -> WalkthroughKind {
+        WalkthroughKind::for_device(self.platform, self.vendor)
     }
 }

@@ -1,14 +1,23 @@
 //! The walkthrough: what an employee reads, built from tenant profile × device × tenant settings.
 //!
 //! Content lives here, typed; templates only lay it out. Every user-visible string is in
-//! `text.rs`, ready for translation. `Walkthrough::build` is pure (no I/O) and unit-tested.
+//! `text.rs`, ready for translation, each step and troubleshooting entry with its sources
+//! (`sources.rs`). The page depends on the device only through [`ShownDevice`], what it shows.
+//! `Walkthrough::build` is pure (no I/O) and unit-tested.
 
 mod build;
+mod shown_device;
+pub mod sources;
 pub mod text;
+
+#[cfg(test)]
+mod tests;
 
 use serde::Serialize;
 
 pub use crate::device::WalkthroughKind;
+pub use shown_device::{PrintedVersion, ShownDevice};
+pub use sources::Source;
 
 /// What tenant admins chose (defaults until an admin changes them).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,6 +66,8 @@ pub enum CheckStatus {
     Unknown,
     /// Something to do or know, not something we can check.
     Todo,
+    /// Worth knowing about this device, but nothing that stops the recommended steps.
+    Advice,
 }
 
 impl CheckStatus {
@@ -68,6 +79,7 @@ impl CheckStatus {
             CheckStatus::NotMet => "not_met",
             CheckStatus::Unknown => "unknown",
             CheckStatus::Todo => "todo",
+            CheckStatus::Advice => "advice",
         }
     }
 }
@@ -91,21 +103,31 @@ pub struct Prerequisite {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Screen {
-    /// Authenticator's account list with the + button.
-    AuthenticatorAdd,
+    /// Authenticator's work account, with "Create a passkey".
+    AuthenticatorAccount,
     /// The company's (or Microsoft's) sign-in page with the company logo.
     SignIn,
-    /// Settings: choose Authenticator as passkey provider.
-    ProviderSettings,
-    /// The system sheet that saves a passkey.
-    PasskeySheet,
+    /// iOS 17: Settings → Passwords → Password Options.
+    ProviderIos17,
+    /// iOS 18 and later: Settings → General → AutoFill & Passwords, "AutoFill From".
+    ProviderIos18,
+    /// Android: Passwords & accounts, Authenticator on under "Additional providers".
+    ProviderAndroid,
+    /// Samsung: Passwords, passkeys and autofill, Authenticator on under "Additional providers".
+    ProviderSamsung,
+    /// The account in Authenticator listing "Passkey", with "Done".
+    AccountPasskey,
+    /// Security info's "+ Add sign-in method" with "Passkey in Microsoft Authenticator".
+    SecurityInfo,
+    /// Security info handing over to Authenticator ("Next", "Having trouble?").
+    SecurityInfoHandoff,
+    /// The computer's own passkey window offering "iPhone, iPad, or Android device".
+    OtherDeviceWindow,
     /// Face ID / fingerprint confirmation.
     Biometric,
-    /// The security-info page with "Add sign-in method".
-    SecurityInfo,
-    /// The QR code to continue on a phone.
+    /// A QR code in the phone's camera.
     QrCode,
-    /// The green tick: passkey created.
+    /// Security info's "Passkey created" with "Done".
     Done,
 }
 
@@ -113,16 +135,55 @@ impl Screen {
     /// The mock-up's name (data attribute and drawing selector).
     pub fn as_str(self) -> &'static str {
         match self {
-            Screen::AuthenticatorAdd => "authenticator_add",
+            Screen::AuthenticatorAccount => "authenticator_account",
             Screen::SignIn => "sign_in",
-            Screen::ProviderSettings => "provider_settings",
-            Screen::PasskeySheet => "passkey_sheet",
-            Screen::Biometric => "biometric",
+            Screen::ProviderIos17 => "provider_ios17",
+            Screen::ProviderIos18 => "provider_ios18",
+            Screen::ProviderAndroid => "provider_android",
+            Screen::ProviderSamsung => "provider_samsung",
+            Screen::AccountPasskey => "account_passkey",
             Screen::SecurityInfo => "security_info",
+            Screen::SecurityInfoHandoff => "security_info_handoff",
+            Screen::OtherDeviceWindow => "other_device_window",
+            Screen::Biometric => "biometric",
             Screen::QrCode => "qr_code",
             Screen::Done => "done",
         }
     }
+}
+
+/// Where a mock-up's screen is: the phone, or the computer the visitor starts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScreenOn {
+    /// A phone (drawn in the shown tab's style).
+    Phone,
+    /// A computer's browser or its own window.
+    Computer,
+}
+
+/// A step's mock-up: which screen, on which device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mockup {
+    /// The screen drawn.
+    pub screen: Screen,
+    /// Where it is.
+    pub on: ScreenOn,
+}
+
+impl Mockup {
+    /// Whether the screen is the computer's (drawn as a monitor, not a phone).
+    pub fn on_computer(&self) -> bool {
+        self.on == ScreenOn::Computer
+    }
+}
+
+/// One case of a step ("Your work account is already there:" → "tap the account, …").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepCase {
+    /// When it applies.
+    pub when: String,
+    /// What to do then.
+    pub then: String,
 }
 
 /// One step.
@@ -132,23 +193,57 @@ pub struct Step {
     pub title: String,
     /// More detail, when needed.
     pub detail: Option<String>,
+    /// Alternatives by what the person sees, most common first.
+    pub cases: Vec<StepCase>,
     /// A mock-up of what the screen looks like.
-    pub screen: Option<Screen>,
+    pub mockup: Option<Mockup>,
+    /// Where the step comes from.
+    pub sources: &'static [Source],
+}
+
+impl Step {
+    /// The screen of its mock-up, if it has one.
+    pub fn screen(&self) -> Option<Screen> {
+        self.mockup.map(|mockup| mockup.screen)
+    }
+}
+
+/// What a path is to the visitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathRole {
+    /// The way to do it.
+    Recommended,
+    /// Another way that works as well.
+    Alternative,
+    /// Only when the others fail.
+    Fallback,
 }
 
 /// A way to get there (Microsoft's in-app path first, the browser path second).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepPath {
-    /// Stable id (`in_app`, `browser`, `continue_on_phone`, `cross_device`).
+    /// Stable id (`in_app`, `browser`, `continue_on_phone`, `security_info`, `cross_device`).
     pub id: &'static str,
     /// Title of the path.
     pub title: String,
-    /// One sentence on when to use it.
+    /// One or two sentences on when to use it.
     pub summary: String,
-    /// Whether this is the recommended path.
-    pub recommended: bool,
+    /// Recommended, another way, or the fallback.
+    pub role: PathRole,
     /// The steps in order.
     pub steps: Vec<Step>,
+}
+
+impl StepPath {
+    /// Whether this is the recommended path.
+    pub fn recommended(&self) -> bool {
+        self.role == PathRole::Recommended
+    }
+
+    /// Whether this is the fallback.
+    pub fn fallback(&self) -> bool {
+        self.role == PathRole::Fallback
+    }
 }
 
 /// A common error with its cause and fix.
@@ -162,6 +257,8 @@ pub struct Trouble {
     pub meaning: String,
     /// What to do.
     pub fix: String,
+    /// Where the entry comes from.
+    pub sources: &'static [Source],
 }
 
 /// A titled block of paragraphs.
@@ -171,6 +268,8 @@ pub struct Section {
     pub title: String,
     /// Paragraphs (plain text).
     pub paragraphs: Vec<String>,
+    /// Where the paragraphs come from.
+    pub sources: Vec<Source>,
 }
 
 /// One device tab.
@@ -216,9 +315,9 @@ pub struct Walkthrough {
     /// The federated IdP sign-in note, when the domain is federated.
     pub federation_note: Option<String>,
     /// Full address of the cloud's security-info page.
-    pub security_info_url: &'static str,
+    pub security_info_url: String,
     /// Short form of it for print and speech (e.g. `aka.ms/mysecurityinfo`).
-    pub security_info_short: &'static str,
+    pub security_info_short: String,
     /// Common errors for this device.
     pub troubleshooting: Vec<Trouble>,
     /// Helpdesk lines ("Email it@contoso.com"), when the admin set a contact.
@@ -227,6 +326,10 @@ pub struct Walkthrough {
     pub done: Section,
     /// The printed poster: what a wall or a desk needs to get people started.
     pub poster: Poster,
+    /// "Steps checked against Microsoft's documentation on …".
+    pub checked_on: String,
+    /// Every source the page's steps, entries and sections name, each once, in a fixed order.
+    pub sources: Vec<Source>,
 }
 
 /// The one-page poster the print stylesheet turns the page into.
@@ -240,6 +343,8 @@ pub struct Poster {
     pub scan_caption: String,
     /// Three short steps, for every phone.
     pub steps: Vec<String>,
+    /// What the phone needs.
+    pub requirement: String,
     /// Who to ask, when the admin set a helpdesk ("Questions? it@contoso.com · +1 …").
     pub help: Option<String>,
 }

@@ -1,19 +1,114 @@
-//! Every user-visible string of the walkthrough (English), in one place for translation.
+//! Every user-visible string of the walkthrough (English), in one place for translation, and
+//! next to each step and troubleshooting entry the pages it comes from ([`Source`]).
 //!
 //! Grouped as the page reads: page, tabs, notices, prerequisites, paths and their steps, the
-//! passkey choice, federation, troubleshooting, done. Constants are fixed text; functions take
-//! what varies (company, IdP host, version, address). `build.rs` only chooses among them.
+//! passkey choice, federation, troubleshooting, done, the poster, the page's own labels and the
+//! words inside the mock-ups. Constants are fixed text; functions take what varies (company,
+//! version, address). `build.rs` only chooses among them.
 //!
-//! Conventions (kept from the landing page's guide so both read alike):
+//! Conventions:
 //! - Menu paths use “→” between levels: `Settings → General → About`.
-//! - On-screen labels are quoted as the phones and Microsoft's pages show them in English
-//!   (“Add sign-in method”, “Preferred service”). A translation should use the labels the
-//!   phone shows in that language, not a literal translation of ours.
+//! - On-screen labels are quoted as Microsoft's pages and the phones show them in English
+//!   (“Create a passkey”, “+ Add sign-in method”). A translation uses the labels the phone
+//!   shows in that language, not a literal translation of ours.
+//! - A label no source confirms is hedged ("search Settings for “passkey”"), never stated.
 //! - Curly apostrophes and quotes, as on the landing page.
 
 use crate::device::{Browser, InApp, OsVersion, WalkthroughKind};
 
-use super::PasskeyPolicy;
+use super::shown_device::PrintedVersion;
+use super::sources::Source;
+
+// ---------------------------------------------------------------------------------------------
+// Sourced text: what steps, troubleshooting entries and sections are made of
+// ---------------------------------------------------------------------------------------------
+
+/// One case of a step that depends on what the person sees ("Your work account is there: …").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseText {
+    /// When it applies.
+    pub when: String,
+    /// What to do then.
+    pub then: String,
+}
+
+/// A step's words and the pages they come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepText {
+    /// What to do, short and imperative.
+    pub title: String,
+    /// More detail, when needed.
+    pub detail: Option<String>,
+    /// Alternatives by what the person sees, most common first.
+    pub cases: Vec<CaseText>,
+    /// Where it comes from (never empty: a test checks every step).
+    pub sources: &'static [Source],
+}
+
+/// A step with a title and a detail.
+fn step(
+    title: impl Into<String>,
+    detail: impl Into<String>,
+    sources: &'static [Source],
+) -> StepText {
+    StepText {
+        title: title.into(),
+        detail: Some(detail.into()),
+        cases: Vec::new(),
+        sources,
+    }
+}
+
+/// A case of a step.
+fn case(when: impl Into<String>, then: impl Into<String>) -> CaseText {
+    CaseText {
+        when: when.into(),
+        then: then.into(),
+    }
+}
+
+/// One row of the troubleshooting list and the pages it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TroubleText {
+    /// What the person sees.
+    pub symptom: String,
+    /// What it means.
+    pub meaning: String,
+    /// What to do.
+    pub fix: String,
+    /// Where it comes from (never empty: a test checks every entry).
+    pub sources: &'static [Source],
+}
+
+fn trouble(
+    symptom: impl Into<String>,
+    meaning: impl Into<String>,
+    fix: impl Into<String>,
+    sources: &'static [Source],
+) -> TroubleText {
+    TroubleText {
+        symptom: symptom.into(),
+        meaning: meaning.into(),
+        fix: fix.into(),
+        sources,
+    }
+}
+
+/// A paragraph and the pages it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParagraphText {
+    /// The words.
+    pub text: String,
+    /// Where they come from.
+    pub sources: &'static [Source],
+}
+
+fn paragraph(text: impl Into<String>, sources: &'static [Source]) -> ParagraphText {
+    ParagraphText {
+        text: text.into(),
+        sources,
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Shared phrases
@@ -28,8 +123,8 @@ pub fn contact_it(helpdesk: bool) -> &'static str {
     }
 }
 
-/// [`contact_it`] in mid-sentence.
-fn contact_it_lower(helpdesk: bool) -> &'static str {
+/// [`contact_it`] inside a sentence (lower-case start, "IT" kept).
+pub fn contact_it_inline(helpdesk: bool) -> &'static str {
     if helpdesk {
         "contact your helpdesk (below)"
     } else {
@@ -37,12 +132,12 @@ fn contact_it_lower(helpdesk: bool) -> &'static str {
     }
 }
 
-/// [`contact_it`] inside a sentence (lower-case start, "IT" kept).
-pub fn contact_it_inline(helpdesk: bool) -> &'static str {
+/// Who to ask, as the object of a sentence ("ask your helpdesk").
+fn ask_it(helpdesk: bool) -> &'static str {
     if helpdesk {
-        "contact your helpdesk (below)"
+        "your helpdesk (below)"
     } else {
-        "contact your IT team"
+        "your IT team"
     }
 }
 
@@ -54,21 +149,13 @@ pub fn os_name(kind: WalkthroughKind) -> &'static str {
     }
 }
 
-/// A version as people write it: Android drops a zero minor ("14", not "14.0"); iOS keeps it.
-pub fn version(kind: WalkthroughKind, version: OsVersion) -> String {
-    match kind {
-        WalkthroughKind::Android | WalkthroughKind::Samsung
-            if version.minor == 0 && version.patch.is_none() =>
-        {
-            version.major.to_string()
-        }
-        _ => version.to_string(),
+/// A minimum version as people write it: "17.4", and "14" rather than "14.0".
+pub fn minimum(version: OsVersion) -> String {
+    if version.minor == 0 && version.patch.is_none() {
+        version.major.to_string()
+    } else {
+        version.to_string()
     }
-}
-
-/// A version known only as a lower bound (iOS 26's frozen User-Agent): "26.0 or later".
-pub fn version_at_least(version: &str) -> String {
-    format!("{version} or later")
 }
 
 /// The app a built-in browser belongs to, when it can be named.
@@ -125,6 +212,29 @@ fn steps_browser(kind: WalkthroughKind) -> &'static str {
     }
 }
 
+/// The synced passkey services a device offers (never Samsung Pass: its passkeys stay on the
+/// Galaxy).
+fn synced_services(kind: WalkthroughKind) -> &'static str {
+    match kind {
+        WalkthroughKind::Ios => "iCloud Keychain (the Passwords app)",
+        WalkthroughKind::Android => "Google Password Manager",
+        WalkthroughKind::Samsung => "Google Password Manager or another password manager",
+        WalkthroughKind::Desktop => {
+            "iCloud Keychain, Google Password Manager or another password manager"
+        }
+    }
+}
+
+/// Everywhere else a phone may offer to save a passkey.
+fn other_passkey_places(kind: WalkthroughKind) -> &'static str {
+    match kind {
+        WalkthroughKind::Ios => "iCloud Keychain (Passwords)",
+        WalkthroughKind::Android => "Google Password Manager",
+        WalkthroughKind::Samsung => "Samsung Pass or Google Password Manager",
+        WalkthroughKind::Desktop => "iCloud Keychain, Google Password Manager or Samsung Pass",
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Page
 // ---------------------------------------------------------------------------------------------
@@ -149,6 +259,31 @@ pub fn lead(company: &str, shown: WalkthroughKind) -> String {
         WalkthroughKind::Desktop => format!(
             "Sign in to {company} with your face or fingerprint instead of a password. The passkey lives in Microsoft Authenticator on your phone, so that’s where you’ll finish — about five minutes."
         ),
+    }
+}
+
+/// The line that dates the steps, like a guide's "last reviewed".
+pub fn checked_on(date: time::Date) -> String {
+    format!(
+        "Steps checked against Microsoft’s documentation on {} {} {}.",
+        date.day(),
+        date.month(),
+        date.year()
+    )
+}
+
+/// A source as the page lists it: "Microsoft Learn: Register passkeys … (revised 5 July 2026)".
+pub fn source_line(source: Source) -> String {
+    match source.revised() {
+        Some(date) => format!(
+            "{}: {} (revised {} {} {})",
+            source.publisher(),
+            source.title(),
+            date.day(),
+            date.month(),
+            date.year()
+        ),
+        None => format!("{}: {}", source.publisher(), source.title()),
     }
 }
 
@@ -193,10 +328,10 @@ fn in_app_where(app: InApp) -> String {
     }
 }
 
-/// The page is open in an app's built-in browser: say which and how to leave it.
+/// The page is open in an app's built-in browser: say which, and how to leave it.
 pub fn notice_in_app(app: InApp, detected: WalkthroughKind) -> String {
     format!(
-        "You’re reading this {}, where the passkey prompt may never appear. {}",
+        "You’re reading this {}. The Authenticator steps work from here, but the Security info route needs a regular browser. {}",
         in_app_where(app),
         in_app_fix(detected)
     )
@@ -209,11 +344,10 @@ pub const NOTICE_MAYBE_IPAD: &str = "On an iPad? Use the iPhone steps: they’re
 pub const NOTICE_IPAD: &str = "On iPad, the steps are the same as on iPhone.";
 
 /// A Samsung Galaxy reading the plain Android tab.
-pub const NOTICE_SAMSUNG_ON_ANDROID_TAB: &str = "This looks like a Samsung Galaxy. The Samsung Galaxy tab has the one extra setting Galaxy phones need (moving passkeys from Samsung Pass to Authenticator).";
+pub const NOTICE_SAMSUNG_ON_ANDROID_TAB: &str = "This looks like a Samsung Galaxy: the Samsung Galaxy tab shows where Galaxy phones keep the passkey setting.";
 
 /// An Android phone whose maker the request does not tell, reading the Android tab.
-pub const NOTICE_MAYBE_SAMSUNG: &str =
-    "On a Samsung Galaxy? Use the Samsung Galaxy tab: Galaxy phones need one extra setting.";
+pub const NOTICE_MAYBE_SAMSUNG: &str = "On a Samsung Galaxy? Use the Samsung Galaxy tab: Galaxy phones keep the passkey setting in another place.";
 
 /// The device could not be recognised.
 pub const NOTICE_UNKNOWN_DEVICE: &str =
@@ -256,13 +390,15 @@ pub fn notice_other_phone(detected: WalkthroughKind, shown: WalkthroughKind) -> 
 // --- authenticator ---
 
 /// Title of the Authenticator prerequisite.
-pub const AUTHENTICATOR_TITLE: &str = "Microsoft Authenticator, with your work account";
+pub const AUTHENTICATOR_TITLE: &str = "Microsoft Authenticator, and your usual way to sign in";
 
-/// What to have ready in Authenticator.
-pub fn authenticator_detail(kind: WalkthroughKind) -> String {
+/// What to have ready: the app, the usual sign-in, and a Temporary Access Pass when that fails
+/// (S1: the app; S2: the Temporary Access Pass for Conditional Access loops).
+pub fn authenticator_detail(kind: WalkthroughKind, helpdesk: bool) -> String {
     format!(
-        "Install Microsoft Authenticator on your phone from {}, open it, and keep it up to date. Your work account goes in it too (+ → “Work or school account”): the recommended steps below do that for you. Have your usual way to sign in ready — your password plus an approval or a code.",
-        store(kind)
+        "Install Microsoft Authenticator on your phone from {}, and keep it up to date. If you already approve sign-ins with it, your work account is in it and you’ll start from there. Have your usual way to sign in ready — your password plus an approval or a code. Can’t sign in, or asked for a passkey before you have one? Ask {} for a Temporary Access Pass.",
+        store(kind),
+        ask_it(helpdesk)
     )
 }
 
@@ -283,13 +419,13 @@ pub fn os_title(kind: WalkthroughKind, ios_minimum: &str, android_minimum: &str)
     }
 }
 
-/// Version met. `found` is the version as shown ("17.4", "26.0 or later").
-pub fn os_met(os: &str, found: &str) -> String {
+/// Version met. `found` is the version as the page prints it ("17.4", "18", "26 or later").
+pub fn os_met(os: &str, found: PrintedVersion) -> String {
     format!("This device runs {os} {found}: recent enough.")
 }
 
 /// iOS 17.0–17.3: should work, update recommended.
-pub fn os_warning(os: &str, found: &str, minimum: &str) -> String {
+pub fn os_warning(os: &str, found: PrintedVersion, minimum: &str) -> String {
     format!(
         "This device runs {os} {found}. Passkeys in Authenticator should work on it, but {os} {minimum} or later is recommended."
     )
@@ -301,9 +437,9 @@ pub fn os_warning_fix(update_path: &str) -> String {
 }
 
 /// Version too old.
-pub fn os_not_met(os: &str, found: &str, minimum: &str) -> String {
+pub fn os_not_met(os: &str, found: PrintedVersion, minimum: &str) -> String {
     format!(
-        "This device runs {os} {found}, which is too old: passkeys in Authenticator need {os} {minimum} or later. Older versions show a security-key prompt instead, and that route doesn’t work for this."
+        "This device runs {os} {found}, which is too old: passkeys in Authenticator need {os} {minimum} or later."
     )
 }
 
@@ -384,19 +520,22 @@ pub fn browser_met(shown: WalkthroughKind, browser: Browser) -> String {
     let expected = steps_browser(shown);
     match browser_name(browser) {
         Some(name) if name != expected && shown == WalkthroughKind::Ios => format!(
-            "You’re in {name}, a regular browser. The steps name Safari, but {name} on iPhone shows the same passkey prompts."
+            "You’re in {name}, a regular browser. The steps name Safari, but {name} on iPhone shows the same screens."
         ),
         Some(name) if name != expected && shown != WalkthroughKind::Desktop => format!(
-            "You’re in {name}, a regular browser. The steps name Chrome: if no passkey prompt appears in {name}, switch to Chrome."
+            "You’re in {name}, a regular browser. The steps name Chrome: if Security info doesn’t work in {name}, switch to Chrome."
         ),
         _ => "You’re in a regular browser.".to_owned(),
     }
 }
 
-/// Inside an app's built-in browser.
+/// Firefox on Android: no passkeys there (S7), but the in-app steps need no browser.
+pub const BROWSER_FIREFOX_ANDROID: &str = "You’re in Firefox, which doesn’t support passkeys on Android. The Authenticator steps don’t need a browser; for Security info, and to sign in with your passkey later, use Chrome.";
+
+/// Inside an app's built-in browser: the in-app steps still work.
 pub fn browser_in_app(app: InApp) -> String {
     format!(
-        "You’re reading this {}, where the passkey prompt may never appear.",
+        "You’re reading this {}. The Authenticator steps work from here; the Security info route needs a regular browser.",
         in_app_where(app)
     )
 }
@@ -416,17 +555,17 @@ pub const BROWSER_UNKNOWN: &str = "We couldn’t tell which browser this is. Use
 
 /// Title of the tenant-policy prerequisite.
 pub fn tenant_policy_title(company: &str) -> String {
-    format!("Passkeys turned on by {company}")
+    format!("Passkeys in Authenticator turned on by {company}")
 }
 
 /// What the tenant policy means for the person.
-pub const TENANT_POLICY_DETAIL: &str = "Your IT team has enabled passkeys (“Passkey (FIDO2)” in Microsoft Entra) for your work account. If the Passkey option is missing or greyed out later on, that’s why.";
+pub const TENANT_POLICY_DETAIL: &str = "Your IT team turns on passkeys in Microsoft Authenticator (“Passkey (FIDO2)” in Microsoft Entra). If “Create a passkey” or “Passkey in Microsoft Authenticator” is missing later on, that’s why.";
 
-/// What to do when the Passkey option is missing.
+/// What to do when the option is missing.
 pub fn tenant_policy_fix(helpdesk: bool) -> String {
     format!(
-        "If it’s missing, {} and ask them to turn on passkeys for you.",
-        contact_it_lower(helpdesk)
+        "If it’s missing, {} and ask them to turn on passkeys in Authenticator for you.",
+        contact_it_inline(helpdesk)
     )
 }
 
@@ -434,311 +573,553 @@ pub fn tenant_policy_fix(helpdesk: bool) -> String {
 // Paths
 // ---------------------------------------------------------------------------------------------
 
+/// The phone's provider settings, as far as the version we know tells them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderSettings {
+    /// iOS 17: Settings → Passwords → Password Options.
+    Ios17,
+    /// iOS 18 to 25: Settings → General → AutoFill & Passwords.
+    Ios18,
+    /// iOS 26 and later: as iOS 18, not confirmed on 26 (hedged).
+    Ios26,
+    /// An iPhone whose version we don't know: both.
+    IosAny,
+    /// Android other than Samsung; `android_14` when it may run Android 14 (update advice).
+    Android {
+        /// The phone may run Android 14, where the setting can be missing.
+        android_14: bool,
+    },
+    /// Samsung Galaxy (One UI); `android_14` as above.
+    Samsung {
+        /// The phone may run Android 14.
+        android_14: bool,
+    },
+    /// Any phone (the computer tab): each in one line.
+    AnyPhone,
+}
+
+/// Microsoft's advice when Android 14 has no "Additional providers" (S1, S10).
+const ANDROID_14_UPDATE: &str = " On Android 14, if there’s no “Additional providers” or Authenticator can’t be switched on, Microsoft recommends updating to Android 15.";
+
+/// Where to turn on Authenticator as a passkey provider (S1; Samsung's One UI 7 path as S4 writes
+/// it, unconfirmed on a device, so the search comes first).
+fn provider_path(settings: ProviderSettings) -> String {
+    match settings {
+        ProviderSettings::Ios17 => "In Settings → Passwords → Password Options, make sure “AutoFill Passwords and Passkeys” is on, and under “Use Passwords and Passkeys From” select Authenticator. Not there? Search Settings for “passkey”.".to_owned(),
+        ProviderSettings::Ios18 => "In Settings → General → AutoFill & Passwords, make sure “AutoFill Passwords and Passkeys” is on, and under “AutoFill From” select Authenticator. Not there? Search Settings for “passkey”.".to_owned(),
+        ProviderSettings::Ios26 => "In Settings → General → AutoFill & Passwords, make sure “AutoFill Passwords and Passkeys” is on, and under “AutoFill From” select Authenticator. iOS 26 may name or place it differently: if it isn’t there, search Settings for “passkey”.".to_owned(),
+        ProviderSettings::IosAny => "iOS 18 and later: Settings → General → AutoFill & Passwords; make sure “AutoFill Passwords and Passkeys” is on and, under “AutoFill From”, select Authenticator. iOS 17: Settings → Passwords → Password Options; turn on “AutoFill Passwords and Passkeys” and, under “Use Passwords and Passkeys From”, select Authenticator. Not sure, or can’t find it? Search Settings for “passkey”.".to_owned(),
+        ProviderSettings::Android { android_14 } => format!(
+            "Open “Passwords & accounts” (phone makers name it differently, such as “Passwords, passkeys & accounts”) and, under “Additional providers”, switch on Authenticator. Can’t find it? Search Settings for “passkey”.{}",
+            if android_14 { ANDROID_14_UPDATE } else { "" }
+        ),
+        ProviderSettings::Samsung { android_14 } => format!(
+            "The quickest way: in Settings, tap the search icon and type “passkey”. Or look yourself — One UI 7 and later: Settings → Security and privacy → More security settings → Passwords, passkeys and autofill; One UI 6: Settings → General management → Passwords, passkeys and autofill. Under “Additional providers”, switch on Authenticator. Leave “Preferred service” as it is: changing it can stop your passwords being filled in.{}",
+            if android_14 { ANDROID_14_UPDATE } else { "" }
+        ),
+        ProviderSettings::AnyPhone => "iPhone: Settings → General → AutoFill & Passwords, “AutoFill From”: Authenticator (iOS 17: Settings → Passwords → Password Options). Android: Settings → Passwords & accounts → “Additional providers”: switch on Authenticator. Samsung Galaxy: switch on Authenticator under “Additional providers” and leave “Preferred service” as it is. Can’t find it? Search Settings for “passkey”.".to_owned(),
+    }
+}
+
+/// The same, in one short line, for steps that refer back to it.
+fn provider_path_short(settings: ProviderSettings) -> &'static str {
+    match settings {
+        ProviderSettings::Ios17 => "Settings → Passwords → Password Options",
+        ProviderSettings::Ios18 | ProviderSettings::Ios26 => {
+            "Settings → General → AutoFill & Passwords"
+        }
+        ProviderSettings::IosAny => {
+            "Settings → General → AutoFill & Passwords; on iOS 17, Settings → Passwords → Password Options"
+        }
+        ProviderSettings::Android { .. } => {
+            "Settings → Passwords & accounts → “Additional providers”"
+        }
+        ProviderSettings::Samsung { .. } | ProviderSettings::AnyPhone => {
+            "“Additional providers” in Settings; search Settings for “passkey”"
+        }
+    }
+}
+
+/// The three starting points in Authenticator, most common first (S1).
+fn starting_points() -> Vec<CaseText> {
+    vec![
+        case(
+            "Your work account is already there (you approve sign-ins with it):",
+            "tap the account, then tap “Create a passkey”.",
+        ),
+        case(
+            "No work account yet:",
+            "tap “+” (or “Add account”), choose “Work or school account”, then “Sign in”.",
+        ),
+        case(
+            "First time you open Authenticator:",
+            "go through the privacy screens, then tap “Add work or school account”.",
+        ),
+    ]
+}
+
 // --- in_app (phones, recommended) ---
 
 /// Title of the in-app path.
 pub const IN_APP_TITLE: &str = "In the Authenticator app";
 
 /// When to use the in-app path.
-pub fn in_app_summary(kind: WalkthroughKind) -> &'static str {
-    match kind {
-        WalkthroughKind::Android | WalkthroughKind::Samsung => {
-            "Recommended: Microsoft’s quickest route, and the most reliable one on Android. Do it even if your work account is already in Authenticator."
-        }
-        WalkthroughKind::Ios | WalkthroughKind::Desktop => {
-            "Recommended: Microsoft’s quickest route. Do it even if your work account is already in Authenticator."
-        }
+pub const IN_APP_SUMMARY: &str = "Recommended by Microsoft. Do it even if your work account is already in Authenticator: that’s how the passkey gets added.";
+
+/// Step: open Authenticator at one of its three starting points (S1).
+pub fn step_start_in_authenticator() -> StepText {
+    StepText {
+        title: "Open Authenticator and start from your work account".to_owned(),
+        detail: Some("What you tap depends on what Authenticator shows:".to_owned()),
+        cases: starting_points(),
+        sources: &[Source::LearnRegisterInAuthenticator],
     }
 }
 
-/// Step: open Authenticator and add the work account.
-pub const STEP_OPEN_AUTHENTICATOR: &str = "Open Authenticator and tap +";
-
-/// Detail of the first in-app step.
-pub const STEP_OPEN_AUTHENTICATOR_DETAIL: &str = "Then choose “Work or school account” → “Sign in”. Even if your work account is already in Authenticator, do this once: it’s what adds the passkey.";
-
-/// Step: sign in with the work account.
-pub const STEP_SIGN_IN: &str = "Sign in with your work email";
-
-/// Detail of the sign-in step.
-pub fn step_sign_in_detail(company: &str) -> String {
-    format!(
-        "Use your {company} email address and finish the check you normally use: an approval, a code or your password."
+/// Step: sign in and complete MFA (S1).
+pub fn step_sign_in(company: &str, federation_note: Option<&str>) -> StepText {
+    let mut detail = format!(
+        "If Authenticator asks, sign in with your {company} work account, then finish the check you normally use: an approval, a code or your password."
+    );
+    if let Some(note) = federation_note {
+        detail.push(' ');
+        detail.push_str(note);
+    }
+    step(
+        "Sign in and confirm it’s you",
+        detail,
+        &[Source::LearnRegisterInAuthenticator],
     )
 }
 
-/// Step (in-app): turn on Authenticator as passkey provider, when the app asks.
-pub const STEP_PROVIDER_WHEN_ASKED: &str =
-    "When Authenticator asks, turn it on as a passkey provider";
-
-/// Step (browser): turn on the provider if asked.
-pub const STEP_PROVIDER_IF_ASKED: &str = "If asked, turn on Authenticator in Settings";
-
-/// iOS 17 provider settings.
-pub const PROVIDER_IOS_17: &str = "Open Settings → Passwords → Password Options. Make sure “AutoFill Passwords and Passkeys” is on, and under “Use Passwords and Passkeys From” choose Authenticator. Can’t find it? Search Settings for “passkey”.";
-
-/// iOS 18 and later provider settings.
-pub const PROVIDER_IOS_18: &str = "Open Settings → General → AutoFill & Passwords and switch on Authenticator. Can’t find it? Search Settings for “passkey”.";
-
-/// Provider settings when the iOS version is not known: both.
-pub const PROVIDER_IOS_ANY: &str = "Open Settings. On iOS 18 and later: General → AutoFill & Passwords, then switch on Authenticator. On iOS 17: Passwords → Password Options, make sure “AutoFill Passwords and Passkeys” is on, and under “Use Passwords and Passkeys From” choose Authenticator. Can’t find it? Search Settings for “passkey”.";
-
-/// Android (not Samsung) provider settings.
-pub const PROVIDER_ANDROID: &str = "Open Settings → Passwords & accounts (“Passwords, passkeys & accounts” on some phones) and, under “Additional providers”, switch on Authenticator. Names differ between phone makers: can’t find it? Search Settings for “passkey”. On a Samsung Galaxy, use the Samsung Galaxy tab.";
-
-/// Samsung: the extra detour, its own step.
-pub const STEP_SAMSUNG_PROVIDER: &str = "Switch passkeys from Samsung Pass to Authenticator";
-
-/// Detail of the Samsung provider step.
-pub const PROVIDER_SAMSUNG: &str = "Galaxy phones save passkeys in Samsung Pass unless you change it. When Authenticator asks (or before you start), open Settings → General management → Passwords, passkeys and autofill. Under “Preferred service”, tap Samsung Pass and choose Authenticator; on some One UI versions you switch on Authenticator under “Additional providers” instead. Menu names change between One UI versions: can’t find it? Search Settings for “passkey”.";
-
-/// What to do after the provider setting (in-app path).
-pub const PROVIDER_THEN_BACK: &str = " Then go back to Authenticator.";
-
-/// What to do after the provider setting (browser path).
-pub fn provider_then_continue(kind: WalkthroughKind) -> String {
-    format!(
-        " Then return to {} and tap “Continue”, then “I understand”.",
-        steps_browser(kind)
+/// Step: a screen lock, when the phone has none (S1).
+pub fn step_screen_lock(kind: WalkthroughKind) -> StepText {
+    let detail = match kind {
+        WalkthroughKind::Ios => {
+            "A passkey needs a passcode on your iPhone. If Authenticator says so, tap “Settings”, set a passcode, then come back to Authenticator."
+        }
+        WalkthroughKind::Android | WalkthroughKind::Samsung => {
+            "A passkey needs a screen lock. If Authenticator says so, tap “Settings”, set a PIN, pattern or password, then come back to Authenticator."
+        }
+        WalkthroughKind::Desktop => {
+            "A passkey needs a passcode or screen lock on the phone. If Authenticator says so, tap “Settings”, set one, then come back to Authenticator."
+        }
+    };
+    step(
+        "If asked, set up a screen lock",
+        detail,
+        &[Source::LearnRegisterInAuthenticator],
     )
 }
 
-/// Step: confirm in Authenticator.
-pub const STEP_CONFIRM: &str = "Back in Authenticator, confirm it’s you";
-
-/// Detail of the confirm step.
-pub fn step_confirm_detail(kind: WalkthroughKind, company: &str) -> String {
-    format!(
-        "Confirm with {}. Authenticator creates the passkey according to {company}’s rules and confirms with a green tick.",
-        biometric(kind)
+/// Step: turn on Authenticator as a passkey provider (S1; S4 and S10 for Android's variants).
+pub fn step_provider(settings: ProviderSettings) -> StepText {
+    let (title, sources): (&str, &'static [Source]) = match settings {
+        ProviderSettings::Samsung { .. } => (
+            "Tap “Settings” and switch on Authenticator under “Additional providers”",
+            &[
+                Source::LearnRegisterInAuthenticator,
+                Source::LearnRegisterSynced,
+                Source::EntraDocsIssue1014,
+            ],
+        ),
+        ProviderSettings::Android { .. } | ProviderSettings::AnyPhone => (
+            "Tap “Settings” and turn on Authenticator as a passkey provider",
+            &[
+                Source::LearnRegisterInAuthenticator,
+                Source::EntraDocsIssue1014,
+            ],
+        ),
+        ProviderSettings::Ios17
+        | ProviderSettings::Ios18
+        | ProviderSettings::Ios26
+        | ProviderSettings::IosAny => (
+            "Tap “Settings” and turn on Authenticator as a passkey provider",
+            &[Source::LearnRegisterInAuthenticator],
+        ),
+    };
+    step(
+        title,
+        format!(
+            "{} Then come back to Authenticator.",
+            provider_path(settings)
+        ),
+        sources,
     )
 }
 
-// --- browser (phones, second) ---
+/// Step: the two "Done" taps, and what the account shows then (S1).
+pub fn step_done_twice(company: &str) -> StepText {
+    step(
+        "Back in Authenticator, tap “Done”, then “Done” again",
+        format!(
+            "The first “Done” confirms Authenticator as your passkey provider. Your account then lists “Passkey” as a sign-in method; the second “Done” finishes. Authenticator sets up the passkey according to {company}’s rules."
+        ),
+        &[Source::LearnRegisterInAuthenticator],
+    )
+}
+
+// --- browser (phones, second): Security info hands over to the app ---
 
 /// Title of the browser path.
 pub fn browser_path_title(kind: WalkthroughKind) -> String {
-    format!("From {}", steps_browser(kind))
+    format!("From {}: Security info", steps_browser(kind))
 }
 
 /// When to use the browser path.
-pub fn browser_path_summary(kind: WalkthroughKind) -> &'static str {
-    match kind {
-        WalkthroughKind::Android | WalkthroughKind::Samsung => {
-            "Another way, through My Security info. If it stalls, use the Authenticator route above: Microsoft hasn’t offered same-phone browser setup on every Android version."
-        }
-        WalkthroughKind::Ios | WalkthroughKind::Desktop => {
-            "Another way: the classic route through My Security info."
-        }
+pub const BROWSER_PATH_SUMMARY: &str = "Another way: start on the Security info page. It hands you over to Authenticator, where you create the passkey as above.";
+
+/// Step: open the browser at Security info and sign in (S1).
+pub fn step_open_security_info(
+    kind: WalkthroughKind,
+    short: &str,
+    url: &str,
+    federation_note: Option<&str>,
+) -> StepText {
+    let browser = steps_browser(kind);
+    let mut detail = format!(
+        "That’s the Security info page ({url}). Use {browser}, not the browser inside Teams or Outlook. Sign in with your work account and finish the check you normally use."
+    );
+    if let Some(note) = federation_note {
+        detail.push(' ');
+        detail.push_str(note);
     }
-}
-
-/// Step: open the browser at the security-info page.
-pub fn step_open_security_info(kind: WalkthroughKind, short: &str) -> String {
-    format!("Open {} and go to {short}", steps_browser(kind))
-}
-
-/// Detail: which browser, and the full address.
-pub fn step_open_security_info_detail(kind: WalkthroughKind, url: &str) -> String {
-    format!(
-        "Use {} — not the browser inside Authenticator, Teams or Outlook. The full address is {url}.",
-        steps_browser(kind)
+    step(
+        format!("Open {browser} and go to {short}"),
+        detail,
+        &[Source::LearnRegisterInAuthenticator],
     )
 }
 
-/// Step: sign in on the security-info page.
-pub const STEP_SIGN_IN_WORK_ACCOUNT: &str = "Sign in with your work account";
-
-/// Detail of signing in on the security-info page.
-pub const STEP_SIGN_IN_WORK_ACCOUNT_DETAIL: &str =
-    "Finish the check you normally use: an approval, a code or your password.";
-
-/// Step: add the passkey method.
-pub const STEP_ADD_METHOD: &str =
-    "Tap “+ Add sign-in method” → “Passkey in Microsoft Authenticator” → “Add”";
-
-/// Detail of adding the method.
-pub const STEP_ADD_METHOD_DETAIL: &str = "Sometimes the option is just called “Passkey”. You may be asked to prove it’s you once more, and to download Authenticator if it isn’t installed. If the option is missing or greyed out, passkeys aren’t turned on for you yet (see Before you start).";
-
-/// Step: choose Authenticator in the system sheet.
-pub const STEP_CHOOSE_AUTHENTICATOR: &str = "Choose Microsoft Authenticator to save the passkey";
-
-/// Detail of the system sheet, per device and policy.
-pub fn step_choose_authenticator_detail(
-    kind: WalkthroughKind,
-    policy: PasskeyPolicy,
-    company: &str,
-) -> String {
-    let (ask, others) = match kind {
-        WalkthroughKind::Ios => (
-            "If your iPhone lists places to save it",
-            "iCloud Keychain (Passwords)",
-        ),
-        WalkthroughKind::Android => (
-            "When Android asks where to save it",
-            "Google Password Manager",
-        ),
-        WalkthroughKind::Samsung => (
-            "When your phone asks where to save it",
-            "Samsung Pass or Google Password Manager",
-        ),
-        WalkthroughKind::Desktop => (
-            "When the phone asks where to save it",
-            "iCloud Keychain, Google Password Manager or Samsung Pass",
-        ),
+/// What "+ Add sign-in method" offers, and the plain "Passkey" that is not this (S1, S4, S8).
+fn add_method_detail(kind: WalkthroughKind, action: &str, helpdesk: bool) -> String {
+    let synced = match kind {
+        WalkthroughKind::Ios => "iCloud Keychain",
+        WalkthroughKind::Android | WalkthroughKind::Samsung => "Google Password Manager",
+        WalkthroughKind::Desktop => "iCloud Keychain or Google Password Manager",
     };
-    match policy {
-        PasskeyPolicy::AuthenticatorOnly => format!(
-            "{ask}, pick Microsoft Authenticator — not {others}: {company} only accepts passkeys in Authenticator."
-        ),
-        PasskeyPolicy::SyncedAllowed => format!(
-            "{ask}, pick Microsoft Authenticator: these steps set the passkey up there. ({company} also accepts {others}; see “Which passkey?” below.)"
-        ),
-    }
+    format!(
+        "Not the plain “Passkey”: that one saves a synced passkey in {synced} or another password manager instead. If you’re asked to sign in again, {action} “Next” and confirm (Microsoft asks when your last check was more than five minutes ago). Only “Passkey” offered, or no passkey option at all? Passkeys in Authenticator aren’t turned on for you: {}.",
+        contact_it_inline(helpdesk)
+    )
 }
 
-/// Step: confirm, name it, done.
-pub const STEP_NAME_PASSKEY: &str = "Confirm it’s you, name the passkey and tap “Done”";
+/// Step: add the method, on a phone (S1, S4, S8).
+pub fn step_add_method(kind: WalkthroughKind, helpdesk: bool) -> StepText {
+    step(
+        "Tap “+ Add sign-in method” and choose “Passkey in Microsoft Authenticator”",
+        add_method_detail(kind, "tap", helpdesk),
+        &[
+            Source::LearnRegisterInAuthenticator,
+            Source::LearnRegisterSynced,
+            Source::LearnEnablePasskeys,
+        ],
+    )
+}
 
-/// Detail of the naming step.
-pub fn step_name_passkey_detail(kind: WalkthroughKind) -> String {
-    format!(
-        "Confirm with {}. Give the passkey a name you’ll recognise, like “Phone – Authenticator”. {} then lists it under your sign-in methods.",
-        biometric(kind),
-        steps_browser(kind)
+/// Step: install Authenticator when Security info offers it (S1).
+pub fn step_get_authenticator(kind: WalkthroughKind) -> StepText {
+    step(
+        "If asked, get Authenticator, then tap “Next”",
+        format!(
+            "Security info may offer to install Authenticator from {}. Once it’s installed, tap “Next”.",
+            store(kind)
+        ),
+        &[Source::LearnRegisterInAuthenticator],
+    )
+}
+
+/// Step: the hand-off: create the passkey in the app (S1).
+pub fn step_create_in_app(settings: ProviderSettings) -> StepText {
+    step(
+        "Open Authenticator and create the passkey there",
+        format!(
+            "Security info asks you to finish in the app. In Authenticator, start from your work account — tap it, then “Create a passkey”, or add it first with “+” → “Work or school account”. Sign in and set up a screen lock if asked, turn on Authenticator as a passkey provider ({}), and tap “Done” twice — as in the steps above.",
+            provider_path_short(settings)
+        ),
+        &[Source::LearnRegisterInAuthenticator],
+    )
+}
+
+/// Step: back in the browser, "Next" then "Done" (S1).
+pub fn step_back_in_browser(kind: WalkthroughKind) -> StepText {
+    step(
+        format!("Back in {}, tap “Next”, then “Done”", steps_browser(kind)),
+        "Security info checks that the passkey was created in Authenticator, then lists it under your sign-in methods.",
+        &[Source::LearnRegisterInAuthenticator],
     )
 }
 
 // --- continue_on_phone (computer, recommended) ---
 
 /// Title of the continue-on-phone path.
-pub const CONTINUE_ON_PHONE_TITLE: &str = "Continue on your phone";
+pub const CONTINUE_ON_PHONE_TITLE: &str = "On your phone";
 
 /// When to use it.
-pub const CONTINUE_ON_PHONE_SUMMARY: &str =
-    "Recommended: the passkey lives on your phone, so the quickest way is to do it all there.";
+pub const CONTINUE_ON_PHONE_SUMMARY: &str = "Recommended: the passkey lives in Authenticator on your phone, so the quickest way is to do it all there.";
 
-/// Step: scan the QR code on this page.
-pub const STEP_SCAN_PAGE_QR: &str = "Scan the QR code on this page with your phone’s camera";
-
-/// Detail of scanning the page's QR code.
-pub const STEP_SCAN_PAGE_QR_DETAIL: &str = "Point the phone’s Camera app at the code and tap the link that appears: this walkthrough opens on your phone, with the steps for that phone. No camera handy? Open the link from the rollout email on your phone instead.";
-
-/// Step: follow the phone's steps.
-pub const STEP_FOLLOW_PHONE: &str = "Follow the steps on your phone";
-
-/// What the phone will show.
-pub const STEP_FOLLOW_PHONE_DETAIL: &str = "They start in the Authenticator app: tap +, choose “Work or school account” and sign in. Your phone then asks you to turn on Authenticator as a passkey provider in Settings (on a Samsung Galaxy, instead of Samsung Pass), and you confirm with your face or fingerprint.";
-
-/// Step: the green tick.
-pub const STEP_PHONE_DONE: &str = "Look for the green tick in Authenticator";
-
-/// Detail of the phone's confirmation.
-pub const STEP_PHONE_DONE_DETAIL: &str =
-    "That’s your passkey. Nothing else to do on this computer.";
-
-// --- cross_device (computer, second) ---
-
-/// Title of the cross-device path.
-pub const CROSS_DEVICE_TITLE: &str = "Start on this computer";
-
-/// When to use it.
-pub const CROSS_DEVICE_SUMMARY: &str = "Another way, if you’d rather start at My Security info on the computer. You finish with your phone, over Bluetooth.";
-
-/// Step: open the security-info page on the computer.
-pub fn step_open_security_info_computer(short: &str) -> String {
-    format!("On this computer, go to {short} and sign in")
-}
-
-/// Detail: full address and sign-in.
-pub fn step_open_security_info_computer_detail(url: &str) -> String {
-    format!(
-        "The full address is {url}. Sign in with your work account and finish the check you normally use."
+/// Step: scan the QR code on this page (this page's own feature).
+pub fn step_scan_page_qr() -> StepText {
+    step(
+        "Scan the QR code on this page with your phone’s camera",
+        "Point the phone’s Camera app at the code and tap the link that appears: this walkthrough opens on your phone, with the steps for that phone. No camera handy? Open the link from the rollout email on your phone instead.",
+        &[Source::ThisPage],
     )
 }
 
-/// Step: add the method (computer wording).
-pub const STEP_ADD_METHOD_COMPUTER: &str =
-    "Choose “+ Add sign-in method” → “Passkey in Microsoft Authenticator” → “Add”";
+/// Step: on the phone, the three starting points (S1).
+pub fn step_start_on_phone() -> StepText {
+    StepText {
+        title: "On your phone, open Authenticator and start from your work account".to_owned(),
+        detail: Some("What you tap depends on what Authenticator shows:".to_owned()),
+        cases: starting_points(),
+        sources: &[Source::LearnRegisterInAuthenticator],
+    }
+}
 
-/// Step: pick the phone type and turn on the provider.
-pub const STEP_PICK_PHONE: &str =
-    "Pick iOS or Android, and turn on Authenticator as a passkey provider on the phone";
+/// Step: follow the app's prompts: sign-in, screen lock, provider (S1, S10).
+pub fn step_follow_prompts() -> StepText {
+    step(
+        "Follow Authenticator’s prompts",
+        format!(
+            "Sign in and confirm it’s you if asked, and set up a screen lock if asked. Then tap “Settings” to turn on Authenticator as a passkey provider. {} Then come back to Authenticator.",
+            provider_path(ProviderSettings::AnyPhone)
+        ),
+        &[
+            Source::LearnRegisterInAuthenticator,
+            Source::EntraDocsIssue1014,
+        ],
+    )
+}
 
-/// Where the provider setting is, on every phone.
-pub const STEP_PICK_PHONE_DETAIL: &str = "iPhone with iOS 18 or later: Settings → General → AutoFill & Passwords, switch on Authenticator. iOS 17: Settings → Passwords → Password Options, “Use Passwords and Passkeys From”: Authenticator. Android: Settings → Passwords & accounts → “Additional providers”, switch on Authenticator. Samsung Galaxy: Settings → General management → Passwords, passkeys and autofill → “Preferred service”: Authenticator instead of Samsung Pass. Can’t find it? Search Settings for “passkey”. Then select “Continue” on the computer.";
+/// Step: "Done" twice; nothing to do on the computer (S1).
+pub fn step_phone_done() -> StepText {
+    step(
+        "Tap “Done”, then “Done” again",
+        "Your work account in Authenticator now lists “Passkey”. Nothing else to do on this computer.",
+        &[Source::LearnRegisterInAuthenticator],
+    )
+}
 
-/// Step: choose another device in the computer's security window.
-pub const STEP_CHOOSE_PHONE_DEVICE: &str = "Choose “iPhone, iPad or Android device”";
+// --- security_info (computer, second): the hand-off to the phone ---
 
-/// Detail of the computer's security window.
-pub const STEP_CHOOSE_PHONE_DEVICE_DETAIL: &str = "The computer opens its own security window. If it offers to save the passkey on the computer or a security key, choose “Use another device” or “More options” first.";
+/// Title of the computer's Security info path.
+pub const SECURITY_INFO_TITLE: &str = "From this computer: Security info";
 
-/// Step: scan the WebAuthn QR code with the system camera.
-pub const STEP_SCAN_SYSTEM_CAMERA: &str = "Scan the QR code with the phone’s Camera app";
+/// When to use it.
+pub const SECURITY_INFO_SUMMARY: &str = "Another way: start on the Security info page here. It hands you over to Authenticator on your phone, no QR code needed.";
 
-/// Why the system camera.
-pub const STEP_SCAN_SYSTEM_CAMERA_DETAIL: &str = "Use the phone’s built-in Camera app — the system camera — not the scanner inside Authenticator: that one can’t read this kind of code. Then tap “Save a passkey”.";
+/// Step: go to Security info on the computer and sign in (S1).
+pub fn step_open_security_info_computer(
+    short: &str,
+    url: &str,
+    federation_note: Option<&str>,
+) -> StepText {
+    let mut detail = format!(
+        "That’s the Security info page ({url}). Sign in with your work account and finish the check you normally use."
+    );
+    if let Some(note) = federation_note {
+        detail.push(' ');
+        detail.push_str(note);
+    }
+    step(
+        format!("On this computer, go to {short} and sign in"),
+        detail,
+        &[Source::LearnRegisterInAuthenticator],
+    )
+}
 
-/// Step: Bluetooth and approve on the phone.
-pub const STEP_APPROVE_ON_PHONE: &str =
-    "Keep Bluetooth and the internet on for both, and approve on the phone";
+/// Step: add the method, on a computer (S1, S4, S8).
+pub fn step_add_method_computer(helpdesk: bool) -> StepText {
+    step(
+        "Select “+ Add sign-in method” → “Passkey in Microsoft Authenticator”, then “Next”",
+        add_method_detail(WalkthroughKind::Desktop, "select", helpdesk),
+        &[
+            Source::LearnRegisterInAuthenticator,
+            Source::LearnRegisterSynced,
+            Source::LearnEnablePasskeys,
+        ],
+    )
+}
 
-/// Detail of approving on the phone.
-pub const STEP_APPROVE_ON_PHONE_DETAIL: &str = "The phone connects to the computer over Bluetooth. When it asks where to save the passkey, choose Authenticator, then confirm with your face or fingerprint.";
+/// Step: install Authenticator on the phone when asked (S1).
+pub fn step_get_authenticator_computer() -> StepText {
+    step(
+        "If asked, install Authenticator on your phone, then select “Next”",
+        "Security info shows a QR code that opens the App Store or Google Play on your phone.",
+        &[Source::LearnRegisterInAuthenticator],
+    )
+}
 
-/// Step: name it on the computer.
-pub const STEP_NAME_ON_COMPUTER: &str = "Back on the computer, name the passkey and select “Done”";
+/// Step: the hand-off to the phone (S1).
+pub fn step_create_on_phone() -> StepText {
+    step(
+        "On your phone, open Authenticator and create the passkey there",
+        format!(
+            "Security info asks you to finish in the app. Start from your work account — tap it, then “Create a passkey”, or add it first with “+” → “Work or school account”. Sign in and set up a screen lock if asked, turn on Authenticator as a passkey provider ({}), and tap “Done” twice.",
+            provider_path_short(ProviderSettings::AnyPhone)
+        ),
+        &[Source::LearnRegisterInAuthenticator],
+    )
+}
 
-/// Detail of naming on the computer.
-pub const STEP_NAME_ON_COMPUTER_DETAIL: &str =
-    "Pick a name you’ll recognise. The passkey now shows under your sign-in methods.";
+/// Step: back on the computer, "Next" then "Done" (S1).
+pub fn step_back_on_computer() -> StepText {
+    step(
+        "Back on the computer, select “Next”, then “Done”",
+        "Security info checks that the passkey was created in Authenticator, then lists it under your sign-in methods.",
+        &[Source::LearnRegisterInAuthenticator],
+    )
+}
+
+// --- cross_device (computer, fallback): QR code and Bluetooth ---
+
+/// Title of the fallback.
+pub const CROSS_DEVICE_TITLE: &str = "Having trouble? Create your passkey a different way";
+
+/// When to use it: only as a fallback, and never with attestation (S1, S2).
+pub fn cross_device_summary(company: &str, helpdesk: bool) -> String {
+    format!(
+        "Only if the steps above don’t work: the computer shows a QR code and your phone saves the passkey over Bluetooth. This route fails when {company} requires attestation for passkeys in Authenticator (Microsoft’s recommended setting) — if it does, {} instead.",
+        contact_it_inline(helpdesk)
+    )
+}
+
+/// Step: the fallback's entry on Security info (S1).
+pub fn step_having_trouble() -> StepText {
+    step(
+        "On Security info, select “Having trouble?”, then “Create your passkey a different way”",
+        "You’ll find it after choosing “+ Add sign-in method” → “Passkey in Microsoft Authenticator”.",
+        &[Source::LearnRegisterInAuthenticator],
+    )
+}
+
+/// Step: the phone's kind (S1).
+pub fn step_choose_phone_kind() -> StepText {
+    step(
+        "Choose your phone: “iPhone or iPad”, or “Android”",
+        "Security info then asks your computer to create the passkey on another device.",
+        &[Source::LearnRegisterInAuthenticator],
+    )
+}
+
+/// Step: the computer's own window (S5).
+pub fn step_choose_other_device() -> StepText {
+    step(
+        "In your computer’s window, choose “iPhone, iPad, or Android device”",
+        "That’s how Windows 11 words it; a Mac or another browser may say it differently — choose the option that uses a phone. If the window offers to save the passkey on this computer or a security key, choose another device first.",
+        &[Source::LearnSignInWithAuthenticator],
+    )
+}
+
+/// Step: scan with the system camera; only iOS Authenticator can't read it (S5).
+pub fn step_scan_with_camera() -> StepText {
+    step(
+        "Scan the QR code with the phone’s Camera app",
+        "On iPhone, use the Camera app: Authenticator’s own scanner on iPhone can’t read this kind of code. On Android the Camera app works, and so does Authenticator’s scanner.",
+        &[Source::LearnSignInWithAuthenticator],
+    )
+}
+
+/// Step: Bluetooth, internet, save in Authenticator (S1, S2).
+pub fn step_save_over_bluetooth(kind_biometric: WalkthroughKind) -> StepText {
+    step(
+        "Keep Bluetooth and the internet on for both, and save the passkey in Authenticator",
+        format!(
+            "When the phone asks where to save the passkey, choose Authenticator, then confirm with {}. On a company network, the phone must be able to reach cable.ua5v.com and cable.auth.com (an iPhone also needs Apple’s app-site-association servers).",
+            biometric(kind_biometric)
+        ),
+        &[
+            Source::LearnRegisterInAuthenticator,
+            Source::LearnEnableInAuthenticator,
+        ],
+    )
+}
+
+/// Step: finish on the computer (S1).
+pub fn step_finish_on_computer() -> StepText {
+    step(
+        "Back on the computer, finish and select “Done”",
+        "Security info then lists the passkey under your sign-in methods.",
+        &[Source::LearnRegisterInAuthenticator],
+    )
+}
 
 // ---------------------------------------------------------------------------------------------
 // Passkey choice: device-bound or synced
 // ---------------------------------------------------------------------------------------------
 
-/// The synced services a device offers.
-fn synced_services(kind: WalkthroughKind) -> &'static str {
-    match kind {
-        WalkthroughKind::Ios => "iCloud Keychain (the Passwords app)",
-        WalkthroughKind::Android => "Google Password Manager",
-        WalkthroughKind::Samsung => "Samsung Pass or Google Password Manager",
-        WalkthroughKind::Desktop => "iCloud Keychain, Google Password Manager or Samsung Pass",
-    }
-}
-
 /// Heading of the passkey choice.
 pub const CHOICE_TITLE: &str = "Which passkey?";
 
-/// Authenticator only: what to do.
-pub fn choice_authenticator_only(company: &str, kind: WalkthroughKind) -> String {
-    format!(
-        "Use Microsoft Authenticator. {company} doesn’t accept passkeys saved in {}, so if your phone offers to save it there, choose Authenticator instead.",
-        synced_services(kind)
+/// Authenticator only: what to do (S6).
+pub fn choice_authenticator_only(company: &str, kind: WalkthroughKind) -> ParagraphText {
+    paragraph(
+        format!(
+            "Use Microsoft Authenticator. {company} accepts passkeys in Authenticator only, so if your phone offers to save the passkey in {}, choose Authenticator instead.",
+            other_passkey_places(kind)
+        ),
+        &[Source::LearnPasskeysInEntra],
     )
 }
 
-/// What device-bound means.
-pub const CHOICE_DEVICE_BOUND: &str = "A passkey in Authenticator is device-bound: it stays on the one phone where you create it, which gives the highest assurance. On a new phone you simply set it up again.";
-
-/// Synced allowed: the two kinds.
-pub fn choice_synced_allowed(company: &str, kind: WalkthroughKind) -> String {
-    format!(
-        "{company} accepts two kinds of passkey: one in Microsoft Authenticator (device-bound) or one synced by {}.",
-        synced_services(kind)
+/// What device-bound means (S6).
+pub fn choice_device_bound() -> ParagraphText {
+    paragraph(
+        "A passkey in Authenticator is device-bound: it stays on the phone where you create it. On a new phone you set it up again.",
+        &[Source::LearnPasskeysInEntra],
     )
 }
 
-/// When Authenticator fits.
-pub const CHOICE_WHEN_AUTHENTICATOR: &str = "Authenticator: stays on one phone only, highest assurance, and IT can confirm where it’s kept. On a new phone you set it up again. Best for company-managed phones and stricter roles. These steps set up this kind.";
+/// Synced allowed: the two kinds (S3, S6).
+pub fn choice_synced_allowed(company: &str, kind: WalkthroughKind) -> ParagraphText {
+    paragraph(
+        format!(
+            "{company} accepts two kinds of passkey: one in Microsoft Authenticator, which stays on your phone, or a synced one in {}.",
+            synced_services(kind)
+        ),
+        &[Source::LearnEnableSynced, Source::LearnPasskeysInEntra],
+    )
+}
 
-/// When synced fits.
-pub const CHOICE_WHEN_SYNCED: &str = "Synced: available on every device signed in to the same Apple ID, Google account or Samsung account, and it comes along to a new phone; lower assurance. Reasonable on a personal phone. Your IT team can tell you how to add one.";
+/// When Authenticator fits: only attestation lets IT confirm where it is kept (S2, S6).
+pub fn choice_when_authenticator(company: &str) -> ParagraphText {
+    paragraph(
+        format!(
+            "Authenticator: device-bound, so it stays on the one phone and you set it up again on a new one. When {company} requires attestation, your IT team can also confirm it was made by Authenticator. These steps set up this kind."
+        ),
+        &[
+            Source::LearnPasskeysInEntra,
+            Source::LearnEnableInAuthenticator,
+        ],
+    )
+}
 
-/// If unsure.
-pub const CHOICE_NOT_SURE: &str =
-    "Not sure? Choose Authenticator: it’s accepted wherever passkeys are.";
+/// When synced fits (S3, S4).
+pub fn choice_when_synced() -> ParagraphText {
+    paragraph(
+        "Synced: on every device signed in to the same Apple Account, Google account or password manager, and it comes along to a new phone. It’s added at Security info with “+ Add sign-in method” → “Passkey”; your IT team can tell you more.",
+        &[Source::LearnEnableSynced, Source::LearnRegisterSynced],
+    )
+}
+
+/// Samsung Pass is not a synced option (S12).
+pub fn choice_samsung_pass() -> ParagraphText {
+    paragraph(
+        "Samsung Pass isn’t a synced option: a passkey saved in Samsung Pass is stored only on this Galaxy phone.",
+        &[Source::SamsungPassPasskeys],
+    )
+}
+
+/// If unsure: a passkey profile may allow one kind only, so ask (S2).
+pub fn choice_not_sure(company: &str) -> ParagraphText {
+    paragraph(
+        format!(
+            "Not sure which to pick? These steps set up the one in Authenticator; your IT team can tell you which kinds {company} allows."
+        ),
+        &[Source::LearnEnableInAuthenticator],
+    )
+}
 
 // ---------------------------------------------------------------------------------------------
 // Federation
@@ -760,145 +1141,206 @@ pub fn federation_note_no_host(company: &str) -> String {
 // Troubleshooting
 // ---------------------------------------------------------------------------------------------
 
-/// One row of the troubleshooting table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TroubleText {
-    /// What the person sees.
-    pub symptom: String,
-    /// What it means.
-    pub meaning: String,
-    /// What to do.
-    pub fix: String,
-}
-
-fn row(
-    symptom: impl Into<String>,
-    meaning: impl Into<String>,
-    fix: impl Into<String>,
-) -> TroubleText {
-    TroubleText {
-        symptom: symptom.into(),
-        meaning: meaning.into(),
-        fix: fix.into(),
-    }
-}
-
-/// `not_supported_by_tenant`.
+/// `not_supported_by_tenant` (S2, S8).
 pub fn trouble_not_supported(company: &str, helpdesk: bool) -> TroubleText {
-    row(
-        "“This sign-in method is not supported by your tenant”, or the Passkey option is missing or greyed out",
-        format!("{company} hasn’t turned on passkeys for your account yet."),
+    trouble(
+        "“This sign-in method is not supported by your tenant”, or “Passkey in Microsoft Authenticator” is missing or greyed out",
+        format!("{company} hasn’t turned on passkeys in Authenticator for your account yet."),
         format!(
-            "{} and ask them to enable “Passkey (FIDO2)” for you. There’s nothing to fix on your phone.",
+            "{} and ask them to allow passkeys in Microsoft Authenticator (“Passkey (FIDO2)” in Microsoft Entra). There’s nothing to fix on your phone.",
             contact_it(helpdesk)
         ),
+        &[
+            Source::LearnEnableInAuthenticator,
+            Source::LearnEnablePasskeys,
+        ],
     )
 }
 
-/// `cannot_verify_device`.
+/// `conditional_access`: loops and "approved client app" blocks, fixed with a Temporary Access
+/// Pass or an exception (S2).
+pub fn trouble_conditional_access(company: &str, helpdesk: bool) -> TroubleText {
+    trouble(
+        "You’re asked for a passkey before you can set one up, or told the app isn’t approved or needs app protection",
+        format!(
+            "{company}’s sign-in rules (Conditional Access) don’t let you add a passkey this way yet."
+        ),
+        format!(
+            "{} and ask for a Temporary Access Pass — a time-limited code to sign in with — or a temporary exception. Sign in to Authenticator with it and create the passkey.",
+            contact_it(helpdesk)
+        ),
+        &[Source::LearnEnableInAuthenticator],
+    )
+}
+
+/// `cannot_verify_device` (the product brief).
 pub fn trouble_cannot_verify_device() -> TroubleText {
-    row(
+    trouble(
         "“We couldn’t verify your device.”",
         "The work account in Authenticator isn’t linked to your phone yet.",
         "In Authenticator, tap your work account, finish the device registration it offers, then try again.",
+        &[Source::ProductBrief],
     )
 }
 
-/// `authenticator_not_installed`.
+/// `authenticator_not_installed` (S1, the product brief).
 pub fn trouble_authenticator_not_installed(kind: WalkthroughKind) -> TroubleText {
-    row(
+    trouble(
         "“Authenticator is not installed.”",
-        "The phone’s passkey prompt couldn’t find Authenticator.",
+        "The phone couldn’t find Authenticator.",
         format!(
-            "Reinstall Authenticator from {}, sign in to it once, check it’s turned on as a passkey provider, and try again.",
+            "Install or update Authenticator from {}, open it once, check it’s turned on as a passkey provider, and try again.",
             store(kind)
         ),
+        &[Source::LearnRegisterInAuthenticator, Source::ProductBrief],
     )
 }
 
-/// `provider_missing`.
+/// `provider_missing` (S1, S10).
 pub fn trouble_provider_missing(kind: WalkthroughKind) -> TroubleText {
     match kind {
-        WalkthroughKind::Ios => row(
+        WalkthroughKind::Ios => trouble(
             "You can’t find where to turn on Authenticator in Settings",
             "The setting moved in iOS 18.",
-            "iOS 18 and later: Settings → General → AutoFill & Passwords. iOS 17: Settings → Passwords → Password Options. Or search Settings for “passkey”. Authenticator not in the list? Update it from the App Store and open it once.",
+            "iOS 18 and later: Settings → General → AutoFill & Passwords, then under “AutoFill From” select Authenticator. iOS 17: Settings → Passwords → Password Options, then under “Use Passwords and Passkeys From”. Or search Settings for “passkey”. Authenticator not in the list? Update it from the App Store and open it once.",
+            &[Source::LearnRegisterInAuthenticator],
         ),
-        WalkthroughKind::Android | WalkthroughKind::Samsung | WalkthroughKind::Desktop => row(
+        WalkthroughKind::Android | WalkthroughKind::Samsung => trouble(
             "There’s no “Additional providers” in Settings, or Authenticator isn’t listed",
-            "Phone makers name and place this setting differently; some Android 14 versions don’t show “Additional providers” at all.",
-            "Open Settings and search for “passkey”. Make sure Authenticator is up to date and the phone runs Android 14 or later.",
+            "Phone makers name and place this setting differently, and some Android 14 versions don’t have it.",
+            "Open Settings and search for “passkey”. Update Authenticator from Google Play and open it once. On Android 14 without the setting, Microsoft recommends updating to Android 15.",
+            &[
+                Source::LearnRegisterInAuthenticator,
+                Source::EntraDocsIssue1014,
+            ],
+        ),
+        WalkthroughKind::Desktop => trouble(
+            "The phone has no setting to turn on Authenticator",
+            "Each phone keeps this setting in a different place.",
+            "iPhone: Settings → General → AutoFill & Passwords (iOS 17: Settings → Passwords → Password Options). Android: search Settings for “passkey” and look under “Additional providers”; on Android 14 without it, Microsoft recommends updating to Android 15.",
+            &[
+                Source::LearnRegisterInAuthenticator,
+                Source::EntraDocsIssue1014,
+            ],
         ),
     }
 }
 
-/// `samsung_pass_default` (Samsung only).
+/// `samsung_pass_default` (Samsung only; S1, S12).
 pub fn trouble_samsung_pass_default() -> TroubleText {
-    row(
-        "Samsung Pass offers to save the passkey",
-        "Samsung Pass is still the phone’s preferred passkey service.",
-        "To save it in Authenticator, cancel, then open Settings → General management → Passwords, passkeys and autofill and set “Preferred service” to Authenticator. Start the steps again.",
+    trouble(
+        "Samsung Pass or Google offers to save the passkey",
+        "Authenticator isn’t switched on under “Additional providers” yet.",
+        "Cancel, switch on Authenticator under “Additional providers” (search Settings for “passkey”), and start again; when asked where to save the passkey, choose Authenticator. There’s no need to change “Preferred service”.",
+        &[
+            Source::LearnRegisterInAuthenticator,
+            Source::SamsungPassPasskeys,
+        ],
     )
 }
 
-/// `biometric_failed`.
+/// `work_profile` (Android phones and the computer tab; S2, S9).
+pub fn trouble_work_profile() -> TroubleText {
+    trouble(
+        "Your Android phone has a work profile (work apps with a briefcase badge), and sign-in finds no passkey or says “We couldn’t sign you in”",
+        "On Android, a passkey works only in the profile where it was created.",
+        "Create the passkey with the Authenticator in your work profile, and sign in to work apps from that profile. Don’t scan a sign-in QR code with the personal profile’s camera.",
+        &[
+            Source::LearnEnableInAuthenticator,
+            Source::SupportTroubleshootPasskeys,
+        ],
+    )
+}
+
+/// `firefox_android` (Android phones; S7).
+pub fn trouble_firefox_android() -> TroubleText {
+    trouble(
+        "You use Firefox on your phone",
+        "Firefox on Android doesn’t support passkeys for work accounts.",
+        "Use Chrome for Security info and to sign in with your passkey. The Authenticator steps don’t need a browser.",
+        &[Source::LearnCompatibility],
+    )
+}
+
+/// `qr_scanner_instead` (computer only; S5).
+pub fn trouble_qr_scanner_instead() -> TroubleText {
+    trouble(
+        "Authenticator on iPhone can’t read the QR code on the computer",
+        "On iPhone, Authenticator’s scanner can’t read this kind of code (on Android it can).",
+        "Scan it with the iPhone’s Camera app instead.",
+        &[Source::LearnSignInWithAuthenticator],
+    )
+}
+
+/// `phone_cannot_connect` (computer only; S1, S5).
+pub fn trouble_phone_cannot_connect() -> TroubleText {
+    trouble(
+        "After scanning, the phone can’t connect or nothing happens",
+        "Creating a passkey across two devices uses Bluetooth and the internet on both.",
+        "Turn on Bluetooth on both, make sure both are online, keep the phone near the computer and try again — or create the passkey in Authenticator on the phone (“On your phone”, above), which needs no QR code.",
+        &[
+            Source::LearnRegisterInAuthenticator,
+            Source::LearnSignInWithAuthenticator,
+        ],
+    )
+}
+
+/// `network_blocks_cross_device` (computer only; S1, S2).
+pub fn trouble_network_blocks_cross_device(helpdesk: bool) -> TroubleText {
+    trouble(
+        "On the company network or VPN, the phone and the computer never connect",
+        "The network may block the addresses this uses: cable.ua5v.com and cable.auth.com, and for an iPhone also app-site-association.cdn-apple.com and app-site-association.networking.apple.",
+        format!(
+            "Create the passkey in Authenticator on the phone instead (“On your phone”, above), or {} and ask them to allow those addresses.",
+            contact_it_inline(helpdesk)
+        ),
+        &[
+            Source::LearnEnableInAuthenticator,
+            Source::LearnRegisterInAuthenticator,
+        ],
+    )
+}
+
+/// `biometric_failed` (S5, the product brief).
 pub fn trouble_biometric_failed(kind: WalkthroughKind) -> TroubleText {
+    const SOURCES: &[Source] = &[Source::LearnSignInWithAuthenticator, Source::ProductBrief];
     match kind {
-        WalkthroughKind::Ios => row(
+        WalkthroughKind::Ios => trouble(
             "Face ID or Touch ID fails and the prompt closes",
             "The face or fingerprint check didn’t succeed.",
-            "Open Authenticator on its own and make sure Face ID or Touch ID works there (Settings → Face ID & Passcode), then start again.",
+            "Make sure Face ID or Touch ID works (Settings → Face ID & Passcode), or use your passcode when it’s offered, then start again.",
+            SOURCES,
         ),
-        WalkthroughKind::Android | WalkthroughKind::Samsung => row(
+        WalkthroughKind::Android | WalkthroughKind::Samsung => trouble(
             "The fingerprint or face check fails and the prompt closes",
             "The phone couldn’t confirm it’s you.",
-            "Open Authenticator on its own and check your fingerprint or face unlock works there — or use your screen lock PIN — then start again.",
+            "Check your fingerprint or face unlock works — or use your screen lock PIN when it’s offered — then start again.",
+            SOURCES,
         ),
-        WalkthroughKind::Desktop => row(
+        WalkthroughKind::Desktop => trouble(
             "The face or fingerprint check on the phone fails and the prompt closes",
             "The phone couldn’t confirm it’s you.",
-            "Open Authenticator on the phone and check your face or fingerprint unlock works there, then start again.",
+            "Check the phone’s face or fingerprint unlock works, or use its PIN or passcode when offered, then start again.",
+            SOURCES,
         ),
     }
 }
 
-/// `qr_scanner_instead`.
-pub fn trouble_qr_scanner_instead(kind: WalkthroughKind) -> TroubleText {
-    match kind {
-        WalkthroughKind::Desktop => row(
-            "Authenticator’s scanner can’t read the QR code from the computer",
-            "The scanner inside Authenticator can’t read passkey QR codes.",
-            "Scan it with the phone’s Camera app instead, with Bluetooth on for both devices.",
-        ),
-        WalkthroughKind::Ios | WalkthroughKind::Android | WalkthroughKind::Samsung => row(
-            "A QR-code scanner opens instead of Authenticator",
-            "An older phone or Authenticator version, or “Security key” was tapped instead of “Passkey”.",
-            "Update the phone and Authenticator, restart, and choose “Passkey” at the second prompt. Scanning a code from a computer? Use the Camera app.",
-        ),
-    }
-}
-
-/// `phone_cannot_connect` (computer only).
-pub fn trouble_phone_cannot_connect() -> TroubleText {
-    row(
-        "After scanning, the phone can’t connect or nothing happens",
-        "Setting up from a computer uses Bluetooth and the internet on both devices.",
-        "Turn on Bluetooth on both, make sure both are online, keep the phone near the computer and try again — or do it all on the phone (Continue on your phone).",
-    )
-}
-
-/// `passkey_already_exists`.
-pub fn trouble_passkey_already_exists(short: &str) -> TroubleText {
-    row(
+/// `passkey_already_exists`: usually saved in Authenticator but never registered (S1).
+pub fn trouble_passkey_already_exists(company: &str, short: &str) -> TroubleText {
+    trouble(
         "“Passkey already exists”",
-        "Authenticator already holds a passkey for this account.",
         format!(
-            "If you set it up before, you may already be done: check {short}. To start over, delete it in Authenticator (the bin icon) and in My Security info, then set it up again."
+            "Usually Authenticator saved a passkey that never reached {company}’s sign-in, for example when the connection timed out."
         ),
+        format!(
+            "In Authenticator, tap your work account → “Settings” → “Delete passkey”, then start again. Remove a passkey at {short} only if it’s listed there."
+        ),
+        &[Source::LearnRegisterInAuthenticator],
     )
 }
 
-/// `in_app_browser`.
+/// `in_app_browser` (the product brief; S7 for the browsers that work).
 pub fn trouble_in_app_browser(kind: WalkthroughKind) -> TroubleText {
     let fix = match kind {
         WalkthroughKind::Ios => "Open the page in Safari and start again.",
@@ -909,10 +1351,11 @@ pub fn trouble_in_app_browser(kind: WalkthroughKind) -> TroubleText {
             "Open the page in a regular browser — Safari on iPhone, Chrome on Android, Edge, Chrome or Safari on a computer — and start again."
         }
     };
-    row(
-        "No passkey prompt appears at all",
+    trouble(
+        "Security info does nothing, or no passkey prompt appears",
         "Usually the page is open in another app’s built-in browser (Teams, Outlook, LinkedIn…).",
         fix,
+        &[Source::ProductBrief, Source::LearnCompatibility],
     )
 }
 
@@ -923,26 +1366,43 @@ pub fn trouble_in_app_browser(kind: WalkthroughKind) -> TroubleText {
 /// Heading of the confirmation.
 pub const DONE_TITLE: &str = "Done: what success looks like";
 
-/// Authenticator's confirmation.
-pub const DONE_TICK: &str = "Authenticator shows a green tick: your passkey is set up.";
-
-/// Where the passkey is listed.
-pub fn done_listed(short: &str) -> String {
-    format!("At {short}, the passkey is listed under your sign-in methods.")
-}
-
-/// The next sign-in.
-pub fn done_next_sign_in(company: &str) -> String {
-    format!(
-        "Next time you sign in to {company}, choose “Face, fingerprint, PIN or security key” (or your passkey when it’s offered) and confirm on your phone."
+/// What the account shows in Authenticator (S1).
+pub fn done_account() -> ParagraphText {
+    paragraph(
+        "Your work account in Authenticator lists “Passkey” as a sign-in method.",
+        &[Source::LearnRegisterInAuthenticator],
     )
 }
 
-/// Keep Authenticator.
-pub const DONE_KEEP: &str =
-    "Keep Authenticator on your phone: the passkey lives there. On a new phone, set it up again.";
+/// Where the passkey is listed (S1).
+pub fn done_listed(short: &str) -> ParagraphText {
+    paragraph(
+        format!("At {short}, the passkey is listed under your sign-in methods."),
+        &[Source::LearnRegisterInAuthenticator],
+    )
+}
 
-// --- Poster (print view) ----------------------------------------------------------------------
+/// The next sign-in (S5).
+pub fn done_next_sign_in(company: &str) -> ParagraphText {
+    paragraph(
+        format!(
+            "Next time you sign in to {company}, choose “Other ways to sign in” (or “Sign-in options”), then “Face, fingerprint, PIN or security key”, and confirm on your phone. Once you’ve used your passkey, you’re usually asked for it straight away."
+        ),
+        &[Source::LearnSignInWithAuthenticator],
+    )
+}
+
+/// Keep Authenticator (S6).
+pub fn done_keep() -> ParagraphText {
+    paragraph(
+        "Keep Authenticator on your phone: the passkey lives there. On a new phone, set it up again.",
+        &[Source::LearnPasskeysInEntra],
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Poster (the tenant page's print view and the rollout kit's poster)
+// ---------------------------------------------------------------------------------------------
 
 /// Poster headline.
 pub fn poster_title(company: &str) -> String {
@@ -950,62 +1410,146 @@ pub fn poster_title(company: &str) -> String {
 }
 
 /// Poster lead.
-pub const POSTER_LEAD: &str = "Sign in to your work account with your face or fingerprint instead of a password, using Microsoft Authenticator on your phone. It takes about five minutes.";
+pub const POSTER_LEAD: &str = "Sign in with your face or fingerprint instead of a password, using Microsoft Authenticator on your phone. About five minutes.";
 
 /// Under the poster's QR code.
 pub const POSTER_SCAN: &str = "Scan with your phone’s camera";
 
-/// Poster step 1: the phone.
-pub fn poster_step_phone(ios_minimum: &str, android_minimum: &str) -> String {
+/// The three steps, in short, for every phone (S1).
+pub const POSTER_STEPS: [&str; 3] = [
+    "Scan the code with your phone’s camera: it opens the steps for your phone.",
+    "In Authenticator, tap your work account → “Create a passkey” (no account yet? “+” → “Work or school account”).",
+    "Turn on Authenticator as a passkey provider when asked, then tap “Done” twice.",
+];
+
+/// What the phone needs.
+pub fn poster_requirement(ios_minimum: &str, android_minimum: &str) -> String {
     format!(
-        "Have your phone ready: an iPhone on iOS {ios_minimum} or later, or an Android phone on Android {android_minimum} or later, with Microsoft Authenticator installed."
+        "You need an iPhone with iOS {ios_minimum} or later, or an Android phone with Android {android_minimum} or later, and Microsoft Authenticator."
     )
 }
-
-/// Poster step 2.
-pub const POSTER_STEP_SCAN: &str = "Scan the code, or open the link, in the phone’s own browser (Safari or Chrome), not inside another app.";
-
-/// Poster step 3.
-pub const POSTER_STEP_FOLLOW: &str =
-    "Follow the steps for your phone. When Authenticator shows a green tick, you’re done.";
 
 /// Poster helpdesk line.
 pub fn poster_help(contacts: &str) -> String {
     format!("Questions? {contacts}")
 }
 
-// --- Screen mock-ups (templates/partials/screen*.html) -----------------------------------------
+// ---------------------------------------------------------------------------------------------
+// The page's own labels (templates/tenant.html)
+// ---------------------------------------------------------------------------------------------
+
+/// Headings, badges and buttons of the walkthrough page.
+#[derive(Debug)]
+pub struct PageLabels {
+    /// Over IT's own message.
+    pub it_message: &'static str,
+    /// The device tabs' landmark.
+    pub choose_device: &'static str,
+    /// After the detected tab's label.
+    pub this_device: &'static str,
+    /// The prerequisites' heading.
+    pub before_you_start: &'static str,
+    /// The recommended path's badge.
+    pub recommended: &'static str,
+    /// The fallback path's badge.
+    pub fallback: &'static str,
+    /// Under the page's QR code, before its address.
+    pub qr_caption: &'static str,
+    /// The troubleshooting heading.
+    pub if_something_goes_wrong: &'static str,
+    /// Before a troubleshooting entry's meaning.
+    pub what_it_means: &'static str,
+    /// Before a troubleshooting entry's fix.
+    pub what_to_do: &'static str,
+    /// The helpdesk block's heading.
+    pub your_helpdesk: &'static str,
+    /// Before the helpdesk's email address.
+    pub email: &'static str,
+    /// Before its phone number.
+    pub phone: &'static str,
+    /// Before its web address.
+    pub web: &'static str,
+    /// The "Done" button.
+    pub done_button: &'static str,
+    /// The sharing heading.
+    pub share_title: &'static str,
+    /// Before the security-info link in the sharing section.
+    pub security_info_page: &'static str,
+    /// The sources' summary.
+    pub sources: &'static str,
+}
+
+/// The page labels in English.
+pub const PAGE_LABELS: PageLabels = PageLabels {
+    it_message: "A message from your IT team",
+    choose_device: "Choose your device",
+    this_device: "(this device)",
+    before_you_start: "Before you start",
+    recommended: "Recommended",
+    fallback: "If nothing else works",
+    qr_caption: "Scan with your phone’s camera to open",
+    if_something_goes_wrong: "If something goes wrong",
+    what_it_means: "What it means:",
+    what_to_do: "What to do:",
+    your_helpdesk: "Your helpdesk",
+    email: "Email:",
+    phone: "Phone:",
+    web: "Web:",
+    done_button: "I’ve set up my passkey",
+    share_title: "Share this page",
+    security_info_page: "Security info page:",
+    sources: "Where these steps come from",
+};
+
+/// The sharing section's sentence.
+pub fn share_sentence(company: &str) -> String {
+    format!("Everyone at {company} can use the same link; it adapts to their device:")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Screen mock-ups (templates/partials/screen*.html)
+// ---------------------------------------------------------------------------------------------
 
 /// The words drawn inside the SVG mock-ups: the labels of the real screens they imitate.
 #[derive(Debug)]
 pub struct MockupLabels {
     /// “Authenticator”.
     pub authenticator: &'static str,
-    /// “Add account”.
-    pub add_account: &'static str,
-    /// “Personal account”.
-    pub personal_account: &'static str,
-    /// “Work or school account”.
-    pub work_or_school_account: &'static str,
-    /// “Other account”.
-    pub other_account: &'static str,
+    /// “Create a passkey”.
+    pub create_a_passkey: &'static str,
+    /// “Passkey”.
+    pub passkey: &'static str,
     /// “Sign in”.
     pub sign_in: &'static str,
     /// “Next”.
     pub next: &'static str,
-    /// “‹ Passwords”.
-    pub passwords: &'static str,
+    /// “Done”.
+    pub done: &'static str,
+    /// “‹ Passwords” (iOS 17's back button).
+    pub back_passwords: &'static str,
+    /// “‹ General” (iOS 18's back button).
+    pub back_general: &'static str,
     /// “Password Options”.
     pub password_options: &'static str,
-    /// “AutoFill Passwords”.
+    /// “AutoFill & Passwords”.
+    pub autofill_and_passwords: &'static str,
+    /// “AutoFill Passwords” (first line of “AutoFill Passwords and Passkeys”).
     pub autofill_passwords: &'static str,
-    /// “USE PASSWORDS AND PASSKEYS FROM:”.
+    /// “and Passkeys” (its second line).
+    pub and_passkeys: &'static str,
+    /// “USE PASSWORDS AND PASSKEYS FROM:” (iOS 17).
     pub use_passwords_and_passkeys_from: &'static str,
-    /// “iCloud Passwords”.
+    /// “AUTOFILL FROM:” (iOS 18).
+    pub autofill_from: &'static str,
+    /// “iCloud Passwords” (iOS 17).
     pub icloud_passwords: &'static str,
-    /// “Passwords, passkeys”.
+    /// “Passwords” (iOS 18's app).
+    pub passwords: &'static str,
+    /// “Passwords & accounts”.
+    pub passwords_and_accounts: &'static str,
+    /// “Passwords, passkeys” (first line of Samsung's screen title).
     pub passwords_passkeys: &'static str,
-    /// “and autofill”.
+    /// “and autofill” (its second line).
     pub and_autofill: &'static str,
     /// “Preferred service”.
     pub preferred_service: &'static str,
@@ -1013,28 +1557,28 @@ pub struct MockupLabels {
     pub additional_providers: &'static str,
     /// “Samsung Pass”.
     pub samsung_pass: &'static str,
-    /// “& accounts”.
-    pub accounts: &'static str,
     /// “Google”.
     pub google: &'static str,
-    /// “Chrome”.
-    pub chrome: &'static str,
-    /// “Choose where to save”.
-    pub choose_where_to_save: &'static str,
-    /// “this passkey”.
-    pub this_passkey: &'static str,
-    /// “This computer”.
-    pub this_computer: &'static str,
-    /// “iPhone, iPad or”.
+    /// “My Sign-Ins”.
+    pub my_sign_ins: &'static str,
+    /// “Security info”.
+    pub security_info: &'static str,
+    /// “+ Add sign-in method”.
+    pub add_sign_in_method: &'static str,
+    /// “Passkey in Microsoft” (first line of “Passkey in Microsoft Authenticator”).
+    pub passkey_in_microsoft: &'static str,
+    /// “Passkey in Microsoft Authenticator”.
+    pub passkey_in_microsoft_authenticator: &'static str,
+    /// “Having trouble?”.
+    pub having_trouble: &'static str,
+    /// “Passkey created”.
+    pub passkey_created: &'static str,
+    /// “iPhone, iPad, or” (first line of Windows' choice).
     pub iphone_ipad_or: &'static str,
-    /// “Android device”.
+    /// “Android device” (its second line).
     pub android_device: &'static str,
-    /// “Security key”.
-    pub security_key: &'static str,
-    /// “Save a passkey?”.
-    pub save_a_passkey: &'static str,
-    /// “Continue”.
-    pub continue_button: &'static str,
+    /// “iPhone, iPad, or Android device”.
+    pub iphone_ipad_or_android_device: &'static str,
     /// “Face ID”.
     pub face_id: &'static str,
     /// “Verify it’s you”.
@@ -1043,63 +1587,47 @@ pub struct MockupLabels {
     pub use_your_fingerprint: &'static str,
     /// “Cancel”.
     pub cancel: &'static str,
-    /// “My Sign-Ins”.
-    pub my_sign_ins: &'static str,
-    /// “Security info”.
-    pub security_info: &'static str,
-    /// “Methods you use to sign in”.
-    pub methods_you_use_to_sign_in: &'static str,
-    /// “+ Add sign-in method”.
-    pub add_sign_in_method: &'static str,
-    /// “Passkey created”.
-    pub passkey_created: &'static str,
-    /// “Done”.
-    pub done: &'static str,
-    /// “iPhone, iPad or Android device”.
-    pub iphone_ipad_or_android_device: &'static str,
 }
 
 /// The mock-up labels in English.
 pub const MOCKUP_LABELS: MockupLabels = MockupLabels {
     authenticator: "Authenticator",
-    add_account: "Add account",
-    personal_account: "Personal account",
-    work_or_school_account: "Work or school account",
-    other_account: "Other account",
+    create_a_passkey: "Create a passkey",
+    passkey: "Passkey",
     sign_in: "Sign in",
     next: "Next",
-    passwords: "‹ Passwords",
+    done: "Done",
+    back_passwords: "‹ Passwords",
+    back_general: "‹ General",
     password_options: "Password Options",
+    autofill_and_passwords: "AutoFill & Passwords",
     autofill_passwords: "AutoFill Passwords",
+    and_passkeys: "and Passkeys",
     use_passwords_and_passkeys_from: "USE PASSWORDS AND PASSKEYS FROM:",
+    autofill_from: "AUTOFILL FROM:",
     icloud_passwords: "iCloud Passwords",
+    passwords: "Passwords",
+    passwords_and_accounts: "Passwords & accounts",
     passwords_passkeys: "Passwords, passkeys",
     and_autofill: "and autofill",
     preferred_service: "Preferred service",
     additional_providers: "Additional providers",
     samsung_pass: "Samsung Pass",
-    accounts: "& accounts",
     google: "Google",
-    chrome: "Chrome",
-    choose_where_to_save: "Choose where to save",
-    this_passkey: "this passkey",
-    this_computer: "This computer",
-    iphone_ipad_or: "iPhone, iPad or",
+    my_sign_ins: "My Sign-Ins",
+    security_info: "Security info",
+    add_sign_in_method: "+ Add sign-in method",
+    passkey_in_microsoft: "Passkey in Microsoft",
+    passkey_in_microsoft_authenticator: "Passkey in Microsoft Authenticator",
+    having_trouble: "Having trouble?",
+    passkey_created: "Passkey created",
+    iphone_ipad_or: "iPhone, iPad, or",
     android_device: "Android device",
-    security_key: "Security key",
-    save_a_passkey: "Save a passkey?",
-    continue_button: "Continue",
+    iphone_ipad_or_android_device: "iPhone, iPad, or Android device",
     face_id: "Face ID",
     verify_its_you: "Verify it’s you",
     use_your_fingerprint: "Use your fingerprint",
     cancel: "Cancel",
-    my_sign_ins: "My Sign-Ins",
-    security_info: "Security info",
-    methods_you_use_to_sign_in: "Methods you use to sign in",
-    add_sign_in_method: "+ Add sign-in method",
-    passkey_created: "Passkey created",
-    done: "Done",
-    iphone_ipad_or_android_device: "iPhone, iPad or Android device",
 };
 
 /// The badge word of a prerequisite's verdict.
@@ -1110,5 +1638,6 @@ pub fn status_word(status: super::CheckStatus) -> &'static str {
         super::CheckStatus::NotMet => "Fix this first",
         super::CheckStatus::Unknown => "Check this",
         super::CheckStatus::Todo => "To do",
+        super::CheckStatus::Advice => "Worth knowing",
     }
 }

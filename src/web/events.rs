@@ -17,10 +17,10 @@ use url::Url;
 use uuid::Uuid;
 
 use crate::admin::adoption::{Event, TroubleKey, UnknownTroubleKey};
-use crate::device::{Device, UnknownWalkthrough, WalkthroughKind};
+use crate::device::{UnknownWalkthrough, WalkthroughKind};
 use crate::domain::DomainName;
 use crate::profile::{DomainStatus, TenantProfile};
-use crate::walkthrough::{TenantSettings, Walkthrough};
+use crate::walkthrough::{ShownDevice, TenantSettings, Walkthrough};
 
 use super::AppState;
 use super::assets;
@@ -98,9 +98,10 @@ pub async fn done(
     // The same words as the page's "Done" section, for the device the visitor followed.
     let walkthrough = Walkthrough::build(
         &profile,
-        &Device::unknown(),
+        &ShownDevice::unknown(),
         kind,
         &TenantSettings::default(),
+        &state.config.security_info,
     );
     let mut layout = Layout::new(format!("You’re all set · {}", walkthrough.company));
     layout.brand_stylesheet = profile

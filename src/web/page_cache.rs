@@ -1,16 +1,19 @@
 //! Rendered tenant pages, kept in memory so a warm page costs a lookup, not a render.
 //!
 //! A page is a pure function of the tenant profile (identified by its `resolved_at`), the admins'
-//! settings (their `version`), the walkthrough shown and what we detected about the device (minus
-//! the model, which the page never shows). Those make the key, so a refresh or a settings change
-//! is a new key: nothing needs invalidating, stale entries just age out.
+//! settings (their `version`), the walkthrough shown and what the page shows about the device
+//! ([`ShownDevice`]: the device class, the OS verdict and the version as printed, the in-app
+//! browser, the browser the text names — never a patch version, a browser build or a model, so
+//! random versions in User-Agents cannot evict real pages). Those make the key, so a refresh or
+//! a settings change is a new key: nothing needs invalidating, stale entries just age out.
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use time::OffsetDateTime;
 
-use crate::device::{Device, WalkthroughKind};
+use crate::device::WalkthroughKind;
+use crate::walkthrough::ShownDevice;
 
 /// Which rendered page a request needs.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -19,24 +22,18 @@ pub struct PageKey {
     resolved_at: OffsetDateTime,
     settings_version: i64,
     shown: WalkthroughKind,
-    device: Device,
+    device: ShownDevice,
 }
 
 impl PageKey {
-    /// The key of the page for this profile version, settings version, tab and device.
+    /// The key of the page for this profile version, settings version, tab and shown device.
     pub fn new(
         domain: &str,
         resolved_at: OffsetDateTime,
         settings_version: i64,
         shown: WalkthroughKind,
-        device: &Device,
+        device: ShownDevice,
     ) -> Self {
-        // The model never reaches the page; leaving it out keeps one entry per device class
-        // instead of one per phone model.
-        let device = Device {
-            model: None,
-            ..device.clone()
-        };
         Self {
             domain: domain.to_owned(),
             resolved_at,
@@ -110,7 +107,7 @@ impl PageCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::ClientHints;
+    use crate::device::{ClientHints, Device};
 
     fn device(user_agent: &str) -> Device {
         Device::detect(Some(user_agent), &ClientHints::default())
@@ -131,7 +128,7 @@ mod tests {
             OffsetDateTime::UNIX_EPOCH,
             version,
             device.walkthrough(),
-            &device,
+            ShownDevice::of(&device),
         )
     }
 

@@ -16,7 +16,7 @@ use crate::device::{self, ClientHints, Device, InApp, WalkthroughKind};
 use crate::discovery::Lookup;
 use crate::domain::DomainName;
 use crate::profile::{BrandingSource, DomainStatus, ShownBranding, TenantProfile};
-use crate::walkthrough::Walkthrough;
+use crate::walkthrough::{ShownDevice, Walkthrough};
 
 use super::AppState;
 use super::assets;
@@ -263,15 +263,17 @@ async fn walkthrough_page(
             .adoption
             .record_page_view(tenant.tenant_id, &device, shown);
     }
+    // The page depends on the device only through what it shows, and so does its cache key.
+    let shown_device = ShownDevice::of(&device);
     let key = PageKey::new(
         profile.domain.as_str(),
         profile.resolved_at,
         customization.version,
         shown,
-        &device,
+        shown_device,
     );
     let page = state.rendered_pages.get_or_render(key, || {
-        render_walkthrough(state, profile, &device, shown, &customization)
+        render_walkthrough(state, profile, &shown_device, shown, &customization)
     })?;
     let mut response = Html(page).into_response();
     let response_headers = response.headers_mut();
@@ -296,11 +298,17 @@ async fn walkthrough_page(
 fn render_walkthrough(
     state: &AppState,
     profile: &TenantProfile,
-    device: &Device,
+    device: &ShownDevice,
     shown: WalkthroughKind,
     customization: &Customization,
 ) -> Result<String, AppError> {
-    let walkthrough = Walkthrough::build(profile, device, shown, &customization.settings);
+    let walkthrough = Walkthrough::build(
+        profile,
+        device,
+        shown,
+        &customization.settings,
+        &state.config.security_info,
+    );
     let branding = shown_branding(profile, customization);
     let share_url = state
         .config
@@ -328,15 +336,16 @@ fn render_walkthrough(
             platform: device.platform.as_str(),
             vendor: device.vendor.as_str(),
             os_version: device
-                .os_version
+                .version
                 .map(|version| version.to_string())
                 .unwrap_or_default(),
-            os_check: device.os_check().as_str(),
+            os_check: device.os_check.as_str(),
             in_app: device.in_app != InApp::None,
         },
         walkthrough,
         share_url,
         qr_svg,
+        labels: &crate::walkthrough::text::PAGE_LABELS,
         mock: &crate::walkthrough::text::MOCKUP_LABELS,
     };
     Ok(page.render()?)

@@ -67,7 +67,7 @@ pub struct DetectedAttributes {
     pub platform: &'static str,
     /// `apple`, `samsung`, `google`, `other`, `unknown`.
     pub vendor: &'static str,
-    /// The exact OS version, empty when unknown.
+    /// The OS version as the page prints it ("17.3", "18", "26 or later"), empty when unknown.
     pub os_version: String,
     /// `met`, `update_recommended`, `not_met`, `unknown`, `not_applicable`.
     pub os_check: &'static str,
@@ -95,6 +95,8 @@ pub struct TenantPage {
     pub share_url: String,
     /// The QR code of `share_url` (our own SVG markup).
     pub qr_svg: Option<std::sync::Arc<str>>,
+    /// The page's own headings, badges and buttons.
+    pub labels: &'static crate::walkthrough::text::PageLabels,
     /// The words inside the screen mock-ups.
     pub mock: &'static crate::walkthrough::text::MockupLabels,
 }
@@ -103,6 +105,16 @@ impl TenantPage {
     /// CSS class suffix and visible word for a check status.
     pub fn status_word(&self, status: &CheckStatus) -> &'static str {
         crate::walkthrough::text::status_word(*status)
+    }
+
+    /// A source as the page lists it (publisher, title, revision date).
+    pub fn source_line(&self, source: &crate::walkthrough::Source) -> String {
+        crate::walkthrough::text::source_line(*source)
+    }
+
+    /// The sharing section's sentence.
+    pub fn share_sentence(&self) -> String {
+        crate::walkthrough::text::share_sentence(&self.walkthrough.company)
     }
 
     /// The company's initial, for the logo tile of the mock-ups when there is no logo.
@@ -188,9 +200,9 @@ pub struct DonePage {
     /// The walkthrough the person followed.
     pub back_url: String,
     /// The cloud's security-info page.
-    pub security_info_url: &'static str,
+    pub security_info_url: String,
     /// Its short form.
-    pub security_info_short: &'static str,
+    pub security_info_short: String,
 }
 
 // --- end adoption ---
