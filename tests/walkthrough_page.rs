@@ -1196,3 +1196,49 @@ both_backends!(
     page_cache_key,
     user_agents_that_differ_only_in_unprinted_details_share_one_page
 );
+
+/// The landing page's general guide is the same content as the walkthrough (no copy to drift):
+/// Microsoft's current flow for every device, and a comparison table keyboard users can scroll.
+async fn the_landing_guide_follows_the_same_flow(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let html = app.get("/").await.text().await.unwrap();
+    let text = plain_text(&html);
+    for label in [
+        "tap the account, then tap “Create a passkey”",
+        "If asked, set up a screen lock",
+        "under “AutoFill From”, select Authenticator",
+        "under “Additional providers”, switch on Authenticator",
+        "Leave “Preferred service” as it is",
+        "“Passkey in Microsoft Authenticator”",
+        "“iPhone, iPad, or Android device”",
+        "Temporary Access Pass",
+        "Steps checked against Microsoft’s documentation on 5 July 2026.",
+    ] {
+        assert!(text.contains(label), "the landing guide says {label}");
+    }
+    for wrong in [
+        "My Security info",
+        "bin icon",
+        "Accepted wherever passkeys are allowed",
+        "just called",
+        "“Preferred service”, tap",
+    ] {
+        assert!(
+            !text.contains(wrong),
+            "the landing guide still says {wrong}"
+        );
+    }
+    for anchor in ["iphone", "android", "samsung", "computer"] {
+        assert!(html.contains(&format!("id=\"{anchor}\"")), "#{anchor}");
+    }
+    assert!(
+        html.contains(
+            "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"bound-caption\">"
+        ),
+        "the scrollable table takes keyboard focus and has a name"
+    );
+    app.stop().await;
+}
+both_backends!(landing_guide, the_landing_guide_follows_the_same_flow);

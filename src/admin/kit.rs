@@ -7,10 +7,12 @@ use image::codecs::png::PngEncoder;
 use image::{ExtendedColorType, GrayImage, ImageEncoder, Luma};
 use qrcode::{Color, EcLevel, QrCode};
 
+use crate::device::{ANDROID_MINIMUM, IOS_MINIMUM};
+use crate::walkthrough::text;
 use crate::walkthrough::{Helpdesk, PasskeyPolicy};
 
 /// Advice for the admin (from the rollout guide), shown beside the kit, never sent to employees.
-pub const ROLLOUT_ADVICE: [&str; 4] = [
+pub const ROLLOUT_ADVICE: [&str; 6] = [
     "Send the announcement with the ONE link below: it adapts to each person's device, so nobody \
      has to read past instructions for phones they don't have.",
     "Expect helpdesk volume to spike in the first 48 hours after the announcement, then taper: \
@@ -19,7 +21,17 @@ pub const ROLLOUT_ADVICE: [&str; 4] = [
      Pixel's screens do not predict a Samsung's.",
     "Watch the adoption figures on the dashboard during the rollout (visits, completions, errors \
      by device) and follow up where people get stuck.",
+    "Check your Conditional Access policies first: one that requires a passkey, an approved client \
+     app or app protection for all resources stops people adding a passkey in Authenticator. Have \
+     Temporary Access Passes (or a temporary exception) ready (Microsoft Learn: Enable and \
+     support passkeys in Authenticator).",
+    "If your passkey profile enforces attestation, the QR-code route from a computer fails: \
+     people must create the passkey in the Authenticator app, as the walkthrough recommends.",
 ];
+
+/// The email's first step: the link, which shows the rest for the phone in hand.
+const EMAIL_FIRST_STEP: &str =
+    "Open the link on your phone: it shows the steps for the phone in your hand.";
 
 /// What the announcement email to employees needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,13 +62,43 @@ impl Announcement {
         match self.policy {
             PasskeyPolicy::AuthenticatorOnly => {
                 "Your passkey is stored in Microsoft Authenticator on your phone only; a passkey \
-                 saved in iCloud Keychain or Google Password Manager won't work for your work \
-                 account."
+                 saved in iCloud Keychain, Google Password Manager or Samsung Pass won't work for \
+                 your work account."
             }
             PasskeyPolicy::SyncedAllowed => {
                 "Microsoft Authenticator is the recommended place for your passkey; a passkey \
                  saved in iCloud Keychain or Google Password Manager is allowed too."
             }
+        }
+    }
+
+    /// The steps in short, as the walkthrough and the poster have them.
+    pub fn steps(&self) -> [&'static str; 3] {
+        [
+            EMAIL_FIRST_STEP,
+            text::POSTER_STEPS[1],
+            text::POSTER_STEPS[2],
+        ]
+    }
+
+    /// What the phone needs (the walkthrough's minimums), as a list item.
+    pub fn requirement(&self) -> String {
+        format!(
+            "an iPhone with iOS {} or later, or an Android phone with Android {} or later, with \
+             Microsoft Authenticator installed",
+            text::minimum(IOS_MINIMUM),
+            text::minimum(ANDROID_MINIMUM)
+        )
+    }
+
+    /// Where to turn when signing in is blocked: a Temporary Access Pass from IT.
+    pub fn blocked_sentence(&self) -> &'static str {
+        if self.helpdesk_line().is_some() {
+            "Asked for a passkey before you have one, or can't sign in to set it up? Ask the \
+             helpdesk for a Temporary Access Pass."
+        } else {
+            "Asked for a passkey before you have one, or can't sign in to set it up? Ask IT for a \
+             Temporary Access Pass."
         }
     }
 
@@ -128,6 +170,25 @@ mod tests {
             with_help.helpdesk_line().as_deref(),
             Some("it@contoso.com · https://help.contoso.com/")
         );
+    }
+
+    #[test]
+    fn the_email_follows_the_walkthrough_in_three_short_steps() {
+        let email = announcement(None);
+        let steps = email.steps();
+        assert!(steps[0].contains("link on your phone"));
+        assert!(steps[1].contains("tap your work account → “Create a passkey”"));
+        assert!(steps[2].contains("“Done” twice"));
+        assert!(
+            email.requirement().contains("iOS 17.4") && email.requirement().contains("Android 14")
+        );
+        assert!(email.blocked_sentence().contains("Temporary Access Pass"));
+        assert!(email.blocked_sentence().contains("Ask IT"));
+        let with_help = announcement(Some(Helpdesk {
+            phone: Some("+1 555 0100".into()),
+            ..Helpdesk::default()
+        }));
+        assert!(with_help.blocked_sentence().contains("Ask the helpdesk"));
     }
 
     #[test]

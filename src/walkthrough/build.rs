@@ -15,8 +15,8 @@ use crate::profile::{Cloud, NamespaceType, TenantProfile};
 
 use super::text::{self, ParagraphText, ProviderSettings, StepText, TroubleText};
 use super::{
-    CheckStatus, Helpdesk, Mockup, PasskeyPolicy, PathRole, Poster, Prerequisite, Screen, ScreenOn,
-    Section, ShownDevice, Source, Step, StepCase, StepPath, Tab, TenantSettings, Trouble,
+    CheckStatus, Guide, Helpdesk, Mockup, PasskeyPolicy, PathRole, Poster, Prerequisite, Screen,
+    ScreenOn, Section, ShownDevice, Source, Step, StepCase, StepPath, Tab, TenantSettings, Trouble,
     Walkthrough, sources,
 };
 
@@ -57,37 +57,56 @@ impl Walkthrough {
             short: page.short(),
             federation_note: federation_note(profile),
         };
-        let prerequisites = ctx.prerequisites();
-        let blocked = prerequisites
-            .iter()
-            .any(|prerequisite| prerequisite.status == CheckStatus::NotMet);
-        let paths = ctx.paths();
-        let passkey_choice = ctx.passkey_choice();
-        let troubleshooting = ctx.troubleshooting();
-        let done = ctx.done();
-        let sources = sources_named(&paths, &troubleshooting, [&passkey_choice, &done]);
-        Walkthrough {
-            shown,
-            detected: ctx.detected,
-            headline: text::headline(&ctx.company),
-            lead: text::lead(&ctx.company, shown),
-            intro_message: settings.intro_message.clone(),
-            tabs: ctx.tabs(),
-            notices: ctx.notices(),
-            prerequisites,
-            blocked,
-            paths,
-            passkey_choice,
-            federation_note: ctx.federation_note.clone(),
-            security_info_url: page.url().to_owned(),
-            security_info_short: page.short().to_owned(),
+        ctx.assemble(settings.intro_message.clone(), helpdesk)
+    }
+
+    /// The general guide for `kind` (the landing page): no tenant and no visitor's device, the
+    /// worldwide Security info page, the company called "your organisation", default settings.
+    pub fn general(kind: WalkthroughKind, security_info: &SecurityInfoPages) -> Walkthrough {
+        let page = security_info.for_cloud(Cloud::Public);
+        let device = ShownDevice::unknown();
+        let ctx = Context {
+            company: text::GENERIC_COMPANY.to_owned(),
+            device: &device,
+            shown: kind,
+            detected: kind,
+            policy: PasskeyPolicy::default(),
+            helpdesk: false,
+            url: page.url(),
+            short: page.short(),
+            federation_note: None,
+        };
+        let mut guide = ctx.assemble(None, None);
+        // Headings name a company; the guide has none.
+        guide.headline = text::GUIDE_HEADLINE.to_owned();
+        guide.poster.title = text::GUIDE_HEADLINE.to_owned();
+        guide
+    }
+}
+
+impl Guide {
+    /// The general guide, sending people to the worldwide page of `security_info`.
+    pub fn new(security_info: &SecurityInfoPages) -> Guide {
+        let devices: Vec<Walkthrough> = WalkthroughKind::ALL
+            .into_iter()
+            .map(|kind| Walkthrough::general(kind, security_info))
+            .collect();
+        // The computer's entries speak of "the phone", whichever it is; the Galaxy adds the
+        // entries only Android phones have.
+        let mut troubleshooting: Vec<Trouble> = Vec::new();
+        for kind in [WalkthroughKind::Desktop, WalkthroughKind::Samsung] {
+            if let Some(walkthrough) = devices.iter().find(|w| w.shown == kind) {
+                for trouble in &walkthrough.troubleshooting {
+                    if !troubleshooting.iter().any(|known| known.id == trouble.id) {
+                        troubleshooting.push(trouble.clone());
+                    }
+                }
+            }
+        }
+        Guide {
+            devices,
             troubleshooting,
-            helpdesk: helpdesk.clone(),
-            done,
-            poster: Poster::new(&ctx.company, helpdesk.as_ref()),
             checked_on: text::checked_on(sources::CHECKED_ON),
-            sources,
-            company: ctx.company,
         }
     }
 }
@@ -242,6 +261,42 @@ struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// The whole page from what was computed about the tenant, the device and the settings.
+    fn assemble(self, intro_message: Option<String>, helpdesk: Option<Helpdesk>) -> Walkthrough {
+        let prerequisites = self.prerequisites();
+        let blocked = prerequisites
+            .iter()
+            .any(|prerequisite| prerequisite.status == CheckStatus::NotMet);
+        let paths = self.paths();
+        let passkey_choice = self.passkey_choice();
+        let troubleshooting = self.troubleshooting();
+        let done = self.done();
+        let sources = sources_named(&paths, &troubleshooting, [&passkey_choice, &done]);
+        Walkthrough {
+            shown: self.shown,
+            detected: self.detected,
+            headline: text::headline(&self.company),
+            lead: text::lead(&self.company, self.shown),
+            intro_message,
+            tabs: self.tabs(),
+            notices: self.notices(),
+            prerequisites,
+            blocked,
+            paths,
+            passkey_choice,
+            federation_note: self.federation_note.clone(),
+            security_info_url: self.url.to_owned(),
+            security_info_short: self.short.to_owned(),
+            troubleshooting,
+            poster: Poster::new(&self.company, helpdesk.as_ref()),
+            helpdesk,
+            done,
+            checked_on: text::checked_on(sources::CHECKED_ON),
+            sources,
+            company: self.company,
+        }
+    }
+
     fn same_device(&self) -> bool {
         same_device(self.detected, self.shown)
     }
@@ -492,7 +547,7 @@ impl Context<'_> {
                     Screen::AuthenticatorAccount,
                 ),
                 on_phone(
-                    text::step_sign_in(&self.company, self.federation_note.as_deref()),
+                    text::step_sign_in(self.federation_note.as_deref()),
                     Screen::SignIn,
                 ),
                 step(text::step_screen_lock(kind), None),

@@ -332,6 +332,18 @@ pub struct Walkthrough {
     pub sources: Vec<Source>,
 }
 
+/// The landing page's general guide: each device's walkthrough for no tenant in particular, and
+/// every troubleshooting entry once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guide {
+    /// iPhone, Android, Samsung Galaxy and computer, in the tabs' order.
+    pub devices: Vec<Walkthrough>,
+    /// The entries of all devices, each once, in the words that fit every phone.
+    pub troubleshooting: Vec<Trouble>,
+    /// "Steps checked against Microsoft's documentation on …".
+    pub checked_on: String,
+}
+
 /// The one-page poster the print stylesheet turns the page into.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Poster {

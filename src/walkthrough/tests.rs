@@ -1460,3 +1460,60 @@ fn no_text_is_a_placeholder_or_a_todo() {
         }
     }
 }
+
+// ---- The landing page's general guide ----
+
+#[test]
+fn the_general_guide_has_every_device_and_reads_well_without_a_tenant() {
+    let guide = Guide::new(&SecurityInfoPages::default());
+    let kinds: Vec<_> = guide.devices.iter().map(|w| w.shown).collect();
+    assert_eq!(kinds, WalkthroughKind::ALL);
+    for page in &guide.devices {
+        assert!(unsourced(page).is_empty(), "{:?}", page.shown);
+        for text in all_text(page) {
+            assert!(!text.contains("your your"), "{text}");
+            assert!(!text.contains("Contoso"), "{text}");
+            assert!(
+                !text.contains("(below)"),
+                "no helpdesk block on the guide: {text}"
+            );
+        }
+        assert!(
+            path_text(&page.paths[0]).contains("“Create a passkey”"),
+            "{:?}",
+            page.shown
+        );
+        assert!(
+            page.paths
+                .iter()
+                .any(|p| path_text(p).contains("aka.ms/mysecurityinfo")),
+            "{:?}",
+            page.shown
+        );
+    }
+    let ids: Vec<_> = guide.troubleshooting.iter().map(|t| t.id).collect();
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "each entry once: {ids:?}");
+    for id in [
+        "conditional_access",
+        "work_profile",
+        "firefox_android",
+        "samsung_pass_default",
+        "network_blocks_cross_device",
+        "passkey_already_exists",
+    ] {
+        assert!(ids.contains(&id), "{id}");
+    }
+    let provider = guide
+        .troubleshooting
+        .iter()
+        .find(|t| t.id == "provider_missing")
+        .unwrap();
+    assert!(provider.fix.contains("iPhone") && provider.fix.contains("Android"));
+    assert_eq!(
+        guide.checked_on,
+        "Steps checked against Microsoft’s documentation on 5 July 2026."
+    );
+}

@@ -239,6 +239,10 @@ fn other_passkey_places(kind: WalkthroughKind) -> &'static str {
 // Page
 // ---------------------------------------------------------------------------------------------
 
+/// The company in the landing page's general guide, where no tenant is known. Texts put the
+/// company only where "your organisation" reads as well as a name.
+pub const GENERIC_COMPANY: &str = "your organisation";
+
 /// The page headline.
 pub fn headline(company: &str) -> String {
     format!("Set up your {company} passkey")
@@ -259,6 +263,19 @@ pub fn lead(company: &str, shown: WalkthroughKind) -> String {
         WalkthroughKind::Desktop => format!(
             "Sign in to {company} with your face or fingerprint instead of a password. The passkey lives in Microsoft Authenticator on your phone, so that’s where you’ll finish — about five minutes."
         ),
+    }
+}
+
+/// The general guide's headline.
+pub const GUIDE_HEADLINE: &str = "Set up your passkey";
+
+/// A device's heading in the landing page's general guide.
+pub fn guide_title(kind: WalkthroughKind) -> &'static str {
+    match kind {
+        WalkthroughKind::Ios => "Steps on iPhone",
+        WalkthroughKind::Android => "Steps on Android (Pixel and most phones)",
+        WalkthroughKind::Samsung => "Steps on a Samsung Galaxy",
+        WalkthroughKind::Desktop => "Starting on a computer",
     }
 }
 
@@ -677,10 +694,8 @@ pub fn step_start_in_authenticator() -> StepText {
 }
 
 /// Step: sign in and complete MFA (S1).
-pub fn step_sign_in(company: &str, federation_note: Option<&str>) -> StepText {
-    let mut detail = format!(
-        "If Authenticator asks, sign in with your {company} work account, then finish the check you normally use: an approval, a code or your password."
-    );
+pub fn step_sign_in(federation_note: Option<&str>) -> StepText {
+    let mut detail = "If Authenticator asks, sign in with your work account, then finish the check you normally use: an approval, a code or your password.".to_owned();
     if let Some(note) = federation_note {
         detail.push(' ');
         detail.push_str(note);
@@ -1145,7 +1160,7 @@ pub fn federation_note_no_host(company: &str) -> String {
 pub fn trouble_not_supported(company: &str, helpdesk: bool) -> TroubleText {
     trouble(
         "“This sign-in method is not supported by your tenant”, or “Passkey in Microsoft Authenticator” is missing or greyed out",
-        format!("{company} hasn’t turned on passkeys in Authenticator for your account yet."),
+        format!("Passkeys in Authenticator aren’t turned on for your account at {company} yet."),
         format!(
             "{} and ask them to allow passkeys in Microsoft Authenticator (“Passkey (FIDO2)” in Microsoft Entra). There’s nothing to fix on your phone.",
             contact_it(helpdesk)
@@ -1163,7 +1178,7 @@ pub fn trouble_conditional_access(company: &str, helpdesk: bool) -> TroubleText 
     trouble(
         "You’re asked for a passkey before you can set one up, or told the app isn’t approved or needs app protection",
         format!(
-            "{company}’s sign-in rules (Conditional Access) don’t let you add a passkey this way yet."
+            "The sign-in rules at {company} (Conditional Access) don’t let you add a passkey this way yet."
         ),
         format!(
             "{} and ask for a Temporary Access Pass — a time-limited code to sign in with — or a temporary exception. Sign in to Authenticator with it and create the passkey.",
@@ -1428,6 +1443,21 @@ pub fn poster_requirement(ios_minimum: &str, android_minimum: &str) -> String {
         "You need an iPhone with iOS {ios_minimum} or later, or an Android phone with Android {android_minimum} or later, and Microsoft Authenticator."
     )
 }
+
+/// The rollout kit's poster page: what is around the poster on screen.
+#[derive(Debug)]
+pub struct PosterPageLabels {
+    /// The link back to the kit.
+    pub back_to_kit: &'static str,
+    /// How to print it.
+    pub print_hint: &'static str,
+}
+
+/// The poster page's labels in English.
+pub const POSTER_PAGE_LABELS: PosterPageLabels = PosterPageLabels {
+    back_to_kit: "Back to the rollout kit",
+    print_hint: "Use your browser’s Print command to print this poster: it fits one A4 or Letter page.",
+};
 
 /// Poster helpdesk line.
 pub fn poster_help(contacts: &str) -> String {

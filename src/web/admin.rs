@@ -37,6 +37,7 @@ use crate::admin::{AdminError, Customization, secret};
 use crate::branding::image::{ImageError, MAX_INPUT_BYTES};
 use crate::device::WalkthroughKind;
 use crate::store::models::LogoChange;
+use crate::walkthrough::Poster;
 
 use super::AppState;
 use super::assets;
@@ -45,7 +46,7 @@ use super::error::AppError;
 use super::views::{
     AdminChallengePage, AdminDashboardPage, AdminKitPage, AdminLinkPage, AdminLogoPage, AdminNav,
     AdminPosterPage, AdminSettingsPage, AdminSignInPage, AdoptionRow, AnnouncementHtml,
-    AnnouncementText, Layout,
+    AnnouncementText, Layout, PosterColours,
 };
 
 /// Largest upload request: the 5 MiB image plus room for the multipart framing and the token, so a
@@ -547,6 +548,7 @@ struct Context {
     customization: Arc<Customization>,
     company: String,
     automatic_logo_sha256: Option<String>,
+    automatic_brand_color: Option<String>,
 }
 
 async fn context(state: &AppState, session: &AdminSession) -> Result<Context, AppError> {
@@ -557,11 +559,13 @@ async fn context(state: &AppState, session: &AdminSession) -> Result<Context, Ap
         .as_ref()
         .and_then(|tenant| tenant.display_name.clone())
         .unwrap_or_else(|| profile.domain.to_unicode());
+    let branding = profile.shown_branding();
     Ok(Context {
         session: session.clone(),
         customization,
         company,
-        automatic_logo_sha256: profile.shown_branding().logo_sha256,
+        automatic_logo_sha256: branding.logo_sha256,
+        automatic_brand_color: branding.brand_color,
     })
 }
 
@@ -930,14 +934,27 @@ pub async fn poster_page(
 ) -> Result<Response, AppError> {
     let context = context(&state, &session).await?;
     let (_, share_url) = announcement(&state, &context);
+    let brand_color = context
+        .customization
+        .brand_color
+        .as_deref()
+        .or(context.automatic_brand_color.as_deref());
+    let mut layout = Layout::new(format!("{} · Set up your passkey", context.company));
+    layout.brand_stylesheet = brand_color.and_then(assets::brand_stylesheet_url);
     let html = AdminPosterPage {
-        layout: Layout::new(format!("{} · Set up your passkey", context.company)),
+        layout,
         company: context.company.clone(),
         logo_url: context.logo_url(),
         qr_svg: state
             .qr_codes
             .svg_for(&share_url, &format!("QR code for {share_url}")),
         share_url,
+        poster: Poster::new(
+            &context.company,
+            context.customization.settings.helpdesk.as_ref(),
+        ),
+        colours: PosterColours::for_brand(brand_color),
+        labels: &crate::walkthrough::text::POSTER_PAGE_LABELS,
     }
     .render()?;
     Ok(page(StatusCode::OK, html))

@@ -16,7 +16,7 @@ use crate::device::{self, ClientHints, Device, InApp, WalkthroughKind};
 use crate::discovery::Lookup;
 use crate::domain::DomainName;
 use crate::profile::{BrandingSource, DomainStatus, ShownBranding, TenantProfile};
-use crate::walkthrough::{ShownDevice, Walkthrough};
+use crate::walkthrough::{Guide, ShownDevice, Walkthrough};
 
 use super::AppState;
 use super::assets;
@@ -24,18 +24,20 @@ use super::client_ip::ClientIp;
 use super::error::AppError;
 use super::page_cache::PageKey;
 use super::views::{
-    DetectedAttributes, LandingPage, Layout, ProgressPage, TenantPage, TenantStatusPage,
+    DetectedAttributes, LandingPage, Layout, PosterColours, ProgressPage, TenantPage,
+    TenantStatusPage,
 };
 
 /// Longest raw form value we echo back into the domain field.
 const ECHO_LIMIT: usize = 256;
 
 /// `GET /`: the domain form and the generic guide.
-pub async fn landing() -> Result<Html<String>, AppError> {
+pub async fn landing(State(state): State<AppState>) -> Result<Html<String>, AppError> {
     let page = LandingPage {
         layout: Layout::new("Passkeys in Microsoft Authenticator, step by step · authwalk"),
         domain: String::new(),
         error: None,
+        guide: Guide::new(&state.config.security_info),
     };
     Ok(Html(page.render()?))
 }
@@ -44,7 +46,10 @@ pub async fn landing() -> Result<Html<String>, AppError> {
 ///
 /// A domain that cannot be valid re-shows the form with the reason beside the field (400), keeping
 /// what the visitor typed so nothing is lost.
-pub async fn lookup(RawQuery(query): RawQuery) -> Result<Response, AppError> {
+pub async fn lookup(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
     let typed = query_value(query.as_deref(), "domain").unwrap_or_default();
     match DomainName::parse(&typed) {
         Ok(domain) => Ok(Redirect::to(&tenant_path(&domain)).into_response()),
@@ -53,6 +58,7 @@ pub async fn lookup(RawQuery(query): RawQuery) -> Result<Response, AppError> {
                 layout: Layout::new("Check the domain · authwalk"),
                 domain: typed.chars().take(ECHO_LIMIT).collect(),
                 error: Some(error.to_string()),
+                guide: Guide::new(&state.config.security_info),
             };
             Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response())
         }
@@ -310,6 +316,7 @@ fn render_walkthrough(
         &state.config.security_info,
     );
     let branding = shown_branding(profile, customization);
+    let poster_colours = PosterColours::for_brand(branding.brand_color.as_deref());
     let share_url = state
         .config
         .public_url
@@ -346,6 +353,7 @@ fn render_walkthrough(
         share_url,
         qr_svg,
         labels: &crate::walkthrough::text::PAGE_LABELS,
+        poster_colours,
         mock: &crate::walkthrough::text::MOCKUP_LABELS,
     };
     Ok(page.render()?)

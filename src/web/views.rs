@@ -44,6 +44,25 @@ pub struct LandingPage {
     pub domain: String,
     /// Why the typed domain was refused, shown beside the field.
     pub error: Option<String>,
+    /// The general guide's steps and troubleshooting (the walkthrough's content, no tenant).
+    pub guide: crate::walkthrough::Guide,
+}
+
+impl LandingPage {
+    /// The guide's anchor for a device (`#iphone`, `#android`, `#samsung`, `#computer`).
+    pub fn anchor(&self, kind: &crate::walkthrough::WalkthroughKind) -> &'static str {
+        match kind {
+            crate::walkthrough::WalkthroughKind::Ios => "iphone",
+            crate::walkthrough::WalkthroughKind::Android => "android",
+            crate::walkthrough::WalkthroughKind::Samsung => "samsung",
+            crate::walkthrough::WalkthroughKind::Desktop => "computer",
+        }
+    }
+
+    /// A device's heading in the guide.
+    pub fn device_title(&self, kind: &crate::walkthrough::WalkthroughKind) -> &'static str {
+        crate::walkthrough::text::guide_title(*kind)
+    }
 }
 
 /// Every error page (400, 404, 500, 503 ...), HTML routes only.
@@ -75,6 +94,33 @@ pub struct DetectedAttributes {
     pub in_app: bool,
 }
 
+/// The company's colour on a printed poster. Drawn as SVG fills (presentation attributes, which
+/// the CSP allows), because the brand stylesheet is for screens only and print has no tenant CSS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PosterColours {
+    /// The band and the step numbers (`#RRGGBB`): the brand's button colour on white paper.
+    pub fill: String,
+    /// Digits and words on `fill`: white or near-black, whichever contrasts more.
+    pub text: String,
+}
+
+impl PosterColours {
+    /// The colours for `brand_hex` (`#RRGGBB`), or the product's blue without a usable one.
+    pub fn for_brand(brand_hex: Option<&str>) -> Self {
+        use crate::branding::palette::{Palette, Rgb};
+        let brand = brand_hex.and_then(Rgb::parse_hex).unwrap_or(Rgb {
+            r: 0x0f,
+            g: 0x62,
+            b: 0xc4,
+        });
+        let scheme = Palette::from_brand(brand).light;
+        Self {
+            fill: scheme.button.to_hex(),
+            text: scheme.button_text.to_hex(),
+        }
+    }
+}
+
 /// `GET /t/{domain}` for an Entra tenant: the branded walkthrough.
 #[derive(Debug, Template)]
 #[template(path = "tenant.html")]
@@ -97,6 +143,8 @@ pub struct TenantPage {
     pub qr_svg: Option<std::sync::Arc<str>>,
     /// The page's own headings, badges and buttons.
     pub labels: &'static crate::walkthrough::text::PageLabels,
+    /// The company's colour on the printed poster.
+    pub poster_colours: PosterColours,
     /// The words inside the screen mock-ups.
     pub mock: &'static crate::walkthrough::text::MockupLabels,
 }
@@ -430,6 +478,12 @@ pub struct AdminPosterPage {
     pub share_url: String,
     /// Its QR code (our own SVG markup).
     pub qr_svg: Option<std::sync::Arc<str>>,
+    /// What the poster says (the walkthrough's poster: title, three steps, requirement, help).
+    pub poster: crate::walkthrough::Poster,
+    /// The company's colour on it.
+    pub colours: PosterColours,
+    /// The poster page's own words.
+    pub labels: &'static crate::walkthrough::text::PosterPageLabels,
 }
 
 /// The announcement email as plain text (`templates/emails/announcement.txt`, not escaped).
