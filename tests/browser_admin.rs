@@ -1,10 +1,12 @@
 //! The admin journey in headless Chromium, against the fake DNS and Microsoft: sign in by proving
 //! control of contoso.com with a DNS TXT record read off the page, open the settings, upload a logo
 //! through the real file input, see the preview, publish it and find it on the tenant page, then
-//! the rollout kit and the poster (printed: one page), sign out, and sign in again with the
+//! the rollout kit (each field's label above its field, not run on after the previous copy button)
+//! and the poster in the company's colour (printed: one page), sign out, and sign in again with the
 //! operator's one-time link (`authwalk admin-link`). Every page — the error states too (an unknown
 //! domain, DNS not there yet, a bad colour, a file that is not an image, a used link) — passes the
-//! axe-core audit with zero violations; screenshots go to `target/screenshots/admin-*.png`.
+//! axe-core audit with zero violations, and the pages an admin reaches are audited again at phone
+//! width and in dark mode; screenshots go to `target/screenshots/admin-*.png`.
 //!
 //! Needs the same tools as `tests/browser.rs` (see `support::browser`): without them the test
 //! prints one line and passes, except under CI where that is a failure.
@@ -20,13 +22,23 @@ use fantoccini::{Client, Locator};
 use image::{ImageFormat, Rgba, RgbaImage};
 use serde_json::json;
 use support::browser::{
-    Chromedriver, REDUCED_MOTION, Tools, assert_audit_reports, assert_no_violations, check, open,
+    Chromedriver, Device, REDUCED_MOTION, Scheme, Tools, assert_audit_reports,
+    assert_no_violations, assert_scheme, check, emulate_scheme, emulate_viewport, open,
     pdf_page_count, screenshot_dir, session_with_args, tools,
 };
 use support::fake_dns::FakeRecord;
 use support::fake_microsoft::CONTOSO_TENANT;
 use support::{Backend, TestApp, Upstreams};
 use uuid::Uuid;
+
+/// The phone whose width the admin pages are audited at again.
+const PHONE: Device = Device {
+    name: "phone",
+    user_agent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+    width: 390,
+    height: 844,
+    pixel_ratio: 3.0,
+};
 
 /// How long any one page may take to appear after a click.
 const PAGE_DEADLINE: Duration = Duration::from_secs(15);
@@ -113,6 +125,40 @@ async fn loaded_width(client: &Client, css: &str) -> u64 {
         assert!(Instant::now() < deadline, "{css} never finished loading");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// On the kit page: each field's label that starts before the previous field's copy button
+/// ends (a label "running on" after the button), as "label after button". Needs the buttons
+/// shown (admin.js ran), which it checks too.
+async fn labels_running_on(client: &Client) -> Vec<String> {
+    let found = client
+        .execute(
+            "const fields = [...document.querySelectorAll('.admin-copy-field')];
+             const problems = [];
+             let previous = null;
+             for (const field of fields) {
+               const button = field.querySelector('button.admin-copy');
+               if (!button || button.hidden) problems.push('no visible copy button in ' + field.textContent.trim().slice(0, 40));
+               const label = field.querySelector('label');
+               if (label && previous) {
+                 const after = label.getBoundingClientRect();
+                 const before = previous.getBoundingClientRect();
+                 if (after.top < before.bottom) problems.push(label.textContent.trim() + ' after ' + previous.textContent.trim());
+               }
+               previous = button;
+             }
+             if (fields.length < 4) problems.push('only ' + fields.length + ' copy fields');
+             return problems;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|problem| problem.as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
 /// The path of the current page.
@@ -398,14 +444,32 @@ async fn admin_journey_in_headless_chromium_is_accessible() {
     let share_url = value_of(&client, "#share-url").await;
     assert!(share_url.ends_with("/t/contoso.com"), "{share_url}");
     check(&client, &tools, "admin-kit", &mut failures).await;
+    let run_on = labels_running_on(&client).await;
+    assert!(
+        run_on.is_empty(),
+        "kit labels run on after a copy button: {run_on:?}"
+    );
     press(&client, "a[href=\"/admin/kit/poster\"]").await;
-    let poster_logo = wait_for(&client, ".admin-poster__logo")
+    let poster_logo = wait_for(&client, ".poster--screen .poster__logo")
         .await
         .attr("src")
         .await
         .unwrap();
     assert_eq!(poster_logo, Some(logo_path.clone()));
-    assert!(loaded_width(&client, ".admin-poster__logo").await > 0);
+    assert!(loaded_width(&client, ".poster--screen .poster__logo").await > 0);
+    let band = wait_for(&client, ".poster--screen .poster__band rect")
+        .await
+        .attr("fill")
+        .await
+        .unwrap();
+    let contoso = authwalk::web::views::PosterColours::for_brand(Some("#0072C6"));
+    assert_eq!(
+        band,
+        Some(contoso.fill),
+        "the poster carries Contoso's colour"
+    );
+    let steps = text_of(&client, ".poster--screen .poster__steps").await;
+    assert!(steps.contains("Create a passkey"), "{steps}");
     check(&client, &tools, "admin-poster", &mut failures).await;
     let pdf = client
         .print(PrintConfiguration::default())
@@ -440,6 +504,65 @@ async fn admin_journey_in_headless_chromium_is_accessible() {
     let alert = text_of(&client, ".admin-alert--error").await;
     assert!(alert.contains("already used"), "{alert}");
     check(&client, &tools, "admin-link-used", &mut failures).await;
+
+    // The pages an admin reaches, again at phone width and in dark mode (light at desktop width
+    // was audited along the way), signed in and then signed out.
+    let signed_in = [
+        ("dashboard", "/admin"),
+        ("settings", "/admin/settings"),
+        ("logo", "/admin/logo"),
+        ("kit", "/admin/kit"),
+        ("poster", "/admin/kit/poster"),
+    ];
+    let views: [(Option<&Device>, Scheme); 3] = [
+        (None, Scheme::Dark),
+        (Some(&PHONE), Scheme::Light),
+        (Some(&PHONE), Scheme::Dark),
+    ];
+    for (viewport, scheme) in views {
+        emulate_viewport(&client, viewport).await;
+        emulate_scheme(&client, scheme).await;
+        let width = if viewport.is_some() {
+            "phone"
+        } else {
+            "desktop"
+        };
+        for (name, path) in signed_in {
+            open(&client, &app.url(path)).await;
+            assert_eq!(path_of(&client).await, path, "still signed in");
+            assert_scheme(&client, scheme).await;
+            let name = format!("admin-{width}-{}-{name}", scheme.as_str());
+            check(&client, &tools, &name, &mut failures).await;
+            if path == "/admin/kit" {
+                let run_on = labels_running_on(&client).await;
+                assert!(run_on.is_empty(), "{name}: labels run on: {run_on:?}");
+            }
+        }
+    }
+    open(&client, &app.url("/admin/kit")).await;
+    press(&client, ".admin-nav__signout button[type=submit]").await;
+    wait_for(&client, "#signin-title").await;
+    for (viewport, scheme) in views {
+        emulate_viewport(&client, viewport).await;
+        emulate_scheme(&client, scheme).await;
+        open(&client, &app.url("/admin")).await;
+        wait_for(&client, "#signin-title").await;
+        assert_scheme(&client, scheme).await;
+        let width = if viewport.is_some() {
+            "phone"
+        } else {
+            "desktop"
+        };
+        check(
+            &client,
+            &tools,
+            &format!("admin-{width}-{}-signin", scheme.as_str()),
+            &mut failures,
+        )
+        .await;
+    }
+    emulate_viewport(&client, None).await;
+    emulate_scheme(&client, Scheme::Light).await;
 
     // The audit is live here too: a field without a label is reported.
     assert_audit_reports(

@@ -507,7 +507,7 @@ impl Context<'_> {
             },
             WalkthroughKind::Android | WalkthroughKind::Samsung => {
                 // Only a version known to be past 14 drops Microsoft's Android 14 advice.
-                let android_14 = !version.is_some_and(|v| v.major() > ANDROID_PROVIDER_GAP_MAJOR);
+                let android_14 = version.is_none_or(|v| v.major() <= ANDROID_PROVIDER_GAP_MAJOR);
                 if self.shown == WalkthroughKind::Samsung {
                     ProviderSettings::Samsung { android_14 }
                 } else {

@@ -1,6 +1,7 @@
 //! Headless Chromium for the browser tests: finding chromium, chromedriver and axe-core, running
-//! chromedriver, opening sessions (desktop or an emulated phone), the axe-core audit, screenshots
-//! to `target/screenshots/` and counting the pages of a printed PDF.
+//! chromedriver, opening sessions (desktop or an emulated phone), light and dark mode (Chrome
+//! DevTools' media emulation), the axe-core audit, full-page screenshots to `target/screenshots/`
+//! and counting the pages of a printed PDF.
 //!
 //! Without the tools a browser test prints one line and passes — except under CI (`CI` set),
 //! where that is a failure, so CI can never skip it silently.
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::wd::{Capabilities, TimeoutConfiguration};
+use fantoccini::wd::{Capabilities, TimeoutConfiguration, WebDriverCompatibleCommand};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
@@ -43,6 +44,111 @@ pub struct Device {
     pub height: u32,
     /// Device pixels per CSS pixel.
     pub pixel_ratio: f64,
+}
+
+/// A light or a dark page, as `prefers-color-scheme` tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// `prefers-color-scheme: light`.
+    Light,
+    /// `prefers-color-scheme: dark`.
+    Dark,
+}
+
+impl Scheme {
+    /// Both, light first.
+    pub const BOTH: [Scheme; 2] = [Scheme::Light, Scheme::Dark];
+
+    /// The media feature's value, also used in screenshot names.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Light => "light",
+            Scheme::Dark => "dark",
+        }
+    }
+}
+
+/// A Chrome DevTools Protocol command, sent through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp {
+    command: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (axum::http::Method, Option<String>) {
+        let body = json!({ "cmd": self.command, "params": self.params });
+        (axum::http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Run a DevTools command on the session's page and return its result.
+async fn cdp(client: &Client, command: &'static str, params: Value) -> Value {
+    client
+        .issue_cmd(Cdp { command, params })
+        .await
+        .unwrap_or_else(|error| panic!("DevTools {command}: {error}"))
+}
+
+/// Make the session's pages see `prefers-color-scheme: scheme` (kept across navigations).
+pub async fn emulate_scheme(client: &Client, scheme: Scheme) {
+    cdp(
+        client,
+        "Emulation.setEmulatedMedia",
+        json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme.as_str() }] }),
+    )
+    .await;
+}
+
+/// Give the session's page the viewport of `phone` (touch, its pixel ratio), or the desktop
+/// window's again with `None`, without a new session (an admin keeps their sign-in).
+pub async fn emulate_viewport(client: &Client, phone: Option<&Device>) {
+    match phone {
+        Some(phone) => {
+            cdp(
+                client,
+                "Emulation.setDeviceMetricsOverride",
+                json!({
+                    "width": phone.width,
+                    "height": phone.height,
+                    "deviceScaleFactor": phone.pixel_ratio,
+                    "mobile": true,
+                }),
+            )
+            .await;
+        }
+        None => {
+            cdp(client, "Emulation.clearDeviceMetricsOverride", json!({})).await;
+        }
+    }
+}
+
+/// Fail unless the current page sees `scheme` (the emulation is live, not assumed).
+pub async fn assert_scheme(client: &Client, scheme: Scheme) {
+    let dark = client
+        .execute(
+            "return window.matchMedia('(prefers-color-scheme: dark)').matches;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        dark.as_bool(),
+        Some(scheme == Scheme::Dark),
+        "the page does not see prefers-color-scheme: {}",
+        scheme.as_str()
+    );
 }
 
 /// What the browser tests need on the machine.
@@ -305,12 +411,68 @@ pub fn screenshot_dir() -> PathBuf {
     dir
 }
 
-/// Screenshot the current view to `target/screenshots/{name}.png`.
+/// Screenshot the whole page (not only the view) to `target/screenshots/{name}.png`, one image
+/// pixel per CSS pixel, so a phone's page reads top to bottom as the person scrolls it.
 pub async fn screenshot(client: &Client, name: &str) {
     let dir = screenshot_dir();
-    let png = client.screenshot().await.unwrap();
+    let metrics = cdp(client, "Page.getLayoutMetrics", json!({})).await;
+    let size = &metrics["cssContentSize"];
+    let ratio = client
+        .execute("return window.devicePixelRatio;", vec![])
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap_or(1.0);
+    let shot = cdp(
+        client,
+        "Page.captureScreenshot",
+        json!({
+            "format": "png",
+            "captureBeyondViewport": true,
+            "clip": {
+                "x": 0, "y": 0,
+                "width": size["width"].as_f64().unwrap_or(1280.0),
+                "height": size["height"].as_f64().unwrap_or(900.0),
+                "scale": 1.0 / ratio,
+            },
+        }),
+    )
+    .await;
+    let png = data_encoding::BASE64
+        .decode(shot["data"].as_str().unwrap_or_default().as_bytes())
+        .unwrap();
     assert!(png.starts_with(b"\x89PNG"), "{name}: not a PNG");
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+/// Screenshot one element of the current page — the `index`-th match of `css` — at the device's
+/// pixel ratio (a close-up) to `target/screenshots/{name}.png`.
+pub async fn screenshot_element(client: &Client, css: &str, index: usize, name: &str) {
+    let rect = client
+        .execute(
+            "const el = document.querySelectorAll(arguments[0])[arguments[1]];
+             const r = el.getBoundingClientRect();
+             return [r.left + window.scrollX, r.top + window.scrollY, r.width, r.height];",
+            vec![json!(css), json!(index)],
+        )
+        .await
+        .unwrap();
+    let [x, y, width, height] = [0, 1, 2, 3].map(|i| rect[i].as_f64().unwrap_or_default());
+    let shot = cdp(
+        client,
+        "Page.captureScreenshot",
+        json!({
+            "format": "png",
+            "captureBeyondViewport": true,
+            "clip": { "x": x, "y": y, "width": width.max(1.0), "height": height.max(1.0), "scale": 1.0 },
+        }),
+    )
+    .await;
+    let png = data_encoding::BASE64
+        .decode(shot["data"].as_str().unwrap_or_default().as_bytes())
+        .unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "{name}: not a PNG");
+    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
 }
 
 /// Audit the current page as `name`, screenshot it, and collect its violations into `failures`.
