@@ -55,10 +55,10 @@ async fn rows_but_adoption(app: &TestApp) -> RowCounts {
     rows
 }
 
-/// Contoso's stored settings, read through the app's store.
+/// Contoso's stored settings (the contoso.com scope), read through the app's store.
 async fn contoso_settings(app: &TestApp) -> Option<TenantSettingsRecord> {
     app.store
-        .load_tenant_settings(Uuid::parse_str(CONTOSO_TENANT).unwrap())
+        .load_scope_settings(Uuid::parse_str(CONTOSO_TENANT).unwrap(), "contoso.com")
         .await
         .unwrap()
 }
@@ -248,8 +248,12 @@ async fn publish_a_good_logo(app: &TestApp, upstreams: &Upstreams) -> (AdminClie
     let good = images::banner(400, 100, [0x6B, 0x2F, 0xA0]).png();
     let response = admin.upload_logo(&csrf, "logo.png", &good).await;
     assert_eq!(response.status(), 303);
+    let previewed = admin.previewed_logo("/admin/logo").await;
     let response = admin
-        .post_form("/admin/logo/publish", &[("csrf", &csrf)])
+        .post_form(
+            "/admin/logo/publish",
+            &[("csrf", &csrf), ("logo", &previewed)],
+        )
         .await;
     assert_eq!(response.status(), 303);
     (admin, csrf)
@@ -451,13 +455,14 @@ async fn a_chunked_upload_over_5_mib_is_named_too_large() {
 fn settings_form(csrf: &str) -> Vec<(&'static str, String)> {
     vec![
         ("csrf", csrf.to_owned()),
+        ("version", "0".into()),
         ("brand_color", "#0072C6".into()),
         ("passkey_policy", "synced_allowed".into()),
         ("helpdesk_email", "helpdesk@contoso.com".into()),
         ("helpdesk_phone", "+1 425 555 0100".into()),
         ("helpdesk_url", "https://help.contoso.com/passkeys".into()),
         ("intro_message", "Please set this up by Friday.".into()),
-        ("short_slug", "contoso-it".into()),
+        ("short_slug", "contoso".into()),
     ]
 }
 

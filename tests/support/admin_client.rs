@@ -1,5 +1,6 @@
 //! A small browser for the admin pages: keeps cookies, sends `Origin` on form posts as browsers
 //! do, reads CSRF fields, and signs in through the DNS challenge against the fake DNS server.
+//! Two of them are two browsers (two cookie jars).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -15,6 +16,10 @@ use super::{TestApp, Upstreams};
 pub const SESSION_COOKIE: &str = "authwalk_admin";
 /// The cookie that carries the CSRF token before a session exists (sign-in forms).
 pub const PRE_SESSION_CSRF_COOKIE: &str = "authwalk_admin_csrf";
+/// The cookie that holds the browser's secret its DNS challenges are bound to.
+pub const BROWSER_COOKIE: &str = "authwalk_admin_browser";
+/// The prefix of every admin cookie behind an https public URL.
+pub const HOST_PREFIX: &str = "__Host-";
 
 /// A browser on one app.
 #[derive(Clone)]
@@ -34,13 +39,24 @@ impl AdminClient {
         }
     }
 
-    /// The value of cookie `name`, if set.
+    /// The value of cookie `name` (or of `__Host-{name}`), if set.
     pub fn cookie(&self, name: &str) -> Option<String> {
+        let cookies = self
+            .cookies
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cookies
+            .get(name)
+            .or_else(|| cookies.get(&format!("{HOST_PREFIX}{name}")))
+            .cloned()
+    }
+
+    /// Every cookie this browser holds, by name.
+    pub fn cookies(&self) -> HashMap<String, String> {
         self.cookies
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(name)
-            .cloned()
+            .clone()
     }
 
     /// The `Cookie` header this browser sends.
@@ -162,29 +178,61 @@ impl AdminClient {
         input_value(&page, "input[name=csrf]").expect("a CSRF field")
     }
 
-    /// Sign in as the admin of `domain`'s tenant through the DNS challenge.
-    pub async fn sign_in(app: &TestApp, upstreams: &Upstreams, domain: &str) -> Self {
-        let browser = Self::new(app);
-        let (status, page) = browser.get_text("/admin").await;
+    /// The version the settings form of `path` (`/admin/settings?scope=…`) is loaded at.
+    pub async fn settings_version(&self, path: &str) -> String {
+        let (status, page) = self.get_text(path).await;
+        assert_eq!(status, 200, "{path}: {page}");
+        input_value(
+            &page,
+            "form[action=\"/admin/settings\"] input[name=version]",
+        )
+        .expect("a version field")
+    }
+
+    /// The hash of the preview the logo page of `path` shows (what "Publish" names).
+    pub async fn previewed_logo(&self, path: &str) -> String {
+        let (status, page) = self.get_text(path).await;
+        assert_eq!(status, 200, "{path}: {page}");
+        input_value(
+            &page,
+            "form[action=\"/admin/logo/publish\"] input[name=logo]",
+        )
+        .expect("a preview to publish")
+    }
+
+    /// Start a DNS challenge for `domain`; the TXT value the page shows.
+    pub async fn start_challenge(&self, domain: &str) -> String {
+        let (status, page) = self.get_text("/admin").await;
         assert_eq!(status, 200, "{page}");
         let csrf = input_value(&page, "form[action=\"/admin/challenge\"] input[name=csrf]")
             .expect("a CSRF field in the challenge form");
-        let response = browser
+        let response = self
             .post_form("/admin/challenge", &[("csrf", &csrf), ("domain", domain)])
             .await;
-        assert_eq!(response.status(), 200);
+        let status = response.status();
         let page = response.text().await.expect("body");
-        let value = input_value(&page, "#record-value").expect("the record value");
-        upstreams.dns.add(
-            &format!("_authwalk-challenge.{domain}"),
-            FakeRecord::Txt(value),
-        );
-        let csrf = browser
+        assert_eq!(status, 200, "{page}");
+        input_value(&page, "#record-value").expect("the record value")
+    }
+
+    /// Press "Check DNS" for `domain`.
+    pub async fn check_dns(&self, domain: &str) -> Response {
+        let csrf = self
             .cookie(PRE_SESSION_CSRF_COOKIE)
             .expect("the sign-in CSRF cookie");
-        let response = browser
-            .post_form("/admin/verify", &[("csrf", &csrf), ("domain", domain)])
-            .await;
+        self.post_form("/admin/verify", &[("csrf", &csrf), ("domain", domain)])
+            .await
+    }
+
+    /// Sign in as the admin of `domain`'s tenant through the DNS challenge (the record replaces
+    /// any earlier one at the challenge name).
+    pub async fn sign_in(app: &TestApp, upstreams: &Upstreams, domain: &str) -> Self {
+        let browser = Self::new(app);
+        let value = browser.start_challenge(domain).await;
+        let name = format!("_authwalk-challenge.{domain}");
+        upstreams.dns.remove(&name);
+        upstreams.dns.add(&name, FakeRecord::Txt(value));
+        let response = browser.check_dns(domain).await;
         assert_eq!(response.status(), 303, "{:?}", response.text().await);
         assert!(browser.cookie(SESSION_COOKIE).is_some(), "a session cookie");
         browser
