@@ -154,7 +154,7 @@ impl AdminService {
                 ..FieldErrors::default()
             })),
             SettingsSaved::Stale(current) => {
-                SettingsOutcome::Stale(Box::new(Customization::from_record(current.as_ref())))
+                SettingsOutcome::Stale(Box::new(Customization::from_record(current.as_deref())))
             }
         })
     }

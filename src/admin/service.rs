@@ -9,7 +9,7 @@ use url::Url;
 use uuid::Uuid;
 
 use crate::discovery::Discovery;
-use crate::discovery::openid::OpenIdOutcome;
+use crate::discovery::openid::{OpenIdOutcome, OpenIdTenant};
 use crate::domain::DomainName;
 use crate::net::{Dns, DnsError};
 use crate::profile::DomainStatus;
@@ -59,11 +59,14 @@ pub(crate) async fn tenant_of(
     }
 }
 
-/// The tenant id of an Entra domain as Microsoft says it now (no cache, no stored mapping): what
+/// The tenant of an Entra domain as Microsoft says it now (no cache, no stored mapping): what
 /// every grant of rights is decided on. Unreachable is a refusal, never a fallback.
-async fn tenant_now(discovery: &Discovery, domain: &DomainName) -> Result<Uuid, AdminError> {
+async fn tenant_now(
+    discovery: &Discovery,
+    domain: &DomainName,
+) -> Result<OpenIdTenant, AdminError> {
     match discovery.tenant_now(domain).await {
-        Ok(OpenIdOutcome::Found(tenant)) => Ok(tenant.tenant_id),
+        Ok(OpenIdOutcome::Found(tenant)) => Ok(tenant),
         Ok(OpenIdOutcome::NotFound) => Err(AdminError::NotEntra {
             domain: domain.to_unicode(),
         }),
@@ -148,7 +151,7 @@ impl AdminService {
                 domain: domain.to_unicode(),
             });
         }
-        let tenant_id = tenant_now(&self.discovery, domain).await?;
+        let tenant = tenant_now(&self.discovery, domain).await?;
         let record_name = challenge::record_name(domain);
         let values = match self.dns.txt_uncached(&record_name).await {
             Ok(values) => values,
@@ -177,14 +180,7 @@ impl AdminService {
             match challenge::judge(value, token, stored.as_ref(), domain, browser_sha256, now) {
                 Ok(()) => {
                     return self
-                        .sign_in(
-                            token,
-                            domain,
-                            tenant_id,
-                            ChallengeKind::DnsTxt,
-                            previous,
-                            now,
-                        )
+                        .sign_in(token, domain, &tenant, ChallengeKind::DnsTxt, previous, now)
                         .await;
                 }
                 // "expired", "used" or "another browser's" says more than "doesn't match": keep
@@ -229,11 +225,11 @@ impl AdminService {
     ) -> Result<SignedIn, AdminError> {
         let domain = self.check_link(token, now).await?;
         let domain = DomainName::parse(&domain)?;
-        let tenant_id = tenant_now(&self.discovery, &domain).await?;
+        let tenant = tenant_now(&self.discovery, &domain).await?;
         self.sign_in(
             token,
             &domain,
-            tenant_id,
+            &tenant,
             ChallengeKind::AdminLink,
             previous,
             now,
@@ -245,16 +241,18 @@ impl AdminService {
         &self,
         token: &str,
         domain: &DomainName,
-        tenant_id: Uuid,
+        tenant: &OpenIdTenant,
         method: ChallengeKind,
         previous: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<SignedIn, AdminError> {
+        let tenant_id = tenant.tenant_id;
         let started = session::start(tenant_id, domain.as_str(), method, now)?;
         let sign_in = AdminSignIn {
             token_sha256: secret::sha256_hex(token),
             domain: domain.as_str().to_owned(),
             tenant_id,
+            cloud: tenant.cloud,
             method,
             now,
             session: started.row.clone(),

@@ -390,6 +390,9 @@ pub struct AdminSignIn {
     pub domain: String,
     /// Its tenant, as Microsoft says now.
     pub tenant_id: Uuid,
+    /// The tenant's cloud, as Microsoft says now (the tenant is recorded when the store has not
+    /// seen it yet: a stale profile may name another tenant).
+    pub cloud: crate::profile::Cloud,
     /// How control was proved.
     pub method: ChallengeKind,
     /// When.
@@ -519,7 +522,7 @@ pub enum SettingsSaved {
     SlugTaken,
     /// The scope's settings changed since the form was loaded; nothing was written. What is
     /// stored now (`None`: the scope has no settings any more).
-    Stale(Option<TenantSettingsRecord>),
+    Stale(Option<Box<TenantSettingsRecord>>),
 }
 
 /// A change to a scope's admin logo.

@@ -27,6 +27,9 @@ pub struct AdminClient {
     base: String,
     client: reqwest::Client,
     cookies: Arc<Mutex<HashMap<String, String>>>,
+    /// The client address claimed in `X-Forwarded-For` (for an app that trusts loopback as
+    /// its proxy), so that one test can be several clients.
+    forwarded_for: Option<String>,
 }
 
 impl AdminClient {
@@ -36,6 +39,23 @@ impl AdminClient {
             base: app.url(""),
             client: app.client.clone(),
             cookies: Arc::default(),
+            forwarded_for: None,
+        }
+    }
+
+    /// A browser with no cookies on `app`, behind the client address `ip` (the app must trust
+    /// 127.0.0.1 as a proxy: `AUTHWALK_TRUSTED_PROXIES`).
+    pub fn at_address(app: &TestApp, ip: &str) -> Self {
+        Self {
+            forwarded_for: Some(ip.to_owned()),
+            ..Self::new(app)
+        }
+    }
+
+    fn with_address(&self, request: RequestBuilder) -> RequestBuilder {
+        match &self.forwarded_for {
+            Some(ip) => request.header("x-forwarded-for", ip),
+            None => request,
         }
     }
 
@@ -91,13 +111,11 @@ impl AdminClient {
 
     /// `GET path` with the cookies.
     pub async fn get(&self, path: &str) -> Response {
-        let response = self
+        let request = self
             .client
             .get(format!("{}{path}", self.base))
-            .header(header::COOKIE, self.cookie_header())
-            .send()
-            .await
-            .expect("GET");
+            .header(header::COOKIE, self.cookie_header());
+        let response = self.with_address(request).send().await.expect("GET");
         self.keep_cookies(&response);
         response
     }
@@ -110,10 +128,12 @@ impl AdminClient {
 
     /// A `POST path` with the cookies and a same-origin `Origin`, to finish and [`Self::send`].
     pub fn post(&self, path: &str) -> RequestBuilder {
-        self.client
+        let request = self
+            .client
             .post(format!("{}{path}", self.base))
             .header(header::COOKIE, self.cookie_header())
-            .header(header::ORIGIN, self.base.trim_end_matches('/'))
+            .header(header::ORIGIN, self.base.trim_end_matches('/'));
+        self.with_address(request)
     }
 
     /// A `POST path` with the cookies and this `Origin` (none when `None`), as another site's
@@ -151,9 +171,21 @@ impl AdminClient {
 
     /// `POST /admin/logo`: upload `bytes` as the logo file `filename` (multipart, by hand).
     pub async fn upload_logo(&self, csrf: &str, filename: &str, bytes: &[u8]) -> Response {
+        self.upload_logo_to(csrf, "", filename, bytes).await
+    }
+
+    /// `POST /admin/logo` for the pages of `scope` (empty: the session's own domain).
+    pub async fn upload_logo_to(
+        &self,
+        csrf: &str,
+        scope: &str,
+        filename: &str,
+        bytes: &[u8],
+    ) -> Response {
         let boundary = "authwalk-adversary-boundary-4c1e";
         let mut body = format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"scope\"\r\n\r\n{scope}\r\n\
              --{boundary}\r\nContent-Disposition: form-data; name=\"logo\"; \
              filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
         )

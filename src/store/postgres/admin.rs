@@ -115,6 +115,14 @@ pub(crate) async fn complete_admin_sign_in(
         transaction.rollback().await?;
         return Ok(SignInOutcome::AlreadyUsed);
     }
+    // The tenant as Microsoft names it now may be one no stored profile mentions yet.
+    sqlx::query(
+        "INSERT INTO tenants (tenant_id, cloud) VALUES ($1, $2) ON CONFLICT (tenant_id) DO NOTHING",
+    )
+    .bind(sign_in.tenant_id)
+    .bind(sign_in.cloud.as_str())
+    .execute(&mut *transaction)
+    .await?;
     // Sign-ins of one tenant are judged one at a time: the first admin of a tenant is decided
     // once, even when two proofs arrive together.
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('authwalk:grants:' || $1, 0))")
@@ -479,7 +487,9 @@ pub(crate) async fn save_scope_settings(
         Ok(Some(version)) => version,
         Ok(None) => {
             transaction.rollback().await?;
-            let current = load_scope_settings(pool, tenant_id, scope).await?;
+            let current = load_scope_settings(pool, tenant_id, scope)
+                .await?
+                .map(Box::new);
             return Ok(SettingsSaved::Stale(current));
         }
         // Another scope took the slug between our check and our write.

@@ -109,6 +109,14 @@ pub(crate) async fn complete_admin_sign_in(
         transaction.rollback().await?;
         return Ok(SignInOutcome::AlreadyUsed);
     }
+    // The tenant as Microsoft names it now may be one no stored profile mentions yet.
+    sqlx::query(
+        "INSERT INTO tenants (tenant_id, cloud) VALUES (?1, ?2) ON CONFLICT (tenant_id) DO NOTHING",
+    )
+    .bind(&tenant)
+    .bind(sign_in.cloud.as_str())
+    .execute(&mut *transaction)
+    .await?;
     // Microsoft now says the domain is this tenant's: another tenant's grant of it is void.
     sqlx::query("DELETE FROM admin_sessions WHERE domain = ?1 AND tenant_id <> ?2")
         .bind(&sign_in.domain)
@@ -434,7 +442,9 @@ pub(crate) async fn save_scope_settings(
         }
         Ok(None) => {
             transaction.rollback().await?;
-            let current = load_scope_settings(pool, tenant_id, scope).await?;
+            let current = load_scope_settings(pool, tenant_id, scope)
+                .await?
+                .map(Box::new);
             Ok(SettingsSaved::Stale(current))
         }
         // Another scope has the slug.
