@@ -32,15 +32,8 @@ use time::OffsetDateTime;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::admin::adoption::Event;
-use crate::admin::challenge::CHALLENGE_LIFETIME;
 use crate::admin::chart;
-use crate::admin::kit::{self, Announcement};
-use crate::admin::scopes::SettingsOutcome;
-use crate::admin::service::SignedIn;
-use crate::admin::session::{
-    AdminCookies, AdminSession, BROWSER_COOKIE, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE,
-};
-use crate::admin::settings::{FieldErrors, SettingsForm};
+use crate::admin::session::{AdminCookies, AdminSession, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE};
 use crate::admin::{AdminError, Customization, secret};
 use crate::branding::image::{ImageError, MAX_INPUT_BYTES};
 use crate::device::WalkthroughKind;
@@ -49,14 +42,12 @@ use crate::store::models::LogoChange;
 
 use super::AppState;
 use super::assets;
-use super::client_ip::ClientIp;
 use super::error::AppError;
-use super::views::{
-    AdminChallengePage, AdminDashboardPage, AdminKitPage, AdminLinkPage, AdminLogoPage, AdminNav,
-    AdminPosterPage, AdminSettingsPage, AdminSignInPage, AdoptionRow, AnnouncementHtml,
-    AnnouncementText, Layout, ScopeChoice, SettingsConflict,
-};
+use super::views::{AdminDashboardPage, AdminLogoPage, AdminNav, AdoptionRow, Layout, ScopeChoice};
 
+mod kit;
+mod settings;
+mod sign_in;
 mod team;
 
 /// Largest upload request: the 5 MiB image plus room for the multipart framing and the token, so a
@@ -66,13 +57,19 @@ pub const UPLOAD_BODY_LIMIT: usize = MAX_INPUT_BYTES + 256 * 1024;
 /// Every admin route except the upload (it needs a larger body limit; see [`upload_routes`]).
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/admin", get(home))
-        .route("/admin/challenge", post(start_challenge))
-        .route("/admin/verify", post(verify))
-        .route("/admin/link/{token}", get(link_page).post(redeem_link))
-        .route("/admin/signout", post(sign_out))
-        .route("/admin/settings", get(settings_page).post(save_settings))
-        .route("/admin/settings/remove", post(remove_settings))
+        .route("/admin", get(sign_in::home))
+        .route("/admin/challenge", post(sign_in::start_challenge))
+        .route("/admin/verify", post(sign_in::verify))
+        .route(
+            "/admin/link/{token}",
+            get(sign_in::link_page).post(sign_in::redeem_link),
+        )
+        .route("/admin/signout", post(sign_in::sign_out))
+        .route(
+            "/admin/settings",
+            get(settings::settings_page).post(settings::save_settings),
+        )
+        .route("/admin/settings/remove", post(settings::remove_settings))
         .route("/admin/sessions/revoke", post(team::revoke_session))
         .route("/admin/domains/revoke", post(team::revoke_domain))
         .route("/admin/domains/approve", post(team::approve_domain))
@@ -81,11 +78,11 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/logo/publish", post(publish_logo))
         .route("/admin/logo/discard", post(discard_logo))
         .route("/admin/logo/automatic", post(automatic_logo))
-        .route("/admin/kit", get(kit_page))
-        .route("/admin/kit/poster", get(poster_page))
-        .route("/admin/kit/qr.svg", get(qr_svg))
-        .route("/admin/kit/qr.png", get(qr_png))
-        .route("/admin/adoption.csv", get(adoption_csv))
+        .route("/admin/kit", get(kit::kit_page))
+        .route("/admin/kit/poster", get(kit::poster_page))
+        .route("/admin/kit/qr.svg", get(kit::qr_svg))
+        .route("/admin/kit/qr.png", get(kit::qr_png))
+        .route("/admin/adoption.csv", get(kit::adoption_csv))
         .route("/go/{slug}", get(short_link))
         .route_layer(middleware::from_fn(refuse_cross_origin))
 }
@@ -271,50 +268,6 @@ fn sign_in_csrf(
     Ok((token, Some(set)))
 }
 
-/// Refuse a sign-in form whose token is not the browser's sign-in CSRF cookie.
-fn check_sign_in_csrf(
-    state: &AppState,
-    headers: &HeaderMap,
-    submitted: &str,
-) -> Result<(), AppError> {
-    match cookie(state, headers, SIGN_IN_CSRF_COOKIE) {
-        Some(expected) if secret::same_secret(submitted, &expected) => Ok(()),
-        _ => Err(AppError::Admin(AdminError::Csrf)),
-    }
-}
-
-/// The SHA-256 of this browser's secret, if it has one.
-fn browser_sha256(state: &AppState, headers: &HeaderMap) -> Option<String> {
-    cookie(state, headers, BROWSER_COOKIE)
-        .filter(|value| value.len() >= 32)
-        .map(|value| secret::sha256_hex(&value))
-}
-
-/// This browser's secret's SHA-256, made when it has none, and the `Set-Cookie` that keeps the
-/// secret at least as long as the challenge it is about to be bound to.
-fn ensure_browser_secret(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<(String, String), AppError> {
-    let value = match cookie(state, headers, BROWSER_COOKIE).filter(|value| value.len() >= 32) {
-        Some(value) => value,
-        None => secret::session_secret().map_err(AppError::Admin)?,
-    };
-    let set = cookies(state).set(BROWSER_COOKIE, &value, Some(CHALLENGE_LIFETIME));
-    Ok((secret::sha256_hex(&value), set))
-}
-
-fn signed_in_response(state: &AppState, signed_in: &SignedIn) -> Response {
-    let cookie = cookies(state).set(
-        SESSION_COOKIE,
-        &signed_in.cookie_value,
-        Some(crate::admin::session::ABSOLUTE_TIMEOUT),
-    );
-    let mut response = Redirect::to("/admin").into_response();
-    set_cookie(&mut response, &cookie);
-    no_store(response)
-}
-
 /// Admin pages are personal: never stored by any cache.
 fn no_store(mut response: Response) -> Response {
     response
@@ -331,16 +284,6 @@ fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
-/// The status a form re-shown because of `error` carries.
-fn status_of(error: &AdminError) -> StatusCode {
-    match error {
-        AdminError::Unreachable { .. }
-        | AdminError::TenantUnconfirmed { .. }
-        | AdminError::DnsFailed { .. } => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::BAD_REQUEST,
-    }
-}
-
 /// A redirect back to an admin page of `scope` (the root scope needs no query).
 fn back_to(path: &str, session: &AdminSession, scope: &DomainName) -> Response {
     let target = if scope == &session.rights.root {
@@ -349,264 +292,6 @@ fn back_to(path: &str, session: &AdminSession, scope: &DomainName) -> Response {
         format!("{path}?scope={}", scope.as_str())
     };
     no_store(Redirect::to(&target).into_response())
-}
-
-// --- sign-in ---
-
-/// A sign-in form: the domain (challenge, verify) and the CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct DomainForm {
-    /// The sign-in CSRF token.
-    #[serde(default)]
-    pub csrf: String,
-    /// The domain as typed.
-    #[serde(default)]
-    pub domain: String,
-}
-
-/// A form that carries only the CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    /// The CSRF token.
-    #[serde(default)]
-    pub csrf: String,
-}
-
-/// `GET /admin`: the dashboard when signed in, else the sign-in page.
-pub async fn home(
-    State(state): State<AppState>,
-    maybe: MaybeAdmin,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    match maybe.session {
-        Some(session) => dashboard(&state, &session, &headers).await,
-        None => sign_in_page(&state, &headers, String::new(), None, StatusCode::OK),
-    }
-}
-
-fn sign_in_page(
-    state: &AppState,
-    headers: &HeaderMap,
-    domain: String,
-    error: Option<String>,
-    status: StatusCode,
-) -> Result<Response, AppError> {
-    let (csrf, set_csrf) = sign_in_csrf(state, headers)?;
-    let html = AdminSignInPage {
-        layout: Layout::new("Administer your company's walkthrough · authwalk"),
-        domain,
-        error,
-        csrf,
-    }
-    .render()?;
-    let mut response = page(status, html);
-    if let Some(set_csrf) = set_csrf {
-        set_cookie(&mut response, &set_csrf);
-    }
-    Ok(response)
-}
-
-/// Longest typed value echoed back into a form field.
-const ECHO_LIMIT: usize = 256;
-
-fn echo(value: &str) -> String {
-    value.chars().take(ECHO_LIMIT).collect()
-}
-
-/// `POST /admin/challenge`: issue a DNS challenge for the typed domain, bound to this browser (a
-/// domain we would have to look up first costs the visitor part of their new-domain allowance,
-/// as on the tenant page; every challenge costs part of the client's and the domain's).
-pub async fn start_challenge(
-    State(state): State<AppState>,
-    client: ClientIp,
-    headers: HeaderMap,
-    Form(form): Form<DomainForm>,
-) -> Result<Response, AppError> {
-    check_sign_in_csrf(&state, &headers, &form.csrf)?;
-    if let Ok(domain) = DomainName::parse(&form.domain) {
-        if state.discovery.would_resolve(&domain).await {
-            state.limits.new_domain(&client)?;
-        }
-        state.limits.challenge(&client, &domain)?;
-    }
-    let (browser, set_browser) = ensure_browser_secret(&state, &headers)?;
-    match state
-        .admin
-        .start_challenge(&form.domain, &browser, now())
-        .await
-    {
-        Ok(challenge) => {
-            let html = AdminChallengePage {
-                layout: Layout::new("Prove you control your domain · authwalk"),
-                domain: challenge.domain.as_str().to_owned(),
-                display_domain: challenge.domain.to_unicode(),
-                record_name: challenge.record_name,
-                record_value: Some(challenge.record_value),
-                expires: Some(crate::admin::format_time(challenge.expires_at)),
-                error: None,
-                csrf: form.csrf,
-            }
-            .render()?;
-            let mut response = page(StatusCode::OK, html);
-            set_cookie(&mut response, &set_browser);
-            Ok(response)
-        }
-        Err(error) if !matches!(error, AdminError::Store(_) | AdminError::Randomness(_)) => {
-            let status = status_of(&error);
-            sign_in_page(
-                &state,
-                &headers,
-                echo(&form.domain),
-                Some(error.to_string()),
-                status,
-            )
-        }
-        Err(error) => Err(error.into()),
-    }
-}
-
-/// `POST /admin/verify`: look the challenge up in DNS and sign in on success. The client's
-/// allowance is charged first; a browser holding no challenge for the domain is refused before
-/// the domain's allowance is charged or DNS asked, so strangers cannot use it up.
-pub async fn verify(
-    State(state): State<AppState>,
-    maybe: MaybeAdmin,
-    client: ClientIp,
-    headers: HeaderMap,
-    Form(form): Form<DomainForm>,
-) -> Result<Response, AppError> {
-    check_sign_in_csrf(&state, &headers, &form.csrf)?;
-    let domain = match DomainName::parse(&form.domain) {
-        Ok(domain) => domain,
-        Err(error) => {
-            return sign_in_page(
-                &state,
-                &headers,
-                echo(&form.domain),
-                Some(error.to_string()),
-                StatusCode::BAD_REQUEST,
-            );
-        }
-    };
-    state.limits.verification_by_client(&client)?;
-    let browser = browser_sha256(&state, &headers);
-    let result = if state
-        .admin
-        .has_live_challenge(&domain, browser.as_deref(), now())
-        .await?
-    {
-        state.limits.verification_by_domain(&client, &domain)?;
-        state
-            .admin
-            .verify(&domain, browser.as_deref(), maybe.cookie.as_deref(), now())
-            .await
-    } else {
-        Err(AdminError::NoBrowserChallenge {
-            domain: domain.to_unicode(),
-        })
-    };
-    match result {
-        Ok(signed_in) => Ok(signed_in_response(&state, &signed_in)),
-        Err(error @ (AdminError::Store(_) | AdminError::Randomness(_))) => Err(error.into()),
-        Err(error) => {
-            let html = AdminChallengePage {
-                layout: Layout::new("Prove you control your domain · authwalk"),
-                domain: domain.as_str().to_owned(),
-                display_domain: domain.to_unicode(),
-                record_name: crate::admin::challenge::record_name(&domain),
-                record_value: None,
-                expires: None,
-                error: Some(error.to_string()),
-                csrf: form.csrf,
-            }
-            .render()?;
-            Ok(page(status_of(&error), html))
-        }
-    }
-}
-
-/// `GET /admin/link/{token}`: confirm before using an admin link (link scanners only GET).
-pub async fn link_page(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let (csrf, set_csrf) = sign_in_csrf(&state, &headers)?;
-    let (domain, error, status) = match state.admin.check_link(&token, now()).await {
-        Ok(domain) => (Some(domain), None, StatusCode::OK),
-        Err(error @ (AdminError::Store(_) | AdminError::Randomness(_))) => return Err(error.into()),
-        Err(error) => (None, Some(error.to_string()), link_status(&error)),
-    };
-    let html = AdminLinkPage {
-        layout: Layout::new("Sign in to administer authwalk"),
-        domain,
-        token: if error.is_none() {
-            token
-        } else {
-            String::new()
-        },
-        csrf,
-        error,
-    }
-    .render()?;
-    let mut response = page(status, html);
-    if let Some(set_csrf) = set_csrf {
-        set_cookie(&mut response, &set_csrf);
-    }
-    Ok(response)
-}
-
-fn link_status(error: &AdminError) -> StatusCode {
-    match error {
-        AdminError::LinkExpired { .. } | AdminError::LinkUsed => StatusCode::GONE,
-        AdminError::LinkInvalid => StatusCode::NOT_FOUND,
-        other => status_of(other),
-    }
-}
-
-/// `POST /admin/link/{token}`: use the link up and sign in.
-pub async fn redeem_link(
-    State(state): State<AppState>,
-    maybe: MaybeAdmin,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
-) -> Result<Response, AppError> {
-    check_sign_in_csrf(&state, &headers, &form.csrf)?;
-    match state
-        .admin
-        .redeem_link(&token, maybe.cookie.as_deref(), now())
-        .await
-    {
-        Ok(signed_in) => Ok(signed_in_response(&state, &signed_in)),
-        Err(error @ (AdminError::Store(_) | AdminError::Randomness(_))) => Err(error.into()),
-        Err(error) => {
-            let status = link_status(&error);
-            let html = AdminLinkPage {
-                layout: Layout::new("Sign in to administer authwalk"),
-                domain: None,
-                token: String::new(),
-                csrf: form.csrf,
-                error: Some(error.to_string()),
-            }
-            .render()?;
-            Ok(page(status, html))
-        }
-    }
-}
-
-/// `POST /admin/signout`: end the session and clear its cookie.
-pub async fn sign_out(
-    State(state): State<AppState>,
-    Admin(session): Admin,
-    Form(form): Form<CsrfForm>,
-) -> Result<Response, AppError> {
-    session.check_csrf(&form.csrf)?;
-    state.admin.sign_out(&session).await?;
-    let cleared = cookies(&state).set(SESSION_COOKIE, "", Some(time::Duration::ZERO));
-    let mut response = Redirect::to("/admin").into_response();
-    set_cookie(&mut response, &cleared);
-    Ok(no_store(response))
 }
 
 // --- the signed-in pages ---
@@ -810,212 +495,6 @@ fn device_label(kind: WalkthroughKind) -> &'static str {
     }
 }
 
-/// `GET /admin/adoption.csv`: the last 30 days, one row per day, one column per counted event.
-pub async fn adoption_csv(
-    State(state): State<AppState>,
-    Admin(session): Admin,
-) -> Result<Response, AppError> {
-    let scope = state.admin.scope(&session, None)?;
-    let report = state
-        .adoption
-        .report(session.tenant_id(), OffsetDateTime::now_utc().date())
-        .await?;
-    Ok(download(
-        "text/csv; charset=utf-8",
-        &format!("authwalk-{}-adoption.csv", filename_safe(scope.as_str())),
-        report.to_csv().into_bytes(),
-    ))
-}
-
-/// `GET /admin/settings`: the settings form of a scope, filled with what its pages show.
-pub async fn settings_page(
-    State(state): State<AppState>,
-    Admin(session): Admin,
-    Query(query): Query<ScopeQuery>,
-) -> Result<Response, AppError> {
-    let context = context(&state, &session, query.scope.as_deref()).await?;
-    let form = SettingsForm::from_customization(&context.customization);
-    let version = context.own.version;
-    render_settings(
-        &context,
-        SettingsView {
-            form,
-            version,
-            ..SettingsView::default()
-        },
-        StatusCode::OK,
-    )
-}
-
-/// What a settings page shows besides its context.
-#[derive(Debug, Default)]
-struct SettingsView {
-    form: SettingsForm,
-    errors: FieldErrors,
-    saved: bool,
-    /// The version the form is loaded at (what a save may replace).
-    version: i64,
-    /// Someone else's save, shown beside what was typed.
-    conflict: Option<SettingsConflict>,
-    /// Why nothing could be saved (the store failed); the typed form is kept.
-    failure: Option<String>,
-}
-
-fn render_settings(
-    context: &Context,
-    view: SettingsView,
-    status: StatusCode,
-) -> Result<Response, AppError> {
-    let html = AdminSettingsPage {
-        layout: Layout::new(format!("Settings · {} · authwalk admin", context.company)),
-        nav: context.nav("settings"),
-        scope: context.scope.as_str().to_owned(),
-        scopes: context.scope_choices("/admin/settings"),
-        inherited_from: (context.own.version == 0)
-            .then(|| context.inherited_from())
-            .flatten(),
-        has_own_settings: context.own.version != 0,
-        version: view.version,
-        form: view.form,
-        errors: view.errors,
-        saved: view.saved,
-        conflict: view.conflict,
-        failure: view.failure,
-    }
-    .render()?;
-    Ok(page(status, html))
-}
-
-/// The settings form as posted, with its CSRF token, scope and loaded version.
-#[derive(Debug, Deserialize)]
-pub struct SettingsPost {
-    /// The session's CSRF token.
-    #[serde(default)]
-    pub csrf: String,
-    /// The domain whose settings these are (the session's own when empty).
-    #[serde(default)]
-    pub scope: String,
-    /// The version the form was loaded at (0: the scope had no settings of its own).
-    #[serde(default)]
-    pub version: String,
-    /// The fields.
-    #[serde(flatten)]
-    pub form: SettingsForm,
-}
-
-/// `POST /admin/settings`: save every field over the version the form was loaded at, or re-show
-/// the form as typed: with a message per field (400), beside what someone else saved meanwhile
-/// (409), or after the store failed (503 or 500).
-pub async fn save_settings(
-    State(state): State<AppState>,
-    Admin(session): Admin,
-    Form(post): Form<SettingsPost>,
-) -> Result<Response, AppError> {
-    session.check_csrf(&post.csrf)?;
-    let scope = state.admin.scope(&session, Some(&post.scope))?;
-    let loaded_version = post.version.trim().parse::<i64>().unwrap_or(-1);
-    let outcome = state
-        .admin
-        .save_settings(&session, &scope, loaded_version, &post.form)
-        .await;
-    let scope_text = scope.as_str().to_owned();
-    match outcome {
-        Ok(SettingsOutcome::Saved(version)) => {
-            let context = context(&state, &session, Some(&scope_text)).await?;
-            let form = SettingsForm::from_customization(&context.customization);
-            let view = SettingsView {
-                form,
-                saved: true,
-                version,
-                ..SettingsView::default()
-            };
-            render_settings(&context, view, StatusCode::OK)
-        }
-        Ok(SettingsOutcome::Invalid(errors)) => {
-            let context = context(&state, &session, Some(&scope_text)).await?;
-            let view = SettingsView {
-                form: post.form,
-                errors: *errors,
-                version: loaded_version.max(0),
-                ..SettingsView::default()
-            };
-            render_settings(&context, view, StatusCode::BAD_REQUEST)
-        }
-        Ok(SettingsOutcome::Stale(current)) => {
-            let context = context(&state, &session, Some(&scope_text)).await?;
-            let theirs = SettingsForm::from_customization(&current);
-            let view = SettingsView {
-                conflict: Some(SettingsConflict::between(&theirs, &post.form)),
-                form: post.form,
-                // Saving again now replaces what is stored: the admin has seen both.
-                version: current.version,
-                failure: Some(AdminError::SettingsChanged.to_string()),
-                ..SettingsView::default()
-            };
-            render_settings(&context, view, StatusCode::CONFLICT)
-        }
-        Err(error) if error.is_server_side() => {
-            tracing::error!(%error, scope = %scope, "settings could not be saved");
-            let status = unavailable_or_internal(&error);
-            let context = context_after_failure(&state, &session, scope).await;
-            let view = SettingsView {
-                form: post.form,
-                version: loaded_version.max(0),
-                failure: Some(
-                    "Nothing was saved: authwalk couldn't write to its database just now. Your \
-                     changes are still in the form below; try saving again in a minute."
-                        .into(),
-                ),
-                ..SettingsView::default()
-            };
-            render_settings(&context, view, status)
-        }
-        Err(error) => Err(error.into()),
-    }
-}
-
-/// 503 when the database is unreachable (worth retrying), else 500.
-fn unavailable_or_internal(error: &AdminError) -> StatusCode {
-    use crate::store::StoreError;
-    match error {
-        AdminError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
-        AdminError::Settings(error) if matches!(**error, StoreError::Unavailable(_)) => {
-            StatusCode::SERVICE_UNAVAILABLE
-        }
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
-
-/// A form naming a scope and the version it was loaded at.
-#[derive(Debug, Deserialize)]
-pub struct ScopeVersionForm {
-    /// The session's CSRF token.
-    #[serde(default)]
-    pub csrf: String,
-    /// The scope.
-    #[serde(default)]
-    pub scope: String,
-    /// The version the page was loaded at.
-    #[serde(default)]
-    pub version: String,
-}
-
-/// `POST /admin/settings/remove`: the scope's own settings go; its pages read the scope above.
-pub async fn remove_settings(
-    State(state): State<AppState>,
-    Admin(session): Admin,
-    Form(form): Form<ScopeVersionForm>,
-) -> Result<Response, AppError> {
-    session.check_csrf(&form.csrf)?;
-    let scope = state.admin.scope(&session, Some(&form.scope))?;
-    let version = form.version.trim().parse::<i64>().unwrap_or(-1);
-    state
-        .admin
-        .remove_settings(&session, &scope, version)
-        .await?;
-    Ok(back_to("/admin/settings", &session, &scope))
-}
-
 /// `GET /admin/logo`: the published, pending and automatic logos and the upload form.
 pub async fn logo_page(
     State(state): State<AppState>,
@@ -1200,154 +679,6 @@ pub async fn automatic_logo(
     Form(form): Form<LogoForm>,
 ) -> Result<Response, AppError> {
     change_logo(&state, &session, &form, LogoChange::UseAutomatic).await
-}
-
-// --- rollout kit ---
-
-fn announcement(state: &AppState, context: &Context) -> (Announcement, String) {
-    let share_url = state
-        .admin
-        .share_url(&context.scope, &context.customization);
-    let settings = &context.customization.settings;
-    (
-        Announcement {
-            company: context.company.clone(),
-            link: share_url.clone(),
-            policy: settings.passkey_policy,
-            intro_message: settings.intro_message.clone(),
-            helpdesk: settings.helpdesk.clone(),
-        },
-        share_url,
-    )
-}
-
-/// `GET /admin/kit`: the announcement email, the advice for IT, the poster and QR downloads.
-pub async fn kit_page(
-    State(state): State<AppState>,
-    Admin(session): Admin,
-    Query(query): Query<ScopeQuery>,
-) -> Result<Response, AppError> {
-    let context = context(&state, &session, query.scope.as_deref()).await?;
-    let (announcement, share_url) = announcement(&state, &context);
-    let text = AnnouncementText {
-        email: announcement.clone(),
-    }
-    .render()?;
-    let html_email = AnnouncementHtml {
-        email: announcement.clone(),
-    }
-    .render()?;
-    let html = AdminKitPage {
-        layout: Layout::new(format!(
-            "Rollout kit · {} · authwalk admin",
-            context.company
-        )),
-        nav: context.nav("kit"),
-        subject: announcement.subject(),
-        text_email: text,
-        html_email,
-        qr_svg: state
-            .qr_codes
-            .svg_for(&share_url, &format!("QR code for {share_url}")),
-        share_url,
-        advice: kit::ROLLOUT_ADVICE.to_vec(),
-    }
-    .render()?;
-    Ok(page(StatusCode::OK, html))
-}
-
-/// `GET /admin/kit/poster`: a print-ready page with the company, logo, link and a big QR code.
-pub async fn poster_page(
-    State(state): State<AppState>,
-    Admin(session): Admin,
-    Query(query): Query<ScopeQuery>,
-) -> Result<Response, AppError> {
-    let context = context(&state, &session, query.scope.as_deref()).await?;
-    let (_, share_url) = announcement(&state, &context);
-    let html = AdminPosterPage {
-        layout: Layout::new(format!("{} · Set up your passkey", context.company)),
-        company: context.company.clone(),
-        logo_url: context.logo_url(),
-        qr_svg: state
-            .qr_codes
-            .svg_for(&share_url, &format!("QR code for {share_url}")),
-        share_url,
-    }
-    .render()?;
-    Ok(page(StatusCode::OK, html))
-}
-
-fn download(content_type: &'static str, filename: &str, body: Vec<u8>) -> Response {
-    let disposition = format!("attachment; filename=\"{filename}\"");
-    let mut response = (
-        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
-        body,
-    )
-        .into_response();
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_DISPOSITION, value);
-    }
-    no_store(response)
-}
-
-fn qr_filename(scope: &DomainName, extension: &str) -> String {
-    format!("authwalk-{}-qr.{extension}", filename_safe(scope.as_str()))
-}
-
-/// A domain as it may appear in a download's file name.
-fn filename_safe(domain: &str) -> String {
-    domain
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-/// `GET /admin/kit/qr.svg`: the link's QR code as a standalone SVG file.
-pub async fn qr_svg(
-    State(state): State<AppState>,
-    Admin(session): Admin,
-    Query(query): Query<ScopeQuery>,
-) -> Result<Response, AppError> {
-    let context = context(&state, &session, query.scope.as_deref()).await?;
-    let (_, share_url) = announcement(&state, &context);
-    let svg = state
-        .qr_codes
-        .svg_for(&share_url, &format!("QR code for {share_url}"))
-        .ok_or(AppError::NotFound)?;
-    // `svg_for` always names the SVG namespace, so the inline markup is a valid file as it is.
-    Ok(download(
-        "image/svg+xml",
-        &qr_filename(&context.scope, "svg"),
-        svg.as_bytes().to_vec(),
-    ))
-}
-
-/// `GET /admin/kit/qr.png`: the link's QR code as a PNG for print and slides.
-pub async fn qr_png(
-    State(state): State<AppState>,
-    Admin(session): Admin,
-    Query(query): Query<ScopeQuery>,
-) -> Result<Response, AppError> {
-    let context = context(&state, &session, query.scope.as_deref()).await?;
-    let (_, share_url) = announcement(&state, &context);
-    let png = tokio::task::spawn_blocking(move || kit::qr_png(&share_url))
-        .await
-        .ok()
-        .flatten()
-        .ok_or(AppError::NotFound)?;
-    Ok(download(
-        "image/png",
-        &qr_filename(&context.scope, "png"),
-        png,
-    ))
 }
 
 // --- short links ---
