@@ -24,7 +24,7 @@ pub const DEFAULT_BRANDING_HOSTS: &str =
 /// Default of `AUTHWALK_NEW_DOMAIN_RATE`: 20 new domains a minute per client, 5 at once.
 pub const DEFAULT_NEW_DOMAIN_RATE: &str = "20/min burst 5";
 
-/// Default of `AUTHWALK_VERIFY_RATE`: 10 verification attempts an hour, 5 at once.
+/// Default of `AUTHWALK_VERIFY_RATE`: 10 verification attempts an hour per client, 5 at once.
 pub const DEFAULT_VERIFY_RATE: &str = "10/h burst 5";
 
 /// Default of `AUTHWALK_SECURITY_INFO_PUBLIC`: Microsoft's Security info page for the worldwide
@@ -38,6 +38,17 @@ pub const DEFAULT_SECURITY_INFO_USGOV: &str = "https://mysignins.microsoft.us/se
 pub const DEFAULT_SECURITY_INFO_CHINA: &str = "https://mysignins.azure.cn/security-info";
 /// Microsoft's short link to the worldwide Security info page, printed for that page only.
 const SECURITY_INFO_SHORT_LINK: &str = "aka.ms/mysecurityinfo";
+
+/// Default of `AUTHWALK_VERIFY_DOMAIN_RATE`: 40 verification attempts an hour per domain, 20 at
+/// once (above one client's burst, so one client alone cannot lock a domain's admin out).
+pub const DEFAULT_VERIFY_DOMAIN_RATE: &str = "40/h burst 20";
+
+/// Default of `AUTHWALK_CHALLENGE_RATE`: 10 new DNS challenges an hour per client, 5 at once.
+pub const DEFAULT_CHALLENGE_RATE: &str = "10/h burst 5";
+
+/// Default of `AUTHWALK_CHALLENGE_DOMAIN_RATE`: 30 new DNS challenges an hour per domain, 15 at
+/// once.
+pub const DEFAULT_CHALLENGE_DOMAIN_RATE: &str = "30/h burst 15";
 
 /// Raw options as typed by the operator (flags or environment variables).
 #[derive(Debug, Clone, Args)]
@@ -120,7 +131,7 @@ pub struct RawConfig {
     )]
     pub new_domain_rate: String,
 
-    /// How often admin domain verification may be tried, per client and per domain.
+    /// How often one client may try admin domain verification ("Check DNS").
     #[arg(
         long,
         env = "AUTHWALK_VERIFY_RATE",
@@ -128,6 +139,33 @@ pub struct RawConfig {
         global = true
     )]
     pub verify_rate: String,
+
+    /// How often admin domain verification may be tried for one domain (all clients together).
+    #[arg(
+        long,
+        env = "AUTHWALK_VERIFY_DOMAIN_RATE",
+        default_value = DEFAULT_VERIFY_DOMAIN_RATE,
+        global = true
+    )]
+    pub verify_domain_rate: String,
+
+    /// How often one client may start a new admin DNS challenge.
+    #[arg(
+        long,
+        env = "AUTHWALK_CHALLENGE_RATE",
+        default_value = DEFAULT_CHALLENGE_RATE,
+        global = true
+    )]
+    pub challenge_rate: String,
+
+    /// How often new admin DNS challenges may be started for one domain (all clients together).
+    #[arg(
+        long,
+        env = "AUTHWALK_CHALLENGE_DOMAIN_RATE",
+        default_value = DEFAULT_CHALLENGE_DOMAIN_RATE,
+        global = true
+    )]
+    pub challenge_domain_rate: String,
 
     /// Most domain resolutions running at once (each sends several upstream requests).
     #[arg(
@@ -343,8 +381,14 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     /// Per-client rate of lookups of domains not seen before.
     pub new_domain_rate: Rate,
-    /// Per-client and per-domain rate of admin verification attempts.
+    /// Per-client rate of admin verification attempts.
     pub verify_rate: Rate,
+    /// Per-domain rate of admin verification attempts.
+    pub verify_domain_rate: Rate,
+    /// Per-client rate of new admin DNS challenges.
+    pub challenge_rate: Rate,
+    /// Per-domain rate of new admin DNS challenges.
+    pub challenge_domain_rate: Rate,
     /// Most domain resolutions running at once.
     pub max_resolutions: usize,
     /// Longest time a client may take to send a request's line and headers.
@@ -355,6 +399,26 @@ pub struct Config {
     pub rust_log: String,
     /// Log format.
     pub log_format: LogFormat,
+}
+
+impl Config {
+    /// The warning to log at start when admins would sign in over plain http from other
+    /// machines: a public URL that is not https while the listener accepts more than loopback.
+    /// Session cookies then travel unencrypted and cannot be `Secure` or `__Host-` prefixed, so
+    /// anyone on the path can take over an admin session (a TLS-terminating proxy in front must
+    /// be named in `AUTHWALK_PUBLIC_URL` as https).
+    pub fn plain_http_warning(&self) -> Option<String> {
+        if self.public_url.scheme() == "https" || self.listen.ip().is_loopback() {
+            return None;
+        }
+        Some(format!(
+            "AUTHWALK_PUBLIC_URL is {} (plain http) while authwalk listens on {}, beyond this \
+             machine: admin sessions and sign-in cookies would travel unencrypted and could be \
+             stolen or replaced on the network. Serve authwalk behind https and set \
+             AUTHWALK_PUBLIC_URL=https://…",
+            self.public_url, self.listen
+        ))
+    }
 }
 
 /// A configuration value that cannot be used: names the variable and what is wrong.
@@ -432,6 +496,15 @@ impl RawConfig {
             trusted_proxies,
             new_domain_rate: parse_rate("AUTHWALK_NEW_DOMAIN_RATE", &self.new_domain_rate)?,
             verify_rate: parse_rate("AUTHWALK_VERIFY_RATE", &self.verify_rate)?,
+            verify_domain_rate: parse_rate(
+                "AUTHWALK_VERIFY_DOMAIN_RATE",
+                &self.verify_domain_rate,
+            )?,
+            challenge_rate: parse_rate("AUTHWALK_CHALLENGE_RATE", &self.challenge_rate)?,
+            challenge_domain_rate: parse_rate(
+                "AUTHWALK_CHALLENGE_DOMAIN_RATE",
+                &self.challenge_domain_rate,
+            )?,
             max_resolutions: parse_max_resolutions(&self.max_resolutions)?,
             header_read_timeout: parse_duration(
                 "AUTHWALK_HEADER_READ_TIMEOUT",
@@ -473,6 +546,9 @@ impl Default for RawConfig {
             trusted_proxies: None,
             new_domain_rate: DEFAULT_NEW_DOMAIN_RATE.into(),
             verify_rate: DEFAULT_VERIFY_RATE.into(),
+            verify_domain_rate: DEFAULT_VERIFY_DOMAIN_RATE.into(),
+            challenge_rate: DEFAULT_CHALLENGE_RATE.into(),
+            challenge_domain_rate: DEFAULT_CHALLENGE_DOMAIN_RATE.into(),
             max_resolutions: "16".into(),
             header_read_timeout: "10s".into(),
             security_info_public: DEFAULT_SECURITY_INFO_PUBLIC.into(),
@@ -1054,6 +1130,69 @@ mod tests {
         .validate()
         .unwrap_err();
         assert_eq!(err.variable, "AUTHWALK_HEADER_READ_TIMEOUT");
+    }
+
+    #[test]
+    fn admin_rates_default_to_a_domain_allowance_above_one_clients() {
+        let config = raw().validate().unwrap();
+        assert_eq!(config.verify_domain_rate.count.get(), 40);
+        assert_eq!(config.verify_domain_rate.burst.get(), 20);
+        assert_eq!(config.challenge_rate.count.get(), 10);
+        assert_eq!(config.challenge_rate.burst.get(), 5);
+        assert_eq!(config.challenge_domain_rate.count.get(), 30);
+        assert_eq!(config.challenge_domain_rate.burst.get(), 15);
+        assert!(config.verify_domain_rate.burst > config.verify_rate.burst);
+        assert!(config.challenge_domain_rate.burst > config.challenge_rate.burst);
+        for (variable, raw) in [
+            (
+                "AUTHWALK_VERIFY_DOMAIN_RATE",
+                RawConfig {
+                    verify_domain_rate: "often".into(),
+                    ..raw()
+                },
+            ),
+            (
+                "AUTHWALK_CHALLENGE_RATE",
+                RawConfig {
+                    challenge_rate: "0/h".into(),
+                    ..raw()
+                },
+            ),
+            (
+                "AUTHWALK_CHALLENGE_DOMAIN_RATE",
+                RawConfig {
+                    challenge_domain_rate: "5/h burst 0".into(),
+                    ..raw()
+                },
+            ),
+        ] {
+            assert_eq!(raw.validate().unwrap_err().variable, variable);
+        }
+    }
+
+    #[test]
+    fn plain_http_beyond_loopback_is_warned_about() {
+        let warning = |listen: &str, public_url: Option<&str>| {
+            RawConfig {
+                listen: listen.into(),
+                public_url: public_url.map(Into::into),
+                ..raw()
+            }
+            .validate()
+            .unwrap()
+            .plain_http_warning()
+        };
+        assert_eq!(warning("127.0.0.1:3000", None), None, "local use");
+        assert_eq!(warning("[::1]:3000", Some("http://localhost:3000")), None);
+        assert_eq!(
+            warning("0.0.0.0:3000", Some("https://walk.example.com")),
+            None,
+            "behind https"
+        );
+        let loud = warning("0.0.0.0:3000", Some("http://walk.example.com")).unwrap();
+        assert!(loud.contains("plain http"), "{loud}");
+        assert!(loud.contains("0.0.0.0:3000"), "{loud}");
+        assert!(warning("192.0.2.10:80", None).is_some());
     }
 
     #[test]

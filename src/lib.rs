@@ -9,6 +9,7 @@ pub mod config;
 pub mod device;
 pub mod discovery;
 pub mod domain;
+pub mod invisible;
 pub mod metrics;
 pub mod net;
 pub mod profile;
@@ -60,6 +61,9 @@ pub enum StartError {
 /// How often the adoption counters are written to the store.
 pub const ADOPTION_FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// How often expired admin challenges, links, sessions and stale approval requests are deleted.
+pub const ADMIN_PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 /// The router of the whole service for the given state.
 pub fn app(state: AppState) -> Router {
     web::router(state)
@@ -110,6 +114,17 @@ pub struct App {
     listener: TcpListener,
     local_addr: SocketAddr,
     state: AppState,
+    admin_purge: BackgroundTask,
+}
+
+/// A task that ends with its owner (aborted when dropped).
+#[derive(Debug)]
+struct BackgroundTask(tokio::task::JoinHandle<()>);
+
+impl Drop for BackgroundTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl App {
@@ -134,8 +149,12 @@ impl App {
         if config.public_url.port() == Some(0) {
             let _ = config.public_url.set_port(Some(local_addr.port()));
         }
+        if let Some(warning) = config.plain_http_warning() {
+            tracing::warn!("INSECURE: {warning}");
+        }
         let limits = web::limits::Limits::from_config(&config);
         limits.spawn_cleanup(web::limits::CLEANUP_INTERVAL);
+        let admin_purge = spawn_admin_purge(services.store.clone(), ADMIN_PURGE_INTERVAL);
         let customizations = admin::TenantCustomizations::new(services.store.clone());
         customizations.listen_for_changes();
         let admin = admin::AdminService::new(
@@ -164,6 +183,7 @@ impl App {
             listener,
             local_addr,
             state,
+            admin_purge,
         })
     }
 
@@ -182,11 +202,18 @@ impl App {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
-        let store = self.state.store.clone();
-        let adoption = self.state.adoption.clone();
-        let header_read_timeout = self.state.config.header_read_timeout;
-        let router = app(self.state);
-        web::server::serve(self.listener, router, header_read_timeout, shutdown).await;
+        let Self {
+            listener,
+            state,
+            admin_purge,
+            ..
+        } = self;
+        let store = state.store.clone();
+        let adoption = state.adoption.clone();
+        let header_read_timeout = state.config.header_read_timeout;
+        let router = app(state);
+        web::server::serve(listener, router, header_read_timeout, shutdown).await;
+        drop(admin_purge);
         let result = Ok(());
         // Counters still in memory would die with the process.
         if let Err(error) = adoption.flush().await {
@@ -195,6 +222,22 @@ impl App {
         store.close().await;
         result
     }
+}
+
+/// Delete the admin records that can never be used again every `every` (the first run at once,
+/// so a restart cleans up too); a failed run is logged and tried again next time.
+fn spawn_admin_purge(store: Store, every: std::time::Duration) -> BackgroundTask {
+    BackgroundTask(tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match admin::team::purge_expired(&store, time::OffsetDateTime::now_utc()).await {
+                Ok(purged) => tracing::debug!(?purged, "expired admin records purged"),
+                Err(error) => tracing::warn!(%error, "could not purge expired admin records"),
+            }
+        }
+    }))
 }
 
 /// Completes on Ctrl-C or SIGTERM (the container runtime's stop signal).

@@ -15,6 +15,7 @@ use authwalk::admin::challenge;
 use authwalk::admin::secret::sha256_hex;
 use authwalk::domain::DomainName;
 use authwalk::store::Store;
+use authwalk::store::models::{GrantMethod, GrantStatus};
 use reqwest::header;
 use reqwest::{Response, StatusCode};
 use scraper::{Html, Selector};
@@ -274,22 +275,30 @@ async fn dns_challenge_signs_in_only_with_the_exact_live_unused_record(backend: 
         .unwrap();
     assert_eq!(verified.len(), 1);
     assert_eq!(verified[0].domain, "contoso.com");
-    assert_eq!(verified[0].method, "dns_txt");
+    assert_eq!(verified[0].method, GrantMethod::DnsTxt);
+    assert_eq!(verified[0].status, GrantStatus::Active);
 
-    // The same record again (another browser): used up.
-    let other = Browser::new(&app);
-    other.get("/admin").await;
-    let (status, page) = body(press_verify(&other, "contoso.com").await).await;
+    // The same record again, from the same browser: used up.
+    let (status, page) = body(press_verify(&browser, "contoso.com").await).await;
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("has no challenge for contoso.com waiting"),
+        "{page}"
+    );
+    start_challenge(&browser, "contoso.com").await;
+    let (status, page) = body(press_verify(&browser, "contoso.com").await).await;
     assert_eq!(status, 400);
     assert!(page.contains("already used"), "{page}");
-    assert!(other.cookie("authwalk_admin").is_none());
 
-    // An expired challenge, issued eight days ago.
+    // An expired challenge of this browser, issued eight days ago.
+    let other = Browser::new(&app);
+    start_challenge(&other, "contoso.com").await;
+    let other_browser = sha256_hex(&other.cookie("authwalk_admin_browser").unwrap());
     upstreams.dns.remove(record_name);
     let contoso = DomainName::parse("contoso.com").unwrap();
     let long_ago = OffsetDateTime::now_utc() - time::Duration::days(8);
-    let (old, stored) = challenge::issue(&contoso, long_ago).unwrap();
-    app.store.insert_admin_challenge(&stored).await.unwrap();
+    let (old, stored) = challenge::issue(&contoso, &other_browser, long_ago).unwrap();
+    app.store.insert_admin_challenge(&stored, 3).await.unwrap();
     upstreams
         .dns
         .add(record_name, FakeRecord::Txt(old.record_value.clone()));
@@ -527,12 +536,46 @@ async fn admin_link_command_exits_by_outcome() {
 
 // --- sessions, CSRF, cross-origin, isolation ---
 
-async fn settings_version(app: &TestApp, tenant_id: &str) -> i64 {
+async fn settings_version(app: &TestApp, tenant_id: &str, scope: &str) -> i64 {
     app.store
-        .load_tenant_settings(tenant(tenant_id))
+        .load_scope_settings(tenant(tenant_id), scope)
         .await
         .unwrap()
         .map_or(0, |row| row.version)
+}
+
+/// The version the settings form of `path` is loaded at (what a save may replace).
+async fn form_version(browser: &Browser, path: &str) -> String {
+    let (status, page) = browser.get_text(path).await;
+    assert_eq!(status, 200, "{page}");
+    input_value(
+        &page,
+        "form[action=\"/admin/settings\"] input[name=version]",
+    )
+    .unwrap()
+}
+
+/// Contoso's settings row (the contoso.com scope).
+async fn contoso_row(app: &TestApp) -> authwalk::store::models::TenantSettingsRecord {
+    app.store
+        .load_scope_settings(tenant(CONTOSO_TENANT), "contoso.com")
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// Press "Publish" under the preview the logo page shows (its hash in the form, as a browser
+/// sends it).
+async fn publish_previewed(admin: &Browser, csrf: &str) -> Response {
+    let (_, page) = admin.get_text("/admin/logo").await;
+    let logo = input_value(
+        &page,
+        "form[action=\"/admin/logo/publish\"] input[name=logo]",
+    )
+    .unwrap_or_default();
+    admin
+        .post_form("/admin/logo/publish", &[("csrf", csrf), ("logo", &logo)])
+        .await
 }
 
 async fn form_posts_need_the_session_csrf_token_and_a_same_origin(backend: Backend) {
@@ -544,7 +587,7 @@ async fn form_posts_need_the_session_csrf_token_and_a_same_origin(backend: Backe
     let csrf = admin.csrf().await;
     let wrong = "x".repeat(43);
     let phone = ("helpdesk_phone", "+1 425 555 0100");
-    let fields = [("csrf", csrf.as_str()), phone];
+    let fields = [("csrf", csrf.as_str()), ("version", "0"), phone];
 
     let (status, page) = body(admin.post_form("/admin/settings", &[phone]).await).await;
     assert_eq!(status, 403, "no token");
@@ -574,7 +617,7 @@ async fn form_posts_need_the_session_csrf_token_and_a_same_origin(backend: Backe
         .form(&[("csrf", csrf.as_str())]);
     assert_eq!(admin.send(same_site).await.status(), 403, "a sibling site");
     assert_eq!(
-        settings_version(&app, CONTOSO_TENANT).await,
+        settings_version(&app, CONTOSO_TENANT, "contoso.com").await,
         0,
         "nothing saved"
     );
@@ -595,7 +638,7 @@ async fn form_posts_need_the_session_csrf_token_and_a_same_origin(backend: Backe
         .header("sec-fetch-site", "same-origin")
         .form(&fields);
     assert_eq!(admin.send(same_origin).await.status(), 200);
-    assert_eq!(settings_version(&app, CONTOSO_TENANT).await, 1);
+    assert!(settings_version(&app, CONTOSO_TENANT, "contoso.com").await > 0);
     app.stop().await;
 }
 both_backends!(
@@ -615,13 +658,14 @@ async fn an_admin_never_reads_or_changes_another_tenant(backend: Backend) {
             "/admin/settings",
             &[
                 ("csrf", &contoso_csrf),
+                ("version", "0"),
                 ("helpdesk_email", "secret-desk@contoso.com"),
-                ("short_slug", "contoso-it"),
+                ("short_slug", "contoso"),
             ],
         )
         .await;
     assert_eq!(response.status(), 200);
-    let contoso_version = settings_version(&app, CONTOSO_TENANT).await;
+    let contoso_version = settings_version(&app, CONTOSO_TENANT, "contoso.com").await;
 
     let northwind = signed_in(&app, &upstreams, "northwind.com").await;
     let northwind_csrf = northwind.csrf().await;
@@ -633,9 +677,17 @@ async fn an_admin_never_reads_or_changes_another_tenant(backend: Backend) {
         assert_eq!(response.status(), 200, "{path}");
         let bytes = response.bytes().await.unwrap();
         let text = String::from_utf8_lossy(&bytes);
-        for secret in ["secret-desk", "contoso-it", "Contoso", "contoso.com"] {
+        for secret in ["secret-desk", "go/contoso", "Contoso", "contoso.com"] {
             assert!(!text.contains(secret), "{path} shows {secret}");
         }
+        // Asking for the other tenant's domain as the page's scope is refused outright (the
+        // overview and the tenant-wide figures take no scope).
+        let scoped = format!("{path}?scope=contoso.com");
+        let (status, page) = northwind.get_text(&scoped).await;
+        if !matches!(path, "/admin" | "/admin/adoption.csv") {
+            assert_eq!(status, 403, "{scoped}: {page:.300}");
+        }
+        assert!(!page.contains("secret-desk"), "{scoped}");
     }
     // Every form, with the other tenant named in its fields and the other tenant's token.
     let forms: [(&str, Vec<(&str, &str)>); 5] = [
@@ -653,6 +705,7 @@ async fn an_admin_never_reads_or_changes_another_tenant(backend: Backend) {
             ("csrf", contoso_csrf.as_str()),
             ("tenant_id", contoso_id),
             ("domain", "contoso.com"),
+            ("scope", "contoso.com"),
         ];
         fields.extend(extra.iter().copied());
         let response = northwind.post_form(path, &fields).await;
@@ -669,19 +722,36 @@ async fn an_admin_never_reads_or_changes_another_tenant(backend: Backend) {
                 ("csrf", northwind_csrf.as_str()),
                 ("tenant_id", contoso_id),
                 ("domain", "contoso.com"),
+                ("version", "0"),
                 ("helpdesk_email", "desk@northwind.com"),
             ],
         )
         .await;
     assert_eq!(response.status(), 200);
+    // With its own token but the other tenant's domain as the scope: refused for rights.
+    let (status, page) = body(
+        northwind
+            .post_form(
+                "/admin/settings",
+                &[
+                    ("csrf", northwind_csrf.as_str()),
+                    ("scope", "contoso.com"),
+                    ("version", &contoso_version.to_string()),
+                    ("helpdesk_email", "evil@northwind.com"),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 403, "{page:.300}");
     assert_eq!(
-        settings_version(&app, CONTOSO_TENANT).await,
+        settings_version(&app, CONTOSO_TENANT, "contoso.com").await,
         contoso_version,
         "contoso untouched"
     );
     let northwind_row = app
         .store
-        .load_tenant_settings(tenant(NORTHWIND_TENANT))
+        .load_scope_settings(tenant(NORTHWIND_TENANT), "northwind.com")
         .await
         .unwrap()
         .unwrap();
@@ -689,12 +759,7 @@ async fn an_admin_never_reads_or_changes_another_tenant(backend: Backend) {
         northwind_row.helpdesk_email.as_deref(),
         Some("desk@northwind.com")
     );
-    let contoso_row = app
-        .store
-        .load_tenant_settings(tenant(CONTOSO_TENANT))
-        .await
-        .unwrap()
-        .unwrap();
+    let contoso_row = contoso_row(&app).await;
     assert_eq!(
         contoso_row.helpdesk_email.as_deref(),
         Some("secret-desk@contoso.com")
@@ -853,16 +918,9 @@ async fn hostile_uploads_are_refused_and_the_published_logo_stays(backend: Backe
     let csrf = admin.csrf().await;
     let good = images::square_icon(256, [0x6B, 0x2F, 0xA0], true).png();
     assert_eq!(upload(&admin, &csrf, "logo.png", &good).await.status(), 303);
-    let response = admin
-        .post_form("/admin/logo/publish", &[("csrf", &csrf)])
-        .await;
+    let response = publish_previewed(&admin, &csrf).await;
     assert_eq!(response.status(), 303);
-    let published = app
-        .store
-        .load_tenant_settings(tenant(CONTOSO_TENANT))
-        .await
-        .unwrap()
-        .unwrap();
+    let published = contoso_row(&app).await;
     let logo = published.logo_sha256.clone().expect("published");
     assert!(published.pending_logo_sha256.is_none());
 
@@ -909,12 +967,7 @@ async fn hostile_uploads_are_refused_and_the_published_logo_stays(backend: Backe
             assert!(alert.contains(says), "{name}: {alert}");
             assert!(alert.contains("published logo has not changed"), "{name}");
         }
-        let row = app
-            .store
-            .load_tenant_settings(tenant(CONTOSO_TENANT))
-            .await
-            .unwrap()
-            .unwrap();
+        let row = contoso_row(&app).await;
         assert_eq!(row.logo_sha256.as_deref(), Some(logo.as_str()), "{name}");
         assert!(row.pending_logo_sha256.is_none(), "{name}");
     }
@@ -922,7 +975,7 @@ async fn hostile_uploads_are_refused_and_the_published_logo_stays(backend: Backe
     // Publishing with nothing pending says so.
     let (status, page) = body(
         admin
-            .post_form("/admin/logo/publish", &[("csrf", &csrf)])
+            .post_form("/admin/logo/publish", &[("csrf", &csrf), ("logo", &logo)])
             .await,
     )
     .await;
@@ -934,12 +987,7 @@ async fn hostile_uploads_are_refused_and_the_published_logo_stays(backend: Backe
         .post_form("/admin/logo/automatic", &[("csrf", &csrf)])
         .await;
     assert_eq!(response.status(), 303);
-    let row = app
-        .store
-        .load_tenant_settings(tenant(CONTOSO_TENANT))
-        .await
-        .unwrap()
-        .unwrap();
+    let row = contoso_row(&app).await;
     assert!(row.logo_sha256.is_none());
     let (_, page) = admin.get_text("/admin/logo").await;
     assert!(
@@ -984,13 +1032,7 @@ async fn an_upload_is_previewed_then_published(backend: Backend) {
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()[header::CONTENT_TYPE], "image/png");
 
-    assert_eq!(
-        admin
-            .post_form("/admin/logo/publish", &[("csrf", &csrf)])
-            .await
-            .status(),
-        303
-    );
+    assert_eq!(publish_previewed(&admin, &csrf).await.status(), 303);
     let (_, page) = admin.get_text("/admin/logo").await;
     assert!(
         page.contains(&format!("id=\"published-logo\" src=\"{preview}\"")),
@@ -1016,15 +1058,8 @@ async fn a_published_logo_changes_the_tenant_page_and_api_at_once(backend: Backe
         pending["branding"]["source"], "entra",
         "a preview is not published"
     );
-    admin
-        .post_form("/admin/logo/publish", &[("csrf", &csrf)])
-        .await;
-    let row = app
-        .store
-        .load_tenant_settings(tenant(CONTOSO_TENANT))
-        .await
-        .unwrap()
-        .unwrap();
+    assert_eq!(publish_previewed(&admin, &csrf).await.status(), 303);
+    let row = contoso_row(&app).await;
     let logo_url = format!("/assets/t/{}.png", row.logo_sha256.unwrap());
     let (_, after) = app.get_json("/api/v1/tenants/contoso.com").await;
     assert_eq!(after["branding"]["source"], "admin", "{after}");
@@ -1048,18 +1083,24 @@ async fn settings_errors_reshow_every_field_and_save_nothing(backend: Backend) {
     let Some(app) = spawn(backend, &upstreams).await else {
         return;
     };
-    let northwind = signed_in(&app, &upstreams, "northwind.com").await;
-    let csrf = northwind.csrf().await;
-    let response = northwind
+    let admin = signed_in(&app, &upstreams, "contoso.com").await;
+    let csrf = admin.csrf().await;
+    // The department's pages take the short link "contoso" first.
+    let response = admin
         .post_form(
             "/admin/settings",
-            &[("csrf", csrf.as_str()), ("short_slug", "contoso")],
+            &[
+                ("csrf", csrf.as_str()),
+                ("scope", "dept.contoso.com"),
+                ("version", "0"),
+                ("short_slug", "contoso"),
+            ],
         )
         .await;
     assert_eq!(response.status(), 200);
+    let dept_version = settings_version(&app, CONTOSO_TENANT, "dept.contoso.com").await;
+    assert!(dept_version > 0);
 
-    let admin = signed_in(&app, &upstreams, "contoso.com").await;
-    let csrf = admin.csrf().await;
     let intro = "x".repeat(501);
     let typed = [
         ("brand_color", "#ffff00"),
@@ -1070,7 +1111,7 @@ async fn settings_errors_reshow_every_field_and_save_nothing(backend: Backend) {
         ("intro_message", intro.as_str()),
         ("short_slug", "contoso"),
     ];
-    let mut fields = vec![("csrf", csrf.as_str())];
+    let mut fields = vec![("csrf", csrf.as_str()), ("version", "0")];
     fields.extend(typed);
     let (status, page) = body(admin.post_form("/admin/settings", &fields).await).await;
     assert_eq!(status, 400, "{page}");
@@ -1100,37 +1141,41 @@ async fn settings_errors_reshow_every_field_and_save_nothing(backend: Backend) {
         }
     }
     assert_eq!(
-        settings_version(&app, CONTOSO_TENANT).await,
+        settings_version(&app, CONTOSO_TENANT, "contoso.com").await,
         0,
         "nothing saved"
     );
 
     // Fixed, everything is saved at once and the version goes up with every change.
-    let fixed = [
+    let mut fixed = vec![
         ("csrf", csrf.as_str()),
+        ("version", "0"),
         ("brand_color", "#0072C6"),
         ("passkey_policy", "synced_allowed"),
         ("helpdesk_email", "helpdesk@contoso.com"),
         ("helpdesk_phone", "+1 425 555 0100"),
         ("helpdesk_url", "https://help.contoso.com/passkeys"),
         ("intro_message", "Please set this up by Friday."),
-        ("short_slug", "contoso-it"),
+        ("short_slug", ""),
     ];
     let (status, page) = body(admin.post_form("/admin/settings", &fixed).await).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Saved."));
-    let row = app
-        .store
-        .load_tenant_settings(tenant(CONTOSO_TENANT))
-        .await
-        .unwrap()
-        .unwrap();
+    let row = contoso_row(&app).await;
     assert_eq!(row.brand_color.as_deref(), Some("#0072c6"));
     assert_eq!(row.passkey_policy, "synced_allowed");
-    assert_eq!(row.short_slug.as_deref(), Some("contoso-it"));
-    assert_eq!(row.version, 1);
-    admin.post_form("/admin/settings", &fixed).await;
-    assert_eq!(settings_version(&app, CONTOSO_TENANT).await, 2);
+    assert_eq!(row.short_slug, None);
+    assert!(
+        row.version > dept_version,
+        "versions are unique across scopes"
+    );
+    let first = row.version.to_string();
+    fixed[1] = ("version", first.as_str());
+    assert_eq!(
+        admin.post_form("/admin/settings", &fixed).await.status(),
+        200
+    );
+    assert!(settings_version(&app, CONTOSO_TENANT, "contoso.com").await > row.version);
     app.stop().await;
 }
 both_backends!(
@@ -1145,13 +1190,18 @@ async fn a_short_link_leads_to_its_tenant_page(backend: Backend) {
     };
     let admin = signed_in(&app, &upstreams, "contoso.com").await;
     let csrf = admin.csrf().await;
-    admin
+    let response = admin
         .post_form(
             "/admin/settings",
-            &[("csrf", csrf.as_str()), ("short_slug", "Contoso-IT")],
+            &[
+                ("csrf", csrf.as_str()),
+                ("version", "0"),
+                ("short_slug", "Contoso"),
+            ],
         )
         .await;
-    let response = app.get("/go/contoso-it").await;
+    assert_eq!(response.status(), 200);
+    let response = app.get("/go/contoso").await;
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/t/contoso.com");
     for missing in ["/go/nobody-here", "/go/-bad-", "/go/admin"] {
@@ -1160,7 +1210,7 @@ async fn a_short_link_leads_to_its_tenant_page(backend: Backend) {
     // The kit's link is the short link.
     let (_, kit) = admin.get_text("/admin/kit").await;
     let share = input_value(&kit, "#share-url").unwrap();
-    assert_eq!(share, app.url("/go/contoso-it"));
+    assert_eq!(share, app.url("/go/contoso"));
     app.stop().await;
 }
 both_backends!(short_link, a_short_link_leads_to_its_tenant_page);
@@ -1179,6 +1229,7 @@ async fn the_rollout_kit_has_the_email_poster_and_qr_codes(backend: Backend) {
             "/admin/settings",
             &[
                 ("csrf", csrf.as_str()),
+                ("version", "0"),
                 ("helpdesk_phone", "+1 425 555 0100"),
                 ("intro_message", "Questions? <Ask> IT & co."),
             ],
@@ -1254,15 +1305,11 @@ async fn cached_customizations_answer_without_the_database() {
     store.migrate().await.unwrap();
     let customizations = TenantCustomizations::new(store.clone());
     let warm = tenant(CONTOSO_TENANT);
-    assert_eq!(customizations.for_tenant(warm).await.unwrap().version, 0);
+    let shown = |tenant_id| customizations.for_domain(tenant_id, "contoso.com");
+    assert_eq!(shown(warm).await.unwrap().version, 0);
     store.close().await;
-    assert_eq!(customizations.for_tenant(warm).await.unwrap().version, 0);
-    assert!(
-        customizations
-            .for_tenant(tenant(NORTHWIND_TENANT))
-            .await
-            .is_err()
-    );
+    assert_eq!(shown(warm).await.unwrap().version, 0);
+    assert!(shown(tenant(NORTHWIND_TENANT)).await.is_err());
 }
 
 /// Poll `page` on `browser` until it contains `needle`, failing after `within`.
@@ -1318,10 +1365,15 @@ async fn two_postgres_instances_see_a_change_within_a_second() {
         let admin = admin.clone();
         let csrf = csrf.clone();
         async move {
+            let version = form_version(&admin, "/admin/settings").await;
             let response = admin
                 .post_form(
                     "/admin/settings",
-                    &[("csrf", csrf.as_str()), ("helpdesk_phone", phone)],
+                    &[
+                        ("csrf", csrf.as_str()),
+                        ("version", &version),
+                        ("helpdesk_phone", phone),
+                    ],
                 )
                 .await;
             assert_eq!(response.status(), 200);
@@ -1342,9 +1394,7 @@ async fn two_postgres_instances_see_a_change_within_a_second() {
     assert_eq!(before["branding"]["source"], "entra");
     let logo = images::square_icon(256, [0x6B, 0x2F, 0xA0], true).png();
     assert_eq!(upload(&admin, &csrf, "logo.png", &logo).await.status(), 303);
-    let published = admin
-        .post_form("/admin/logo/publish", &[("csrf", csrf.as_str())])
-        .await;
+    let published = publish_previewed(&admin, &csrf).await;
     assert_eq!(published.status(), 303);
     let started = Instant::now();
     loop {

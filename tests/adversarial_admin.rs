@@ -10,18 +10,31 @@
 //! - Sign-in forms: hostile domains refused before any lookup; forged sign-in links refused.
 //! - Counting endpoints (`/t/{domain}/done`, `/t/{domain}/events`): cross-site, missing and
 //!   unknown fields refused; a domain never resolved is never looked up to count it.
+//! - Admin trust (issue 14): a stranger who copies the public challenge record, a subdomain's
+//!   admin reaching for the parent's pages, a sibling domain without approval, a stale or
+//!   unreachable tenant mapping, a CNAME into another domain, two admins saving at once, a store
+//!   failure, cookies behind https, floods of challenges and attempts, and look-alike text.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
 mod support;
 
 use reqwest::header;
 use reqwest::{Response, StatusCode};
+use scraper::{Html, Selector};
+use sqlx::Connection;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
-use authwalk::store::models::TenantSettingsRecord;
-use support::admin_client::{AdminClient, input_value, text_of};
-use support::fake_microsoft::CONTOSO_TENANT;
+use authwalk::admin::secret::sha256_hex;
+use authwalk::domain::DomainName;
+use authwalk::store::models::{GrantMethod, GrantStatus, TenantSettingsRecord};
+use support::admin_client::{AdminClient, BROWSER_COOKIE, SESSION_COOKIE, input_value, text_of};
+use support::fake_dns::FakeRecord;
+use support::fake_microsoft::{
+    BIDI_BRAND_NAME, BIDI_BRAND_SHOWN, CONTOSO_TENANT, Endpoint, NORTHWIND_TENANT,
+};
 use support::fake_web::{HTML_AS_IMAGE, images};
+use support::upstream_fault::Fault;
 use support::{Backend, RowCounts, TestApp, Upstreams};
 
 /// The sentence of a refused CSRF token (`AdminError::Csrf`).
@@ -55,10 +68,10 @@ async fn rows_but_adoption(app: &TestApp) -> RowCounts {
     rows
 }
 
-/// Contoso's stored settings, read through the app's store.
+/// Contoso's stored settings (the contoso.com scope), read through the app's store.
 async fn contoso_settings(app: &TestApp) -> Option<TenantSettingsRecord> {
     app.store
-        .load_tenant_settings(Uuid::parse_str(CONTOSO_TENANT).unwrap())
+        .load_scope_settings(Uuid::parse_str(CONTOSO_TENANT).unwrap(), "contoso.com")
         .await
         .unwrap()
 }
@@ -248,8 +261,12 @@ async fn publish_a_good_logo(app: &TestApp, upstreams: &Upstreams) -> (AdminClie
     let good = images::banner(400, 100, [0x6B, 0x2F, 0xA0]).png();
     let response = admin.upload_logo(&csrf, "logo.png", &good).await;
     assert_eq!(response.status(), 303);
+    let previewed = admin.previewed_logo("/admin/logo").await;
     let response = admin
-        .post_form("/admin/logo/publish", &[("csrf", &csrf)])
+        .post_form(
+            "/admin/logo/publish",
+            &[("csrf", &csrf), ("logo", &previewed)],
+        )
         .await;
     assert_eq!(response.status(), 303);
     (admin, csrf)
@@ -451,13 +468,14 @@ async fn a_chunked_upload_over_5_mib_is_named_too_large() {
 fn settings_form(csrf: &str) -> Vec<(&'static str, String)> {
     vec![
         ("csrf", csrf.to_owned()),
+        ("version", "0".into()),
         ("brand_color", "#0072C6".into()),
         ("passkey_policy", "synced_allowed".into()),
         ("helpdesk_email", "helpdesk@contoso.com".into()),
         ("helpdesk_phone", "+1 425 555 0100".into()),
         ("helpdesk_url", "https://help.contoso.com/passkeys".into()),
         ("intro_message", "Please set this up by Friday.".into()),
-        ("short_slug", "contoso-it".into()),
+        ("short_slug", "contoso".into()),
     ]
 }
 
@@ -920,4 +938,1474 @@ async fn hostile_counting_requests_are_refused_and_look_nothing_up(backend: Back
 both_backends!(
     hostile_counting_requests,
     hostile_counting_requests_are_refused_and_look_nothing_up
+);
+
+// ---------------------------------------------------------------------------------------------
+// Admin trust: who may sign in, and what a signed-in admin may change
+// ---------------------------------------------------------------------------------------------
+
+/// Publish `value` as the only TXT record at `_authwalk-challenge.{domain}`.
+fn publish_record(upstreams: &Upstreams, domain: &str, value: &str) {
+    let name = format!("_authwalk-challenge.{domain}");
+    upstreams.dns.remove(&name);
+    upstreams.dns.add(&name, FakeRecord::Txt(value.to_owned()));
+}
+
+/// The error shown on an admin page (challenge, settings, logo: the alert; else the lead).
+fn alert(page: &str) -> String {
+    text_of(page, ".admin-alert--error p")
+        .or_else(|| text_of(page, "p.lead"))
+        .unwrap_or_else(|| panic!("no error shown in {page}"))
+}
+
+/// How many rows `table` holds.
+async fn rows_in(app: &TestApp, table: &str) -> i64 {
+    app.database
+        .row_counts()
+        .await
+        .into_iter()
+        .find(|(name, _)| *name == table)
+        .map(|(_, count)| count)
+        .unwrap_or_default()
+}
+
+/// The walkthrough page of `domain` as an employee sees it.
+async fn tenant_page(app: &TestApp, domain: &str) -> String {
+    let response = app.get(&format!("/t/{domain}?wait=1")).await;
+    assert_eq!(response.status(), 200, "/t/{domain}");
+    response.text().await.unwrap()
+}
+
+fn contoso() -> Uuid {
+    Uuid::parse_str(CONTOSO_TENANT).unwrap()
+}
+
+/// The settings row of one of Contoso's scopes.
+async fn scope_settings(app: &TestApp, scope: &str) -> Option<TenantSettingsRecord> {
+    app.store
+        .load_scope_settings(contoso(), scope)
+        .await
+        .unwrap()
+}
+
+/// Save the settings form of `scope` (empty: the session's own) at the version its page shows.
+async fn save_helpdesk_phone(admin: &AdminClient, scope: &str, phone: &str) -> Response {
+    let path = if scope.is_empty() {
+        "/admin/settings".to_owned()
+    } else {
+        format!("/admin/settings?scope={scope}")
+    };
+    let version = admin.settings_version(&path).await;
+    let csrf = admin.csrf().await;
+    admin
+        .post_form(
+            "/admin/settings",
+            &[
+                ("csrf", &csrf),
+                ("scope", scope),
+                ("version", &version),
+                ("helpdesk_phone", phone),
+            ],
+        )
+        .await
+}
+
+const NO_CHALLENGE_IN_THIS_BROWSER: &str = "This browser has no challenge for contoso.com \
+    waiting. Start one here, publish its TXT record, then check DNS from this same browser.";
+const ANOTHER_BROWSERS_CHALLENGE: &str = "The challenge in the TXT record at \
+    _authwalk-challenge.contoso.com was started in another browser. Check DNS from the browser \
+    where you started it, or start again here and publish the new value.";
+
+// --- item 1: a DNS challenge belongs to the browser that asked for it ---
+
+async fn a_stranger_who_copies_the_public_record_gets_nothing(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = spawn(backend, &upstreams).await else {
+        return;
+    };
+    let admin = AdminClient::new(&app);
+    let value = admin.start_challenge("contoso.com").await;
+    publish_record(&upstreams, "contoso.com", &value);
+
+    // The record is public. A stranger reads it and presses "Check DNS" in another browser: no
+    // challenge of that browser, so nothing is even looked up.
+    let stranger = AdminClient::new(&app);
+    assert_eq!(stranger.get("/admin").await.status(), 200);
+    let queries = upstreams.dns.queries("_authwalk-challenge.contoso.com");
+    let (status, page) = read(stranger.check_dns("contoso.com").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(alert(&page), NO_CHALLENGE_IN_THIS_BROWSER);
+    assert_eq!(
+        upstreams.dns.queries("_authwalk-challenge.contoso.com"),
+        queries,
+        "refused before any DNS lookup"
+    );
+    // A made-up browser secret is no better.
+    let forged = AdminClient::new(&app);
+    forged.get("/admin").await;
+    let csrf = forged.cookie("authwalk_admin_csrf").unwrap();
+    let (status, page) = read(
+        forged
+            .send(
+                forged
+                    .post("/admin/verify")
+                    .header(
+                        header::COOKIE,
+                        format!(
+                            "authwalk_admin_csrf={csrf}; {BROWSER_COOKIE}={}",
+                            "A".repeat(43)
+                        ),
+                    )
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(format!("csrf={csrf}&domain=contoso.com")),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(alert(&page), NO_CHALLENGE_IN_THIS_BROWSER);
+
+    // With a challenge of its own started, the admin's record is still not the stranger's.
+    let own = stranger.start_challenge("contoso.com").await;
+    assert_ne!(own, value);
+    let (status, page) = read(stranger.check_dns("contoso.com").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(alert(&page), ANOTHER_BROWSERS_CHALLENGE);
+    for browser in [&stranger, &forged] {
+        assert!(browser.cookie(SESSION_COOKIE).is_none(), "never signed in");
+    }
+    assert_eq!(rows_in(&app, "admin_sessions").await, 0);
+    assert_eq!(rows_in(&app, "verified_domains").await, 0);
+
+    // The real admin still signs in with the very same record.
+    let response = admin.check_dns("contoso.com").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (status, dashboard) = admin.get_text("/admin").await;
+    assert_eq!(status, 200);
+    assert!(dashboard.contains("contoso.com"), "{dashboard}");
+    // Stored: the token's hash, bound to the hash of the admin's browser secret.
+    let token = authwalk::admin::challenge::token_in(&value).unwrap();
+    let stored = app
+        .store
+        .load_admin_challenge(&sha256_hex(token))
+        .await
+        .unwrap()
+        .expect("the challenge");
+    let browser = admin.cookie(BROWSER_COOKIE).expect("the browser secret");
+    assert_eq!(stored.browser_sha256, Some(sha256_hex(&browser)));
+    assert!(stored.used_at.is_some());
+    assert_eq!(rows_in(&app, "admin_sessions").await, 1);
+    app.stop().await;
+}
+both_backends!(
+    challenge_bound_to_its_browser,
+    a_stranger_who_copies_the_public_record_gets_nothing
+);
+
+// --- item 2: rights follow proof ---
+
+/// `(public id, row text)` of every session row of an overview page.
+fn session_rows(page: &str) -> Vec<(String, String)> {
+    let document = Html::parse_document(page);
+    let rows = Selector::parse("#admin-sessions tr[data-session]").unwrap();
+    document
+        .select(&rows)
+        .map(|row| {
+            (
+                row.value().attr("data-session").unwrap().to_owned(),
+                row.text().collect::<String>(),
+            )
+        })
+        .collect()
+}
+
+/// The public id of the session row signed in with `domain`.
+fn session_of(page: &str, domain: &str) -> String {
+    session_rows(page)
+        .into_iter()
+        .find(|(_, text)| text.trim_start().starts_with(domain))
+        .map(|(id, _)| id)
+        .unwrap_or_else(|| panic!("no session of {domain} listed"))
+}
+
+fn outside_rights(domain: &str, root: &str) -> String {
+    format!(
+        "You proved control of {root}, so you can change {root} and its subdomains, but not \
+         {domain}. Sign in with {domain} (or a domain above it) to change it."
+    )
+}
+
+async fn a_subdomains_admin_never_changes_the_parents_pages(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = spawn(backend, &upstreams).await else {
+        return;
+    };
+    // The tenant's first admin proves only dept.contoso.com: its own pages are its to change.
+    let dept = AdminClient::sign_in(&app, &upstreams, "dept.contoso.com").await;
+    let (_, overview) = dept.get_text("/admin").await;
+    assert_eq!(
+        text_of(&overview, "#rights-statement").as_deref(),
+        Some(
+            "You proved control of dept.contoso.com (DNS TXT record). You can change what \
+             employees see on dept.contoso.com and its subdomains, never on its parent domain \
+             or on your tenant’s other domains."
+        )
+    );
+    let response = save_helpdesk_phone(&dept, "", "+1 425 555 0101").await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        tenant_page(&app, "dept.contoso.com")
+            .await
+            .contains("+1 425 555 0101")
+    );
+    assert!(
+        !tenant_page(&app, "contoso.com")
+            .await
+            .contains("+1 425 555 0101"),
+        "the parent's employees never see the department's settings"
+    );
+
+    // Every way to the parent's pages is refused, with the reason, and nothing is stored.
+    let rows = rows_but_adoption(&app).await;
+    let refused = outside_rights("contoso.com", "dept.contoso.com");
+    for path in [
+        "/admin/settings?scope=contoso.com",
+        "/admin/logo?scope=contoso.com",
+        "/admin/kit?scope=contoso.com",
+        "/admin/kit/qr.png?scope=contoso.com",
+    ] {
+        let (status, page) = dept.get_text(path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(lead(&page), refused, "{path}");
+    }
+    let csrf = dept.csrf().await;
+    for (path, fields) in [
+        (
+            "/admin/settings",
+            vec![
+                ("scope", "contoso.com"),
+                ("version", "0"),
+                ("helpdesk_phone", "+1 900 555 0666"),
+            ],
+        ),
+        (
+            "/admin/settings/remove",
+            vec![("scope", "contoso.com"), ("version", "0")],
+        ),
+        ("/admin/logo/automatic", vec![("scope", "contoso.com")]),
+        (
+            "/admin/logo/publish",
+            vec![("scope", "contoso.com"), ("logo", "0")],
+        ),
+        ("/admin/domains/revoke", vec![("domain", "contoso.com")]),
+    ] {
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend(fields);
+        let (status, page) = read(dept.post_form(path, &form).await).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(lead(&page), refused, "{path}");
+    }
+    let logo = images::banner(400, 100, [0x6B, 0x2F, 0xA0]).png();
+    let (status, page) = read(
+        dept.upload_logo_to(&csrf, "contoso.com", "logo.png", &logo)
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(lead(&page), refused);
+    assert_eq!(rows_but_adoption(&app).await, rows, "nothing stored");
+    assert_eq!(scope_settings(&app, "contoso.com").await, None);
+
+    // Proving the parent covers its subdomains, at once (no approval: the same DNS tree).
+    let parent = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let (status, _) = parent.get_text("/admin/settings").await;
+    assert_eq!(status, 200);
+    let response = save_helpdesk_phone(&parent, "", "+1 425 555 0100").await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        tenant_page(&app, "contoso.com")
+            .await
+            .contains("+1 425 555 0100")
+    );
+    // A subdomain without settings of its own shows its parent's; one with its own keeps them.
+    assert!(
+        tenant_page(&app, "sales.contoso.com")
+            .await
+            .contains("+1 425 555 0100")
+    );
+    let dept_page = tenant_page(&app, "dept.contoso.com").await;
+    assert!(dept_page.contains("+1 425 555 0101") && !dept_page.contains("+1 425 555 0100"));
+    let (status, page) = parent
+        .get_text("/admin/settings?scope=dept.contoso.com")
+        .await;
+    assert_eq!(
+        status, 200,
+        "the parent's admin may change the department's pages"
+    );
+    assert_eq!(
+        input_value(&page, "#helpdesk_phone").as_deref(),
+        Some("+1 425 555 0101")
+    );
+    let response = save_helpdesk_phone(&parent, "dept.contoso.com", "+1 425 555 0102").await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        tenant_page(&app, "dept.contoso.com")
+            .await
+            .contains("+1 425 555 0102")
+    );
+
+    // A sibling domain of a tenant that has admins waits for an existing admin's approval.
+    let sibling = AdminClient::sign_in(&app, &upstreams, "contoso.net").await;
+    let (status, page) = sibling.get_text("/admin").await;
+    assert_eq!(status, 200);
+    assert!(
+        text_of(&page, "#awaiting-message")
+            .unwrap_or_default()
+            .contains("one of them must approve it"),
+        "{page}"
+    );
+    let (status, page) = sibling.get_text("/admin/settings").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        lead(&page),
+        "Your control of contoso.net is proven, but this tenant already has admins: one of \
+         them must approve contoso.net on their overview page before you can change anything."
+    );
+    let sibling_csrf = sibling_csrf(&sibling).await;
+    let (status, _) = read(
+        sibling
+            .post_form(
+                "/admin/domains/approve",
+                &[("csrf", &sibling_csrf), ("domain", "contoso.net")],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "nobody approves themselves");
+    let grants = app.store.verified_domains(contoso()).await.unwrap();
+    let net = grants.iter().find(|g| g.domain == "contoso.net").unwrap();
+    assert_eq!(net.status, GrantStatus::Pending);
+
+    // The parent's overview lists every domain and session of the tenant.
+    let (_, overview) = parent.get_text("/admin").await;
+    for domain in ["dept.contoso.com", "contoso.com", "contoso.net"] {
+        assert!(
+            overview.contains(&format!("<tr data-domain=\"{domain}\">")),
+            "{domain} listed"
+        );
+    }
+    let sessions = session_rows(&overview);
+    assert_eq!(sessions.len(), 3, "{sessions:?}");
+    for (_, row) in &sessions {
+        assert!(row.contains("DNS TXT record"), "how: {row}");
+    }
+    assert!(
+        input_value(
+            &overview,
+            "form[action=\"/admin/domains/approve\"] input[name=domain]"
+        )
+        .is_some_and(|domain| domain == "contoso.net")
+    );
+    let parent_csrf = parent.csrf().await;
+    let response = parent
+        .post_form(
+            "/admin/domains/approve",
+            &[("csrf", &parent_csrf), ("domain", "contoso.net")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (status, _) = sibling.get_text("/admin/settings").await;
+    assert_eq!(status, 200, "approved: rights at once, in the same session");
+    let grants = app.store.verified_domains(contoso()).await.unwrap();
+    let net = grants.iter().find(|g| g.domain == "contoso.net").unwrap();
+    assert_eq!(
+        (net.status, net.method, net.approved_by.as_deref()),
+        (
+            GrantStatus::Active,
+            GrantMethod::Approval,
+            Some("contoso.com")
+        )
+    );
+
+    // Revoking, only within one's rights: the department's admin cannot end the parent's
+    // session or remove its domain; the parent's admin can end the department's.
+    let (_, dept_overview) = dept.get_text("/admin").await;
+    let parent_session = session_of(&dept_overview, "contoso.com");
+    let dept_csrf = dept.csrf().await;
+    let (status, page) = read(
+        dept.post_form(
+            "/admin/sessions/revoke",
+            &[("csrf", &dept_csrf), ("session", &parent_session)],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(lead(&page), refused);
+    assert_eq!(
+        parent.get("/admin/settings").await.status(),
+        200,
+        "still in"
+    );
+    let dept_session = session_of(&overview, "dept.contoso.com");
+    let response = parent
+        .post_form(
+            "/admin/sessions/revoke",
+            &[("csrf", &parent_csrf), ("session", &dept_session)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let response = dept.get("/admin/settings").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "signed out");
+    // Removing a domain ends every session proven with it; its settings stay for the parent.
+    let dept = AdminClient::sign_in(&app, &upstreams, "dept.contoso.com").await;
+    let response = parent
+        .post_form(
+            "/admin/domains/revoke",
+            &[("csrf", &parent_csrf), ("domain", "dept.contoso.com")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        dept.get("/admin/settings").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(scope_settings(&app, "dept.contoso.com").await.is_some());
+    let grants = app.store.verified_domains(contoso()).await.unwrap();
+    assert!(!grants.iter().any(|g| g.domain == "dept.contoso.com"));
+    app.stop().await;
+}
+both_backends!(
+    rights_follow_proof,
+    a_subdomains_admin_never_changes_the_parents_pages
+);
+
+/// The CSRF token of a session that may not open the settings page (read from its overview).
+async fn sibling_csrf(admin: &AdminClient) -> String {
+    let (_, page) = admin.get_text("/admin").await;
+    input_value(&page, "form[action=\"/admin/signout\"] input[name=csrf]").expect("a CSRF field")
+}
+
+// --- item 3: fresh facts for authorization ---
+
+async fn rights_are_granted_on_what_microsoft_says_now(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = spawn(backend, &upstreams).await else {
+        return;
+    };
+    // A stale mapping in the store: contoso.com recorded as a domain of Northwind's tenant.
+    assert_eq!(app.get("/api/v1/tenants/northwind.com").await.status(), 200);
+    let northwind = DomainName::parse("northwind.com").unwrap();
+    let contoso_domain = DomainName::parse("contoso.com").unwrap();
+    let mut stale = app.store.load_profile(&northwind).await.unwrap().unwrap();
+    stale.domain = contoso_domain.clone();
+    app.store.save_profile(&stale).await.unwrap();
+    let admin = AdminClient::new(&app);
+    let value = admin.start_challenge("contoso.com").await;
+    publish_record(&upstreams, "contoso.com", &value);
+    let asked = upstreams.microsoft.requests(Endpoint::OpenIdConfiguration);
+    let response = admin.check_dns("contoso.com").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        upstreams.microsoft.requests(Endpoint::OpenIdConfiguration),
+        asked + 1,
+        "Microsoft was asked afresh"
+    );
+    let session = app
+        .store
+        .load_admin_session(&sha256_hex(&admin.cookie(SESSION_COOKIE).unwrap()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        session.tenant_id,
+        contoso(),
+        "the tenant Microsoft names now"
+    );
+    let northwind_tenant = Uuid::parse_str(NORTHWIND_TENANT).unwrap();
+    assert!(
+        app.store
+            .verified_domains(northwind_tenant)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Microsoft cannot be reached: refused (503), nothing used up, and it works afterwards.
+    let second = AdminClient::new(&app);
+    let value = second.start_challenge("contoso.com").await;
+    publish_record(&upstreams, "contoso.com", &value);
+    upstreams
+        .microsoft
+        .set_fault(Endpoint::OpenIdConfiguration, Fault::Status(503));
+    let (status, page) = read(second.check_dns("contoso.com").await).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        alert(&page),
+        "We couldn't reach Microsoft to confirm which tenant contoso.com belongs to, so we \
+         can't sign you in right now. Nothing was used up: try again in a minute."
+    );
+    assert!(second.cookie(SESSION_COOKIE).is_none());
+    let token = authwalk::admin::challenge::token_in(&value).unwrap();
+    let stored = app
+        .store
+        .load_admin_challenge(&sha256_hex(token))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.used_at, None, "nothing used up");
+    upstreams
+        .microsoft
+        .clear_fault(Endpoint::OpenIdConfiguration);
+    assert_eq!(
+        second.check_dns("contoso.com").await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    // A CNAME at the challenge name, into another registrable domain, proves nothing.
+    let third = AdminClient::new(&app);
+    let value = third.start_challenge("contoso.com").await;
+    let name = "_authwalk-challenge.contoso.com";
+    upstreams.dns.remove(name);
+    upstreams
+        .dns
+        .add(name, FakeRecord::Cname("challenge.attacker.example".into()));
+    upstreams
+        .dns
+        .add("challenge.attacker.example", FakeRecord::Txt(value.clone()));
+    let (status, page) = read(third.check_dns("contoso.com").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        alert(&page),
+        "The TXT record for _authwalk-challenge.contoso.com is reached through a CNAME to \
+         challenge.attacker.example, so it doesn't prove control of this domain. Publish the \
+         TXT record at _authwalk-challenge.contoso.com itself, not as a CNAME."
+    );
+    assert!(third.cookie(SESSION_COOKIE).is_none());
+    publish_record(&upstreams, "contoso.com", &value);
+    assert_eq!(
+        third.check_dns("contoso.com").await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    // The operator's admin link is judged afresh too.
+    let mut config = app.raw_config.clone();
+    config.public_url = Some(app.url(""));
+    let config = config.validate().unwrap();
+    let services = authwalk::Services::build(&config).await.unwrap();
+    let link = authwalk::admin::link::issue(
+        &services.store,
+        &services.discovery,
+        &config.public_url,
+        "contoso.com",
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    let path = &link.url.as_str()[app.url("").len()..];
+    let operator = AdminClient::new(&app);
+    let (status, page) = operator.get_text(path).await;
+    assert_eq!(status, 200);
+    let csrf = input_value(&page, "input[name=csrf]").unwrap();
+    upstreams
+        .microsoft
+        .set_fault(Endpoint::OpenIdConfiguration, Fault::Status(503));
+    let (status, page) = read(operator.post_form(path, &[("csrf", &csrf)]).await).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        alert(&page).contains("couldn't reach Microsoft to confirm"),
+        "{page}"
+    );
+    upstreams
+        .microsoft
+        .clear_fault(Endpoint::OpenIdConfiguration);
+    let response = operator.post_form(path, &[("csrf", &csrf)]).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "the link was not used up"
+    );
+    app.stop().await;
+}
+both_backends!(fresh_facts, rights_are_granted_on_what_microsoft_says_now);
+
+// --- item 4: no lost updates ---
+
+/// Run `statements` on the app's database on a connection of the test's own.
+async fn execute(app: &TestApp, statements: &[&str]) {
+    match app.database.backend {
+        Backend::Sqlite => {
+            let mut connection = sqlx::SqliteConnection::connect(&app.database.url)
+                .await
+                .unwrap();
+            for statement in statements {
+                sqlx::query(sqlx::AssertSqlSafe(*statement))
+                    .execute(&mut connection)
+                    .await
+                    .unwrap();
+            }
+        }
+        Backend::Postgres => {
+            let mut connection = sqlx::PgConnection::connect(&app.database.url)
+                .await
+                .unwrap();
+            for statement in statements {
+                sqlx::query(sqlx::AssertSqlSafe(*statement))
+                    .execute(&mut connection)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+}
+
+/// Make every write to `tenant_settings` fail, as a full disk or a lost primary would.
+async fn break_settings_writes(app: &TestApp) {
+    match app.database.backend {
+        Backend::Sqlite => {
+            execute(
+                app,
+                &[
+                    "CREATE TRIGGER refuse_insert BEFORE INSERT ON tenant_settings \
+                     BEGIN SELECT RAISE(ABORT, 'the disk is full'); END",
+                    "CREATE TRIGGER refuse_update BEFORE UPDATE ON tenant_settings \
+                     BEGIN SELECT RAISE(ABORT, 'the disk is full'); END",
+                ],
+            )
+            .await;
+        }
+        Backend::Postgres => {
+            execute(
+                app,
+                &[
+                    "CREATE FUNCTION refuse_write() RETURNS trigger LANGUAGE plpgsql AS \
+                     $$ BEGIN RAISE EXCEPTION 'the disk is full'; END $$",
+                    "CREATE TRIGGER refuse_write BEFORE INSERT OR UPDATE ON tenant_settings \
+                     FOR EACH ROW EXECUTE FUNCTION refuse_write()",
+                ],
+            )
+            .await;
+        }
+    }
+}
+
+async fn mend_settings_writes(app: &TestApp) {
+    match app.database.backend {
+        Backend::Sqlite => {
+            execute(
+                app,
+                &["DROP TRIGGER refuse_insert", "DROP TRIGGER refuse_update"],
+            )
+            .await;
+        }
+        Backend::Postgres => {
+            execute(app, &["DROP TRIGGER refuse_write ON tenant_settings"]).await;
+        }
+    }
+}
+
+/// The settings form as the page holds it, with `changes` applied.
+fn settings_fields(page: &str, changes: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = [
+        "csrf",
+        "scope",
+        "version",
+        "brand_color",
+        "helpdesk_email",
+        "helpdesk_phone",
+        "helpdesk_url",
+        "short_slug",
+    ]
+    .into_iter()
+    .map(|name| {
+        let value = input_value(
+            page,
+            &format!("form[action=\"/admin/settings\"] input[name={name}]"),
+        )
+        .unwrap_or_default();
+        (name.to_owned(), value)
+    })
+    .collect();
+    fields.push((
+        "intro_message".into(),
+        text_of(page, "#intro_message").unwrap_or_default(),
+    ));
+    fields.push(("passkey_policy".into(), "authenticator_only".into()));
+    for (name, value) in changes {
+        match fields.iter_mut().find(|(field, _)| field == name) {
+            Some(field) => field.1 = (*value).to_owned(),
+            None => fields.push(((*name).to_owned(), (*value).to_owned())),
+        }
+    }
+    fields
+}
+
+async fn post_fields(admin: &AdminClient, path: &str, fields: &[(String, String)]) -> Response {
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    admin.post_form(path, &borrowed).await
+}
+
+async fn two_admins_saving_at_once_never_overwrite_each_other(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = spawn(backend, &upstreams).await else {
+        return;
+    };
+    let first = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let second = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    // Both open the settings form at the same version.
+    let (_, first_form) = first.get_text("/admin/settings").await;
+    let (_, second_form) = second.get_text("/admin/settings").await;
+    let version = |page: &str| input_value(page, "input[name=version]").unwrap();
+    assert_eq!(version(&first_form), version(&second_form));
+    let response = post_fields(
+        &first,
+        "/admin/settings",
+        &settings_fields(
+            &first_form,
+            &[
+                ("helpdesk_phone", "+1 425 555 0100"),
+                ("intro_message", "First"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let saved = contoso_settings(&app).await.unwrap();
+
+    // The second save was typed against the older version: refused, both values shown.
+    let (status, page) = read(
+        post_fields(
+            &second,
+            "/admin/settings",
+            &settings_fields(
+                &second_form,
+                &[
+                    ("helpdesk_phone", "+1 425 555 0199"),
+                    ("intro_message", "Second"),
+                ],
+            ),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(
+        text_of(&page, "#settings-failure").as_deref(),
+        Some(
+            "These settings were changed by someone else since you opened this page. Nothing \
+             was overwritten: compare both versions below, then save again."
+        )
+    );
+    let document = Html::parse_document(&page);
+    let rows = Selector::parse("#settings-conflict tbody tr").unwrap();
+    let differences: Vec<String> = document
+        .select(&rows)
+        .map(|row| {
+            row.text()
+                .map(str::trim)
+                .filter(|text| !text.is_empty())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+        .collect();
+    assert_eq!(
+        differences,
+        [
+            "Helpdesk phone | +1 425 555 0100 | +1 425 555 0199",
+            "Message from IT | First | Second"
+        ]
+    );
+    assert_eq!(
+        input_value(&page, "#helpdesk_phone").as_deref(),
+        Some("+1 425 555 0199"),
+        "what was typed is kept"
+    );
+    assert_eq!(
+        contoso_settings(&app).await.as_ref(),
+        Some(&saved),
+        "nothing overwritten"
+    );
+    // Having seen both, the second admin saves again on purpose: now it replaces.
+    let response = post_fields(&second, "/admin/settings", &settings_fields(&page, &[])).await;
+    assert_eq!(response.status(), 200);
+    let replaced = contoso_settings(&app).await.unwrap();
+    assert_eq!(replaced.helpdesk_phone.as_deref(), Some("+1 425 555 0199"));
+    // The first admin's stale form is refused in turn.
+    let (status, _) = read(
+        post_fields(
+            &first,
+            "/admin/settings",
+            &settings_fields(&first_form, &[("helpdesk_phone", "+1 425 555 0111")]),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(contoso_settings(&app).await.as_ref(), Some(&replaced));
+
+    // "Publish" publishes the preview that was looked at, never whatever is pending now.
+    let csrf_first = first.csrf().await;
+    let csrf_second = second.csrf().await;
+    let looked_at = {
+        let logo = images::banner(400, 100, [0x6B, 0x2F, 0xA0]).png();
+        assert_eq!(
+            first
+                .upload_logo(&csrf_first, "a.png", &logo)
+                .await
+                .status(),
+            303
+        );
+        first.previewed_logo("/admin/logo").await
+    };
+    let swapped = {
+        let logo = images::banner(400, 100, [0x20, 0x80, 0x30]).png();
+        assert_eq!(
+            second
+                .upload_logo(&csrf_second, "b.png", &logo)
+                .await
+                .status(),
+            303
+        );
+        second.previewed_logo("/admin/logo").await
+    };
+    assert_ne!(looked_at, swapped);
+    for (admin, csrf, path) in [
+        (&first, &csrf_first, "/admin/logo/publish"),
+        (&second, &csrf_second, "/admin/logo/discard"),
+    ] {
+        let (status, page) = read(
+            admin
+                .post_form(path, &[("csrf", csrf), ("logo", &looked_at)])
+                .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{path}");
+        assert_eq!(
+            alert(&page),
+            "The preview changed since you looked at it: another admin uploaded or discarded \
+             a logo meanwhile. Nothing was published; look at the preview now shown, then \
+             decide."
+        );
+    }
+    let row = contoso_settings(&app).await.unwrap();
+    assert_eq!(row.logo_sha256, None, "nothing published");
+    assert_eq!(row.pending_logo_sha256.as_deref(), Some(swapped.as_str()));
+    let response = first
+        .post_form(
+            "/admin/logo/publish",
+            &[("csrf", &csrf_first), ("logo", &swapped)],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        contoso_settings(&app).await.unwrap().logo_sha256.as_deref(),
+        Some(swapped.as_str())
+    );
+
+    // A store failure keeps the typed form and writes nothing.
+    let before = contoso_settings(&app).await;
+    let (_, form) = first.get_text("/admin/settings").await;
+    let typed = settings_fields(
+        &form,
+        &[
+            ("helpdesk_email", "it-help@contoso.com"),
+            ("intro_message", "Typed with care"),
+        ],
+    );
+    break_settings_writes(&app).await;
+    let (status, page) = read(post_fields(&first, "/admin/settings", &typed).await).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        text_of(&page, "#settings-failure").as_deref(),
+        Some(
+            "Nothing was saved: authwalk couldn't write to its database just now. Your changes \
+             are still in the form below; try saving again in a minute."
+        )
+    );
+    assert_eq!(
+        input_value(&page, "#helpdesk_email").as_deref(),
+        Some("it-help@contoso.com")
+    );
+    assert_eq!(
+        text_of(&page, "#intro_message").as_deref(),
+        Some("Typed with care")
+    );
+    assert_eq!(contoso_settings(&app).await, before, "nothing written");
+    mend_settings_writes(&app).await;
+    // The re-shown form, sent again as it is, now saves.
+    let response = post_fields(&first, "/admin/settings", &settings_fields(&page, &[])).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        contoso_settings(&app)
+            .await
+            .unwrap()
+            .helpdesk_email
+            .as_deref(),
+        Some("it-help@contoso.com")
+    );
+    app.stop().await;
+}
+both_backends!(
+    no_lost_updates,
+    two_admins_saving_at_once_never_overwrite_each_other
+);
+
+// --- item 5: cookies behind https ---
+
+async fn behind_https_every_admin_cookie_is_host_prefixed_and_secure(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    images::warm_up();
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
+        config.public_url = Some("https://walk.example.test".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let admin = AdminClient::new(&app);
+    let mut seen = Vec::new();
+    let mut collect = |response: &Response| {
+        for value in response.headers().get_all(header::SET_COOKIE) {
+            seen.push(value.to_str().unwrap().to_owned());
+        }
+    };
+    let response = admin.get("/admin").await;
+    collect(&response);
+    let page = response.text().await.unwrap();
+    let csrf = input_value(&page, "form[action=\"/admin/challenge\"] input[name=csrf]").unwrap();
+    let response = admin
+        .post_form(
+            "/admin/challenge",
+            &[("csrf", &csrf), ("domain", "contoso.com")],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    collect(&response);
+    let page = response.text().await.unwrap();
+    let value = input_value(&page, "#record-value").unwrap();
+    publish_record(&upstreams, "contoso.com", &value);
+    let response = admin
+        .post_form(
+            "/admin/verify",
+            &[("csrf", &csrf), ("domain", "contoso.com")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    collect(&response);
+    let session_csrf = admin.csrf().await;
+    let response = admin
+        .post_form("/admin/signout", &[("csrf", &session_csrf)])
+        .await;
+    collect(&response);
+    let names: std::collections::BTreeSet<String> = admin
+        .cookies()
+        .into_keys()
+        .chain(
+            seen.iter()
+                .map(|cookie| cookie.split('=').next().unwrap().to_owned()),
+        )
+        .collect();
+    assert!(
+        names.contains("__Host-authwalk_admin_browser")
+            && names.contains("__Host-authwalk_admin_csrf")
+            && names.contains("__Host-authwalk_admin"),
+        "{names:?}"
+    );
+    for cookie in &seen {
+        assert!(cookie.starts_with("__Host-"), "{cookie}");
+        let attributes: Vec<&str> = cookie.split("; ").skip(1).collect();
+        assert!(attributes.contains(&"Path=/"), "{cookie}");
+        assert!(attributes.contains(&"Secure"), "{cookie}");
+        assert!(attributes.contains(&"HttpOnly"), "{cookie}");
+        assert!(
+            !attributes.iter().any(|a| a.starts_with("Domain")),
+            "{cookie}"
+        );
+    }
+    // An unprefixed cookie (any subdomain, or a man in the middle on http, could plant one) is
+    // never read behind https, even holding a real session id.
+    let signed_in = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let id = signed_in.cookie(SESSION_COOKIE).unwrap();
+    let response = app
+        .client
+        .get(app.url("/admin/settings"))
+        .header(header::COOKIE, format!("authwalk_admin={id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "not signed in");
+    assert_eq!(signed_in.get("/admin/settings").await.status(), 200);
+    app.stop().await;
+}
+both_backends!(
+    host_prefixed_cookies,
+    behind_https_every_admin_cookie_is_host_prefixed_and_secure
+);
+
+/// The lines the `authwalk` binary logs until it says it listens.
+fn start_up_log(listen: &str, public_url: &str) -> Vec<serde_json::Value> {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_authwalk"))
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("AUTHWALK_LISTEN", listen)
+        .env("AUTHWALK_PUBLIC_URL", public_url)
+        .env("AUTHWALK_LOG_FORMAT", "json")
+        .env("RUST_LOG", "warn,authwalk=info")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("warn.db").display()),
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut logged = Vec::new();
+    loop {
+        let line = lines
+            .next()
+            .expect("the server logs until it listens")
+            .unwrap();
+        let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let listening = entry["fields"]["message"] == "authwalk is listening";
+        logged.push(entry);
+        if listening {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    logged
+}
+
+#[test]
+fn plain_http_beyond_loopback_is_warned_about_loudly_at_start() {
+    let insecure = start_up_log("0.0.0.0:0", "http://walk.example.test");
+    let warning = insecure
+        .iter()
+        .find(|entry| entry["level"] == "WARN")
+        .unwrap_or_else(|| panic!("no warning in {insecure:?}"));
+    let message = warning["fields"]["message"].as_str().unwrap();
+    assert!(
+        message
+            .starts_with("INSECURE: AUTHWALK_PUBLIC_URL is http://walk.example.test/ (plain http)"),
+        "{message}"
+    );
+    assert!(message.contains("admin sessions and sign-in cookies would travel unencrypted"));
+    for (listen, public_url) in [
+        ("0.0.0.0:0", "https://walk.example.test"),
+        ("127.0.0.1:0", "http://127.0.0.1:3000"),
+    ] {
+        let logged = start_up_log(listen, public_url);
+        assert!(
+            !logged.iter().any(|entry| entry["level"] == "WARN"),
+            "{listen} {public_url}: {logged:?}"
+        );
+    }
+}
+
+// --- item 7: challenges and sessions are bounded ---
+
+/// The lead of a 429 page, and that it says when to come back.
+fn rate_limited(status: StatusCode, page: &str, what: &str) {
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{what}");
+    assert!(
+        lead(page).starts_with("You're going a bit fast — try again in "),
+        "{what}: {}",
+        lead(page)
+    );
+}
+
+async fn post_challenge(browser: &AdminClient, domain: &str) -> (StatusCode, String) {
+    browser.get("/admin").await;
+    let csrf = browser.cookie("authwalk_admin_csrf").unwrap();
+    read(
+        browser
+            .post_form("/admin/challenge", &[("csrf", &csrf), ("domain", domain)])
+            .await,
+    )
+    .await
+}
+
+async fn floods_of_challenges_and_attempts_stay_bounded(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    images::warm_up();
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
+        config.trusted_proxies = Some("127.0.0.1/32".into());
+        config.challenge_rate = "6/h burst 6".into();
+        config.challenge_domain_rate = "9/h burst 9".into();
+        config.verify_rate = "3/h burst 3".into();
+        config.verify_domain_rate = "5/h burst 5".into();
+    })
+    .await
+    else {
+        return;
+    };
+    // One client asking for challenge after challenge from one browser: at most three stay
+    // live, and its own allowance runs out.
+    let spammer = AdminClient::at_address(&app, "203.0.113.10");
+    let mut issued = Vec::new();
+    for _ in 0..6 {
+        issued.push(spammer.start_challenge("contoso.com").await);
+    }
+    assert_eq!(rows_in(&app, "admin_challenges").await, 3, "three live");
+    for attempt in 0..10 {
+        let (status, page) = post_challenge(&spammer, "contoso.com").await;
+        rate_limited(status, &page, &format!("attempt {attempt}"));
+    }
+    assert_eq!(rows_in(&app, "admin_challenges").await, 3);
+    // Its refused attempts cost the domain nothing: three more clients still get one, then
+    // the domain's own allowance is spent.
+    for last in 1..=3 {
+        let client = AdminClient::at_address(&app, &format!("198.51.100.{last}"));
+        client.start_challenge("contoso.com").await;
+    }
+    let late = AdminClient::at_address(&app, "198.51.100.4");
+    let (status, page) = post_challenge(&late, "contoso.com").await;
+    rate_limited(status, &page, "the domain's allowance");
+    // The withdrawn challenges no longer work; the newest does.
+    publish_record(&upstreams, "contoso.com", &issued[0]);
+    let (status, page) = read(spammer.check_dns("contoso.com").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        alert(&page).contains("doesn't match the challenge we issued"),
+        "{page}"
+    );
+    publish_record(&upstreams, "contoso.com", &issued[5]);
+    assert_eq!(
+        spammer.check_dns("contoso.com").await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    // Verification: one client hammering "Check DNS" cannot lock a domain's admin out.
+    let attacker = AdminClient::at_address(&app, "203.0.113.66");
+    attacker.start_challenge("northwind.com").await;
+    for _ in 0..3 {
+        let (status, _) = read(attacker.check_dns("northwind.com").await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "no record yet");
+    }
+    for _ in 0..10 {
+        let (status, page) = read(attacker.check_dns("northwind.com").await).await;
+        rate_limited(status, &page, "the attacker's own allowance");
+    }
+    // A stranger without a challenge is refused before the domain is charged.
+    let stranger = AdminClient::at_address(&app, "203.0.113.77");
+    stranger.get("/admin").await;
+    for _ in 0..3 {
+        let (status, page) = read(stranger.check_dns("northwind.com").await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(
+            alert(&page).contains("has no challenge for northwind.com"),
+            "{page}"
+        );
+    }
+    for _ in 0..10 {
+        let (status, page) = read(stranger.check_dns("northwind.com").await).await;
+        rate_limited(status, &page, "the stranger's own allowance");
+    }
+    let admin = AdminClient::at_address(&app, "198.51.100.20");
+    let value = admin.start_challenge("northwind.com").await;
+    publish_record(&upstreams, "northwind.com", &value);
+    assert_eq!(
+        admin.check_dns("northwind.com").await.status(),
+        StatusCode::SEE_OTHER,
+        "the domain's admin still signs in"
+    );
+
+    // The purge deletes what can never be used again, and only that.
+    let now = OffsetDateTime::now_utc();
+    let contoso_domain = DomainName::parse("contoso.com").unwrap();
+    let (_, expired) = authwalk::admin::challenge::issue(
+        &contoso_domain,
+        &"e".repeat(64),
+        now - time::Duration::days(8),
+    )
+    .unwrap();
+    app.store.insert_admin_challenge(&expired, 3).await.unwrap();
+    let old_link = authwalk::store::models::NewChallenge {
+        token_sha256: "f".repeat(64),
+        domain: "contoso.com".into(),
+        kind: authwalk::store::models::ChallengeKind::AdminLink,
+        expires_at: now - time::Duration::minutes(1),
+        browser_sha256: None,
+    };
+    app.store
+        .insert_admin_challenge(&old_link, 1)
+        .await
+        .unwrap();
+    let idle = sha256_hex(&spammer.cookie(SESSION_COOKIE).unwrap());
+    app.store
+        .touch_admin_session(&idle, now - time::Duration::minutes(31))
+        .await
+        .unwrap();
+    let challenges = rows_in(&app, "admin_challenges").await;
+    let purged = authwalk::admin::team::purge_expired(&app.store, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        (purged.challenges, purged.sessions, purged.pending_grants),
+        (2, 1, 0)
+    );
+    assert_eq!(rows_in(&app, "admin_challenges").await, challenges - 2);
+    assert_eq!(
+        rows_in(&app, "admin_sessions").await,
+        1,
+        "the live one stays"
+    );
+    assert_eq!(admin.get("/admin/settings").await.status(), 200);
+    let later = now + time::Duration::days(8);
+    authwalk::admin::team::purge_expired(&app.store, later)
+        .await
+        .unwrap();
+    assert_eq!(rows_in(&app, "admin_challenges").await, 0);
+    assert_eq!(rows_in(&app, "admin_sessions").await, 0);
+    app.stop().await;
+}
+both_backends!(
+    bounded_challenges,
+    floods_of_challenges_and_attempts_stay_bounded
+);
+
+async fn the_purge_runs_at_start_and_clears_what_expired_meanwhile(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = spawn(backend, &upstreams).await else {
+        return;
+    };
+    let admin = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let now = OffsetDateTime::now_utc();
+    let id = sha256_hex(&admin.cookie(SESSION_COOKIE).unwrap());
+    app.store
+        .touch_admin_session(&id, now - time::Duration::minutes(31))
+        .await
+        .unwrap();
+    let contoso_domain = DomainName::parse("contoso.com").unwrap();
+    let (_, expired) = authwalk::admin::challenge::issue(
+        &contoso_domain,
+        &"e".repeat(64),
+        now - time::Duration::days(8),
+    )
+    .unwrap();
+    app.store.insert_admin_challenge(&expired, 3).await.unwrap();
+    let (database, config) = app.stop_keeping_database().await;
+    let app = TestApp::start(config, database).await;
+    // The purge task's first run is at start; wait for it (bounded), never for a fixed time.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let gone = app
+            .store
+            .load_admin_challenge(&expired.token_sha256)
+            .await
+            .unwrap()
+            .is_none()
+            && app.store.load_admin_session(&id).await.unwrap().is_none();
+        if gone {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not purged at start");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        rows_in(&app, "admin_challenges").await,
+        1,
+        "the used, unexpired one stays"
+    );
+    app.stop().await;
+}
+both_backends!(
+    purge_at_start,
+    the_purge_runs_at_start_and_clears_what_expired_meanwhile
+);
+
+// --- item 9: no impersonation on our domain ---
+
+async fn look_alike_text_and_borrowed_names_never_reach_employees(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = spawn(backend, &upstreams).await else {
+        return;
+    };
+    // Microsoft's brand name with bidi controls and a zero-width space: shown without them.
+    assert!(
+        BIDI_BRAND_NAME
+            .chars()
+            .any(authwalk::invisible::is_invisible)
+    );
+    let page = tenant_page(&app, "bidi-brand.com").await;
+    assert!(page.contains(BIDI_BRAND_SHOWN), "{page}");
+    assert!(!page.chars().any(authwalk::invisible::is_invisible));
+    let (_, json) = app.get_json("/api/v1/tenants/bidi-brand.com").await;
+    assert_eq!(json["display_name"], BIDI_BRAND_SHOWN);
+
+    // An admin's text loses its invisible characters before it is stored or shown.
+    let admin = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let csrf = admin.csrf().await;
+    let response = admin
+        .post_form(
+            "/admin/settings",
+            &[
+                ("csrf", &csrf),
+                ("version", "0"),
+                (
+                    "intro_message",
+                    "Questions? Call \u{202E}0010 555 524 1+\u{202C} now.",
+                ),
+                ("helpdesk_phone", "+1\u{200B} 425 555\u{2066} 0100"),
+                ("helpdesk_email", "help\u{200D}desk@contoso.com\u{FEFF}"),
+                ("helpdesk_url", "https://help.contoso.com/\u{2067}passkeys"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let stored = contoso_settings(&app).await.unwrap();
+    assert_eq!(
+        stored.intro_message.as_deref(),
+        Some("Questions? Call 0010 555 524 1+ now.")
+    );
+    assert_eq!(stored.helpdesk_phone.as_deref(), Some("+1 425 555 0100"));
+    assert_eq!(
+        stored.helpdesk_email.as_deref(),
+        Some("helpdesk@contoso.com")
+    );
+    assert_eq!(
+        stored.helpdesk_url.as_deref(),
+        Some("https://help.contoso.com/passkeys")
+    );
+    let page = tenant_page(&app, "contoso.com").await;
+    assert!(!page.chars().any(authwalk::invisible::is_invisible));
+    assert!(
+        page.contains("href=\"mailto:helpdesk@contoso.com\""),
+        "{page}"
+    );
+
+    // A helpdesk email that would write more than an address is refused, nothing saved.
+    let version = stored.version.to_string();
+    for (email, character) in [
+        ("helpdesk@contoso.com?subject=Reset%20my%20password", '?'),
+        ("helpdesk&cc=all@contoso.com", '&'),
+        ("help=desk@contoso.com", '='),
+        ("help%0Adesk@contoso.com", '%'),
+        ("helpdesk@contoso.com#x", '#'),
+    ] {
+        let (status, page) = read(
+            admin
+                .post_form(
+                    "/admin/settings",
+                    &[
+                        ("csrf", &csrf),
+                        ("version", &version),
+                        ("helpdesk_email", email),
+                    ],
+                )
+                .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{email}");
+        assert_eq!(
+            text_of(&page, "#helpdesk_email-error"),
+            Some(format!(
+                "“{email}” isn't an email address we can use: it contains “{character}”; a \
+                 helpdesk address is a plain address such as helpdesk@contoso.com, without ?, &, \
+                 =, % or #, which would add a subject, copies or text to the email employees \
+                 write."
+            ))
+        );
+        assert_eq!(
+            contoso_settings(&app).await.as_ref(),
+            Some(&stored),
+            "{email}"
+        );
+    }
+
+    // An internationalised address is percent-encoded into the page's mailto: link (RFC 6068),
+    // shown as typed.
+    let response = admin
+        .post_form(
+            "/admin/settings",
+            &[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("helpdesk_email", "hilfe@bücher.de"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let page = tenant_page(&app, "contoso.com").await;
+    assert!(
+        page.contains("href=\"mailto:hilfe@b%C3%BCcher.de\">hilfe@bücher.de</a>"),
+        "{page}"
+    );
+    let stored = contoso_settings(&app).await.unwrap();
+    let version = stored.version.to_string();
+
+    // A short link is a name of one of the tenant's own verified domains, never another's.
+    let (status, page) = read(
+        admin
+            .post_form(
+                "/admin/settings",
+                &[
+                    ("csrf", &csrf),
+                    ("version", &version),
+                    ("short_slug", "microsoft"),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        text_of(&page, "#short_slug-error").as_deref(),
+        Some(
+            "A short link must be a name of one of your verified domains, so that nobody can \
+             pass for another company on our site; “microsoft” isn't. Choose one of “contoso”."
+        )
+    );
+    let northwind = AdminClient::sign_in(&app, &upstreams, "northwind.com").await;
+    let northwind_csrf = northwind.csrf().await;
+    let (status, page) = read(
+        northwind
+            .post_form(
+                "/admin/settings",
+                &[
+                    ("csrf", &northwind_csrf),
+                    ("version", "0"),
+                    ("short_slug", "contoso"),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "another tenant's name");
+    assert!(
+        text_of(&page, "#short_slug-error")
+            .unwrap_or_default()
+            .contains("Choose one of “northwind”."),
+        "{page}"
+    );
+    let response = admin
+        .post_form(
+            "/admin/settings",
+            &[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("short_slug", "contoso"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let response = app.get("/go/contoso").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[header::LOCATION], "/t/contoso.com");
+    assert_eq!(
+        app.get("/go/microsoft").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    app.stop().await;
+}
+both_backends!(
+    no_impersonation,
+    look_alike_text_and_borrowed_names_never_reach_employees
 );

@@ -226,7 +226,7 @@ async fn published_logo_path(app: &TestApp) -> String {
     let tenant = Uuid::parse_str(CONTOSO_TENANT).unwrap();
     let settings = app
         .store
-        .load_tenant_settings(tenant)
+        .load_scope_settings(tenant, "contoso.com")
         .await
         .unwrap()
         .expect("a settings row after publishing");

@@ -41,12 +41,16 @@ pub async fn issue(
     let token = secret::session_secret()?;
     let expires_at = now + LINK_LIFETIME;
     store
-        .insert_admin_challenge(&NewChallenge {
-            token_sha256: secret::sha256_hex(&token),
-            domain: domain.as_str().to_owned(),
-            kind: ChallengeKind::AdminLink,
-            expires_at,
-        })
+        .insert_admin_challenge(
+            &NewChallenge {
+                token_sha256: secret::sha256_hex(&token),
+                domain: domain.as_str().to_owned(),
+                kind: ChallengeKind::AdminLink,
+                expires_at,
+                browser_sha256: None,
+            },
+            1,
+        )
         .await?;
     let url = public_url
         .join(&format!("{}{token}", &LINK_PATH[1..]))
@@ -95,6 +99,7 @@ mod tests {
             kind: ChallengeKind::AdminLink,
             expires_at: issued + LINK_LIFETIME,
             used_at: None,
+            browser_sha256: None,
         };
         assert!(judge(Some(&link), issued + Duration::minutes(14)).is_ok());
         let late = judge(Some(&link), issued + Duration::minutes(15)).unwrap_err();

@@ -3,17 +3,22 @@
 //!
 //! Every rule that depends on the time takes `now` as a parameter, so tests move the clock instead
 //! of sleeping. [`AdminService`] ties the rules to the store, discovery and DNS for the web layer;
-//! [`TenantCustomizations`] is what the tenant page and API read.
+//! [`TenantCustomizations`] is what the tenant page and API read. [`rights`] says what a session
+//! may change: rights follow proof (a domain and its subdomains, never its parent).
 
 pub mod adoption;
 pub mod challenge;
 pub mod chart;
+pub mod customizations;
 pub mod kit;
 pub mod link;
+pub mod rights;
+pub mod scopes;
 pub mod secret;
 pub mod service;
 pub mod session;
 pub mod settings;
+pub mod team;
 
 use std::sync::Arc;
 
@@ -23,8 +28,8 @@ use crate::branding::image::ImageError;
 use crate::domain::DomainError;
 use crate::store::StoreError;
 
+pub use customizations::{Customization, TenantCustomizations};
 pub use service::AdminService;
-pub use settings::{Customization, TenantCustomizations};
 
 /// Why an admin action failed; every message is meant for the admin.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +52,16 @@ pub enum AdminError {
         /// The domain as people read it.
         domain: String,
     },
+    /// Microsoft could not be asked, just now, which tenant the domain belongs to: rights are
+    /// never granted on a remembered answer.
+    #[error(
+        "We couldn't reach Microsoft to confirm which tenant {domain} belongs to, so we can't \
+         sign you in right now. Nothing was used up: try again in a minute."
+    )]
+    TenantUnconfirmed {
+        /// The domain as people read it.
+        domain: String,
+    },
     /// No TXT record at the challenge name.
     #[error(
         "We found no TXT record at {record_name}. Add the record exactly as shown, wait a few \
@@ -64,6 +79,37 @@ pub enum AdminError {
     ChallengeMismatch {
         /// `_authwalk-challenge.{domain}`.
         record_name: String,
+    },
+    /// This browser holds no live challenge for the domain (checked before any DNS lookup).
+    #[error(
+        "This browser has no challenge for {domain} waiting. Start one here, publish its TXT \
+         record, then check DNS from this same browser."
+    )]
+    NoBrowserChallenge {
+        /// The domain as people read it.
+        domain: String,
+    },
+    /// The record in DNS is a challenge issued to another browser.
+    #[error(
+        "The challenge in the TXT record at {record_name} was started in another browser. \
+         Check DNS from the browser where you started it, or start again here and publish the \
+         new value."
+    )]
+    OtherBrowser {
+        /// `_authwalk-challenge.{domain}`.
+        record_name: String,
+    },
+    /// The TXT record answering for the challenge name is owned by another name (a CNAME).
+    #[error(
+        "The TXT record for {record_name} is reached through a CNAME to {owner}, so it doesn't \
+         prove control of this domain. Publish the TXT record at {record_name} itself, not as \
+         a CNAME."
+    )]
+    ChallengeAliased {
+        /// `_authwalk-challenge.{domain}`.
+        record_name: String,
+        /// The name the CNAME leads to.
+        owner: String,
     },
     /// The challenge in DNS is past its expiry.
     #[error(
@@ -124,6 +170,44 @@ pub enum AdminError {
     /// There is no uploaded logo to publish.
     #[error("There is no uploaded logo to publish. Upload one first.")]
     NothingToPublish,
+    /// The preview changed since the admin looked at it (another admin uploaded or discarded).
+    #[error(
+        "The preview changed since you looked at it: another admin uploaded or discarded a \
+         logo meanwhile. Nothing was published; look at the preview now shown, then decide."
+    )]
+    PreviewChanged,
+    /// Settings changed since the form was loaded (another admin saved meanwhile).
+    #[error(
+        "These settings were changed by someone else since you opened this page. Nothing was \
+         overwritten: compare both versions below, then save again."
+    )]
+    SettingsChanged,
+    /// The action concerns a domain outside the session's rights.
+    #[error(
+        "You proved control of {root}, so you can change {root} and its subdomains, but not \
+         {domain}. Sign in with {domain} (or a domain above it) to change it."
+    )]
+    OutsideRights {
+        /// The domain asked about, as people read it.
+        domain: String,
+        /// The session's proven domain.
+        root: String,
+    },
+    /// The session's grant waits for an existing admin's approval.
+    #[error(
+        "Your control of {domain} is proven, but this tenant already has admins: one of them \
+         must approve {domain} on their overview page before you can change anything."
+    )]
+    AwaitingApproval {
+        /// The proven domain, as people read it.
+        domain: String,
+    },
+    /// The named admin session or verified domain does not exist (any more).
+    #[error("{what} isn't there any more: it may have ended or been removed already.")]
+    NoSuchRecord {
+        /// What was named, as people read it.
+        what: String,
+    },
     /// The uploaded image was refused.
     #[error("That image can't be used: {0}.")]
     Image(#[from] ImageError),
@@ -147,6 +231,7 @@ impl AdminError {
             | AdminError::Randomness(_)
             | AdminError::PublicUrl(_)
             | AdminError::Unreachable { .. }
+            | AdminError::TenantUnconfirmed { .. }
             | AdminError::DnsFailed { .. } => true,
             AdminError::Image(error) => matches!(error, ImageError::Internal { .. }),
             _ => false,

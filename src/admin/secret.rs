@@ -27,6 +27,11 @@ pub fn session_secret() -> Result<String, AdminError> {
     Ok(BASE64URL_NOPAD.encode(&random_bytes::<SESSION_SECRET_BYTES>()?))
 }
 
+/// A fresh random id to show and name things by (128 bits, hex); not a secret.
+pub fn public_id() -> Result<String, AdminError> {
+    Ok(hex::encode(random_bytes::<16>()?))
+}
+
 /// What we store instead of a secret: its SHA-256 in lower-case hex.
 pub fn sha256_hex(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))

@@ -1,47 +1,48 @@
 //! [`AdminService`]: the admin rules wired to the store, discovery and DNS. The web layer calls
 //! only this; every method takes the session (never a tenant id from the request) and `now`.
+//!
+//! This file signs admins in and out; `scopes.rs` changes what a scope's pages show, `team.rs`
+//! manages the tenant's admins (verified domains, sessions, approvals).
 
-use std::sync::Arc;
-
-use bytes::Bytes;
 use time::OffsetDateTime;
 use url::Url;
 use uuid::Uuid;
 
-use crate::branding::image::ImageRole;
 use crate::discovery::Discovery;
+use crate::discovery::openid::{OpenIdOutcome, OpenIdTenant};
 use crate::domain::DomainName;
-use crate::net::Dns;
-use crate::profile::{DomainStatus, TenantProfile};
+use crate::net::{Dns, DnsError};
+use crate::profile::DomainStatus;
 use crate::store::Store;
-use crate::store::models::{AdminSignIn, ChallengeKind, LogoChange, SettingsSaved, VerifiedDomain};
+use crate::store::models::{AdminSignIn, ChallengeKind, GrantStatus, SignInOutcome};
 
 use super::challenge::{self, IssuedChallenge};
 use super::link::{self, AdminLink};
+use super::rights;
 use super::session::{self, AdminSession, Verdict};
-use super::settings::{self, Customization, FieldErrors, SettingsForm, TenantCustomizations};
-use super::{AdminError, secret};
+use super::{AdminError, TenantCustomizations, secret};
 
-/// A completed sign-in: the cookie to set and the session it names.
+/// A completed sign-in: the cookie to set, and whether the proven domain gives rights yet.
 #[derive(Debug, Clone)]
 pub struct SignedIn {
     /// The secret session id for the cookie.
     pub cookie_value: String,
-    /// The new session.
-    pub session: AdminSession,
+    /// Active, or waiting for an existing admin's approval.
+    pub status: GrantStatus,
 }
 
 /// The admin journey's rules over the shared services; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AdminService {
-    store: Store,
-    discovery: Discovery,
+    pub(super) store: Store,
+    pub(super) discovery: Discovery,
     dns: Dns,
-    customizations: TenantCustomizations,
-    public_url: Url,
+    pub(super) customizations: TenantCustomizations,
+    pub(super) public_url: Url,
 }
 
-/// The tenant id of an Entra domain; a clear refusal for any other outcome.
+/// The tenant id of an Entra domain as discovery knows it (memory, store or a resolution); a
+/// clear refusal for any other outcome. Good for issuing a challenge, never for granting rights.
 pub(crate) async fn tenant_of(
     discovery: &Discovery,
     domain: &DomainName,
@@ -53,6 +54,23 @@ pub(crate) async fn tenant_of(
             domain: domain.to_unicode(),
         }),
         _ => Err(AdminError::NotEntra {
+            domain: domain.to_unicode(),
+        }),
+    }
+}
+
+/// The tenant of an Entra domain as Microsoft says it now (no cache, no stored mapping): what
+/// every grant of rights is decided on. Unreachable is a refusal, never a fallback.
+async fn tenant_now(
+    discovery: &Discovery,
+    domain: &DomainName,
+) -> Result<OpenIdTenant, AdminError> {
+    match discovery.tenant_now(domain).await {
+        Ok(OpenIdOutcome::Found(tenant)) => Ok(tenant),
+        Ok(OpenIdOutcome::NotFound) => Err(AdminError::NotEntra {
+            domain: domain.to_unicode(),
+        }),
+        Err(_) => Err(AdminError::TenantUnconfirmed {
             domain: domain.to_unicode(),
         }),
     }
@@ -81,35 +99,67 @@ impl AdminService {
         &self.customizations
     }
 
-    /// Issue a DNS challenge for an Entra tenant's domain.
+    /// Issue a DNS challenge for an Entra tenant's domain, bound to the browser whose secret
+    /// hashes to `browser_sha256` (older unused ones of that browser and domain beyond
+    /// [`challenge::MAX_LIVE_PER_BROWSER`] are withdrawn).
     pub async fn start_challenge(
         &self,
         raw: &str,
+        browser_sha256: &str,
         now: OffsetDateTime,
     ) -> Result<IssuedChallenge, AdminError> {
         let domain = DomainName::parse(raw)?;
         tenant_of(&self.discovery, &domain).await?;
-        let (issued, stored) = challenge::issue(&domain, now)?;
-        self.store.insert_admin_challenge(&stored).await?;
+        let (issued, stored) = challenge::issue(&domain, browser_sha256, now)?;
+        self.store
+            .insert_admin_challenge(&stored, challenge::MAX_LIVE_PER_BROWSER)
+            .await?;
         Ok(issued)
     }
 
-    /// Check the domain's challenge record (uncached DNS) and sign in on an exact, live match.
-    /// `previous` is the session cookie the browser had (ended: rotation). The caller rate-limits
-    /// attempts per domain and per client before calling.
+    /// Whether the browser whose secret hashes to `browser_sha256` holds a live challenge for
+    /// `domain`: a "Check DNS" from any other browser is refused before any lookup.
+    pub async fn has_live_challenge(
+        &self,
+        domain: &DomainName,
+        browser_sha256: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<bool, AdminError> {
+        let Some(browser) = browser_sha256 else {
+            return Ok(false);
+        };
+        Ok(self
+            .store
+            .live_challenges(domain.as_str(), browser, now)
+            .await?
+            > 0)
+    }
+
+    /// Check the domain's challenge record (uncached DNS, owned by the challenge name itself)
+    /// and sign in on an exact, live match issued to this browser. Microsoft is asked afresh
+    /// which tenant the domain belongs to. `previous` is the session cookie the browser had
+    /// (ended: rotation). The caller rate-limits attempts per client and per domain.
     pub async fn verify(
         &self,
         domain: &DomainName,
+        browser_sha256: Option<&str>,
         previous: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<SignedIn, AdminError> {
-        let domain = domain.clone();
-        let tenant_id = tenant_of(&self.discovery, &domain).await?;
-        let record_name = challenge::record_name(&domain);
+        if !self.has_live_challenge(domain, browser_sha256, now).await? {
+            return Err(AdminError::NoBrowserChallenge {
+                domain: domain.to_unicode(),
+            });
+        }
+        let tenant = tenant_now(&self.discovery, domain).await?;
+        let record_name = challenge::record_name(domain);
         let values = match self.dns.txt_uncached(&record_name).await {
             Ok(values) => values,
             Err(error) if error.is_no_records() => {
                 return Err(AdminError::NoChallengeRecord { record_name });
+            }
+            Err(DnsError::Aliased { owner, .. }) => {
+                return Err(AdminError::ChallengeAliased { record_name, owner });
             }
             Err(error) => {
                 return Err(AdminError::DnsFailed {
@@ -127,20 +177,14 @@ impl AdminService {
                 .store
                 .load_admin_challenge(&secret::sha256_hex(token))
                 .await?;
-            match challenge::judge(value, token, stored.as_ref(), &domain, now) {
+            match challenge::judge(value, token, stored.as_ref(), domain, browser_sha256, now) {
                 Ok(()) => {
                     return self
-                        .sign_in(
-                            token,
-                            &domain,
-                            tenant_id,
-                            ChallengeKind::DnsTxt,
-                            previous,
-                            now,
-                        )
+                        .sign_in(token, domain, &tenant, ChallengeKind::DnsTxt, previous, now)
                         .await;
                 }
-                // "expired" or "used" says more than "doesn't match": keep the first of those.
+                // "expired", "used" or "another browser's" says more than "doesn't match": keep
+                // the first of those.
                 Err(AdminError::ChallengeMismatch { .. }) => {}
                 Err(other) => {
                     refusal.get_or_insert(other);
@@ -172,7 +216,7 @@ impl AdminService {
         Ok(stored.map(|stored| stored.domain).unwrap_or_default())
     }
 
-    /// Use an admin link up and sign in.
+    /// Use an admin link up and sign in (Microsoft is asked afresh which tenant it is).
     pub async fn redeem_link(
         &self,
         token: &str,
@@ -181,11 +225,11 @@ impl AdminService {
     ) -> Result<SignedIn, AdminError> {
         let domain = self.check_link(token, now).await?;
         let domain = DomainName::parse(&domain)?;
-        let tenant_id = tenant_of(&self.discovery, &domain).await?;
+        let tenant = tenant_now(&self.discovery, &domain).await?;
         self.sign_in(
             token,
             &domain,
-            tenant_id,
+            &tenant,
             ChallengeKind::AdminLink,
             previous,
             now,
@@ -197,41 +241,48 @@ impl AdminService {
         &self,
         token: &str,
         domain: &DomainName,
-        tenant_id: Uuid,
+        tenant: &OpenIdTenant,
         method: ChallengeKind,
         previous: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<SignedIn, AdminError> {
-        let started = session::start(tenant_id, domain.as_str(), now)?;
+        let tenant_id = tenant.tenant_id;
+        let started = session::start(tenant_id, domain.as_str(), method, now)?;
         let sign_in = AdminSignIn {
             token_sha256: secret::sha256_hex(token),
             domain: domain.as_str().to_owned(),
             tenant_id,
+            cloud: tenant.cloud,
             method,
             now,
             session: started.row.clone(),
             replaces_session_sha256: previous.map(secret::sha256_hex),
         };
-        if !self.store.complete_admin_sign_in(&sign_in).await? {
-            return Err(match method {
+        let decide =
+            |grants: &[_]| rights::status_of_new_grant(domain.as_str(), method.into(), grants);
+        match self.store.complete_admin_sign_in(&sign_in, &decide).await? {
+            SignInOutcome::AlreadyUsed => Err(match method {
                 ChallengeKind::DnsTxt => AdminError::ChallengeUsed,
                 ChallengeKind::AdminLink => AdminError::LinkUsed,
-            });
+            }),
+            SignInOutcome::Started(status) => {
+                tracing::info!(
+                    %domain,
+                    %tenant_id,
+                    method = method.as_str(),
+                    status = status.as_str(),
+                    "admin signed in"
+                );
+                Ok(SignedIn {
+                    cookie_value: started.cookie_value,
+                    status,
+                })
+            }
         }
-        let row = started.row;
-        Ok(SignedIn {
-            cookie_value: started.cookie_value,
-            session: AdminSession {
-                tenant_id: row.tenant_id,
-                domain: row.domain,
-                csrf_token: row.csrf_token,
-                id_sha256: row.id_sha256,
-                expires_at: row.expires_at,
-            },
-        })
     }
 
-    /// The live session a cookie names; `None` when there is none or it expired (then deleted).
+    /// The live session a cookie names; `None` when there is none, it expired or its grant was
+    /// revoked (then deleted).
     pub async fn session(
         &self,
         cookie_value: &str,
@@ -259,126 +310,6 @@ impl AdminService {
     pub async fn sign_out(&self, session: &AdminSession) -> Result<(), AdminError> {
         self.store.delete_admin_session(&session.id_sha256).await?;
         Ok(())
-    }
-
-    /// The session's tenant customisation (memory first).
-    pub async fn customization(
-        &self,
-        session: &AdminSession,
-    ) -> Result<Arc<Customization>, AdminError> {
-        self.customizations.for_tenant(session.tenant_id).await
-    }
-
-    /// The tenant profile of the session's domain (company name, discovered branding).
-    pub async fn profile(&self, session: &AdminSession) -> Result<Arc<TenantProfile>, AdminError> {
-        let domain = DomainName::parse(&session.domain)?;
-        Ok(self.discovery.profile(&domain).await)
-    }
-
-    /// Save the settings form: `Ok(Err(..))` with a message per refused field (nothing saved).
-    pub async fn save_settings(
-        &self,
-        session: &AdminSession,
-        form: &SettingsForm,
-    ) -> Result<Result<(), Box<FieldErrors>>, AdminError> {
-        let update = match form.validate() {
-            Ok(update) => update,
-            Err(mut errors) => {
-                // Say everything at once: a valid short link may still be someone else's.
-                if errors.short_slug.is_none()
-                    && let Ok(Some(slug)) = settings::short_slug(&form.short_slug)
-                    && self.store.slug_taken(&slug, session.tenant_id).await?
-                {
-                    errors.short_slug = Some(settings::slug_taken_message(&slug));
-                }
-                return Ok(Err(errors));
-            }
-        };
-        match self
-            .store
-            .save_tenant_settings(session.tenant_id, &update)
-            .await?
-        {
-            SettingsSaved::Saved => {
-                self.customizations.invalidate(session.tenant_id).await;
-                Ok(Ok(()))
-            }
-            SettingsSaved::SlugTaken => Ok(Err(Box::new(FieldErrors {
-                short_slug: Some(settings::slug_taken_message(
-                    update.short_slug.as_deref().unwrap_or_default(),
-                )),
-                ..FieldErrors::default()
-            }))),
-        }
-    }
-
-    /// Check and store an uploaded logo as the preview; returns its SHA-256. The published logo is
-    /// untouched until [`Self::change_logo`] publishes it.
-    pub async fn upload_logo(
-        &self,
-        session: &AdminSession,
-        bytes: Bytes,
-    ) -> Result<String, AdminError> {
-        let asset = crate::branding::prepare(bytes, ImageRole::Logo).await?;
-        self.store.save_asset(&asset).await?;
-        self.store
-            .change_tenant_logo(
-                session.tenant_id,
-                &LogoChange::SetPending(asset.sha256.clone()),
-            )
-            .await?;
-        self.customizations.invalidate(session.tenant_id).await;
-        Ok(asset.sha256)
-    }
-
-    /// Publish or discard the preview, or go back to automatic branding.
-    pub async fn change_logo(
-        &self,
-        session: &AdminSession,
-        change: LogoChange,
-    ) -> Result<(), AdminError> {
-        if change == LogoChange::PublishPending {
-            let stored = self.store.load_tenant_settings(session.tenant_id).await?;
-            if stored.and_then(|row| row.pending_logo_sha256).is_none() {
-                return Err(AdminError::NothingToPublish);
-            }
-        }
-        self.store
-            .change_tenant_logo(session.tenant_id, &change)
-            .await?;
-        self.customizations.invalidate(session.tenant_id).await;
-        Ok(())
-    }
-
-    /// The tenant's verified domains, oldest first.
-    pub async fn verified_domains(
-        &self,
-        session: &AdminSession,
-    ) -> Result<Vec<VerifiedDomain>, AdminError> {
-        Ok(self.store.verified_domains(session.tenant_id).await?)
-    }
-
-    /// The domain a short link leads to, if the slug is valid and taken.
-    pub async fn domain_for_slug(&self, raw: &str) -> Result<Option<DomainName>, AdminError> {
-        let Ok(Some(slug)) = settings::short_slug(raw) else {
-            return Ok(None);
-        };
-        let Some(domain) = self.store.domain_for_slug(&slug).await? else {
-            return Ok(None);
-        };
-        Ok(DomainName::parse(&domain).ok())
-    }
-
-    /// The ONE link employees get: the short link when set, else `/t/{domain}`.
-    pub fn share_url(&self, session: &AdminSession, customization: &Customization) -> String {
-        let path = match &customization.short_slug {
-            Some(slug) => format!("go/{slug}"),
-            None => format!("t/{}", session.domain),
-        };
-        self.public_url
-            .join(&path)
-            .map(|url| url.to_string())
-            .unwrap_or_default()
     }
 
     /// The service's base URL.

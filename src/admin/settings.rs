@@ -1,219 +1,15 @@
-//! Tenant settings: what admins may change, how each value is checked, and the per-tenant
-//! customisation the tenant page and API read from memory.
-//!
-//! Caching across instances: [`TenantCustomizations`] keeps each tenant's [`Customization`] in
-//! memory. Every write invalidates the local entry at once; on Postgres every write also sends
-//! `pg_notify` in its transaction and [`TenantCustomizations::listen_for_changes`] invalidates
-//! the entry on every other instance. After the listener's connection drops, everything is
-//! invalidated once it is back, since notifications may have been missed meanwhile.
+//! Tenant settings: what admins may change and how each value is checked. Every text field loses
+//! its invisible format characters (bidi controls, zero-width characters: [`crate::invisible`])
+//! before it is checked, stored or shown. What the pages read is in `customizations.rs`.
 
-use std::sync::{Arc, Weak};
-use std::time::Duration;
-
-use uuid::Uuid;
+use std::borrow::Cow;
 
 use crate::branding::palette;
 use crate::domain::DomainName;
-use crate::store::models::{SettingsUpdate, TenantSettingsRecord};
-use crate::store::{SettingsChange, Store};
-use crate::walkthrough::{Helpdesk, PasskeyPolicy, TenantSettings};
+use crate::invisible;
+use crate::store::models::SettingsUpdate;
 
-use super::AdminError;
-
-/// What a tenant's admins chose, as the pages need it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Customization {
-    /// Passkey policy, helpdesk and intro message.
-    pub settings: TenantSettings,
-    /// The published admin logo (SHA-256 of our PNG copy), if any.
-    pub logo_sha256: Option<String>,
-    /// The `#rrggbb` admin colour override, if any.
-    pub brand_color: Option<String>,
-    /// `tenant_settings.version` (0 when the tenant has no row).
-    pub version: i64,
-    /// The `/go/{slug}` short link, if any.
-    pub short_slug: Option<String>,
-    /// An uploaded logo waiting to be published (shown only to admins).
-    pub pending_logo_sha256: Option<String>,
-}
-
-impl Customization {
-    /// The customisation a stored row describes (defaults when there is none).
-    pub fn from_record(record: Option<&TenantSettingsRecord>) -> Self {
-        let Some(record) = record else {
-            return Self::default();
-        };
-        let helpdesk = Helpdesk {
-            email: record.helpdesk_email.clone(),
-            phone: record.helpdesk_phone.clone(),
-            url: record.helpdesk_url.clone(),
-        };
-        let has_helpdesk = helpdesk != Helpdesk::default();
-        Self {
-            settings: TenantSettings {
-                passkey_policy: policy_from_stored(&record.passkey_policy),
-                helpdesk: has_helpdesk.then_some(helpdesk),
-                intro_message: record.intro_message.clone(),
-            },
-            logo_sha256: record.logo_sha256.clone(),
-            brand_color: record.brand_color.clone(),
-            version: record.version,
-            short_slug: record.short_slug.clone(),
-            pending_logo_sha256: record.pending_logo_sha256.clone(),
-        }
-    }
-}
-
-/// The stored name of a passkey policy.
-pub fn policy_as_stored(policy: PasskeyPolicy) -> &'static str {
-    match policy {
-        PasskeyPolicy::AuthenticatorOnly => "authenticator_only",
-        PasskeyPolicy::SyncedAllowed => "synced_allowed",
-    }
-}
-
-fn policy_from_stored(value: &str) -> PasskeyPolicy {
-    match value {
-        "synced_allowed" => PasskeyPolicy::SyncedAllowed,
-        _ => PasskeyPolicy::AuthenticatorOnly,
-    }
-}
-
-/// Most tenants kept in memory.
-const CACHE_CAPACITY: u64 = 50_000;
-/// First and longest wait before subscribing again after the listener lost its connection.
-const RESUBSCRIBE_BACKOFF: (Duration, Duration) =
-    (Duration::from_millis(250), Duration::from_secs(5));
-
-/// Per-tenant customisation, cached in memory, invalidated across instances.
-#[derive(Clone)]
-pub struct TenantCustomizations {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    store: Store,
-    cache: moka::future::Cache<Uuid, Arc<Customization>>,
-}
-
-impl std::fmt::Debug for TenantCustomizations {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TenantCustomizations")
-            .field("entries", &self.inner.cache.entry_count())
-            .finish_non_exhaustive()
-    }
-}
-
-impl TenantCustomizations {
-    /// An empty cache over the store (call [`Self::listen_for_changes`] in a server).
-    pub fn new(store: Store) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                store,
-                cache: moka::future::Cache::builder()
-                    .max_capacity(CACHE_CAPACITY)
-                    .build(),
-            }),
-        }
-    }
-
-    /// The tenant's customisation: from memory when cached (no database access), else loaded.
-    pub async fn for_tenant(&self, tenant_id: Uuid) -> Result<Arc<Customization>, AdminError> {
-        if let Some(cached) = self.inner.cache.get(&tenant_id).await {
-            return Ok(cached);
-        }
-        // Boxed: the load's state machine would otherwise ride along in every cached read.
-        Box::pin(self.load(tenant_id)).await
-    }
-
-    /// Load into the cache (one load per tenant however many ask at once).
-    async fn load(&self, tenant_id: Uuid) -> Result<Arc<Customization>, AdminError> {
-        let store = self.inner.store.clone();
-        self.inner
-            .cache
-            .try_get_with(tenant_id, async move {
-                let record = store.load_tenant_settings(tenant_id).await?;
-                Ok::<_, crate::store::StoreError>(Arc::new(Customization::from_record(
-                    record.as_ref(),
-                )))
-            })
-            .await
-            .map_err(AdminError::Settings)
-    }
-
-    /// Forget the tenant's entry (after a write, or when another instance wrote).
-    pub async fn invalidate(&self, tenant_id: Uuid) {
-        self.inner.cache.invalidate(&tenant_id).await;
-    }
-
-    /// Forget every entry.
-    pub fn invalidate_all(&self) {
-        self.inner.cache.invalidate_all();
-    }
-
-    /// On Postgres, start the task that applies other instances' changes (no-op on SQLite). The
-    /// task ends when every handle of this cache is dropped and its connection goes.
-    pub fn listen_for_changes(&self) {
-        if self.inner.store.kind() != crate::store::BackendKind::Postgres {
-            return;
-        }
-        let weak = Arc::downgrade(&self.inner);
-        let store = self.inner.store.clone();
-        tokio::spawn(listen(weak, store));
-    }
-}
-
-async fn listen(weak: Weak<Inner>, store: Store) {
-    let mut backoff = RESUBSCRIBE_BACKOFF.0;
-    loop {
-        if weak.strong_count() == 0 {
-            return;
-        }
-        let mut changes = match store.settings_changes().await {
-            Ok(Some(changes)) => changes,
-            Ok(None) => return,
-            Err(error) => {
-                tracing::debug!(%error, "cannot subscribe to tenant settings changes; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(RESUBSCRIBE_BACKOFF.1);
-                continue;
-            }
-        };
-        backoff = RESUBSCRIBE_BACKOFF.0;
-        // Subscribed (again): whatever changed while we were not listening must be reloaded.
-        match weak.upgrade() {
-            Some(inner) => inner.cache.invalidate_all(),
-            None => return,
-        }
-        loop {
-            match changes.next().await {
-                SettingsChange::Tenant(tenant_id, version) => match weak.upgrade() {
-                    Some(inner) => {
-                        // Our own write arrives here too, often after this instance has already
-                        // loaded the new version: dropping it then would only cost a reload (and,
-                        // were the database to go away meanwhile, the customisation itself).
-                        let current = inner.cache.get(&tenant_id).await;
-                        let up_to_date = matches!(
-                            (&current, version),
-                            (Some(cached), Some(version)) if cached.version >= version
-                        );
-                        if !up_to_date {
-                            inner.cache.invalidate(&tenant_id).await;
-                        }
-                    }
-                    None => return,
-                },
-                SettingsChange::Unrecognised => {}
-                SettingsChange::Lost => {
-                    tracing::info!("lost the tenant settings subscription; subscribing again");
-                    break;
-                }
-            }
-        }
-    }
-}
-
-// --- validation ---
+use super::customizations::{Customization, policy_as_stored};
 
 /// Longest intro message, in characters.
 pub const INTRO_MAX_CHARS: usize = 500;
@@ -324,9 +120,17 @@ impl SettingsForm {
     }
 }
 
-/// `None` for an empty (whitespace-only) field.
-fn optional(value: &str) -> Option<&str> {
-    Some(value.trim()).filter(|value| !value.is_empty())
+/// The field without invisible format characters, trimmed; `None` when nothing is left.
+fn optional(value: &str) -> Option<Cow<'_, str>> {
+    let visible = invisible::strip(value.trim());
+    let trimmed = visible.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    Some(match visible {
+        Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+        Cow::Owned(text) => Cow::Owned(text.trim().to_owned()),
+    })
 }
 
 /// The admin's colour override: readable as a button on our pages (WCAG AA), stored lower case.
@@ -334,7 +138,7 @@ pub fn brand_colour(value: &str) -> Result<Option<String>, String> {
     let Some(value) = optional(value) else {
         return Ok(None);
     };
-    palette::check_admin_colour(value)
+    palette::check_admin_colour(&value)
         .map(|colour| Some(colour.to_hex().to_ascii_lowercase()))
         .map_err(|error| error.to_string())
 }
@@ -347,7 +151,13 @@ fn passkey_policy(value: &str) -> Result<String, String> {
     }
 }
 
-/// A helpdesk email address: one `@`, a plausible local part and a public domain.
+/// Characters that would turn a `mailto:` link into more than an address: a subject, copies, a
+/// body (`?`, `&`, `=`), an escape (`%`) or a fragment (`#`).
+pub const EMAIL_LINK_CHARACTERS: &[char] = &['?', '&', '=', '%', '#'];
+
+/// A helpdesk email address: a plain address, one `@`, a local part of letters, digits and
+/// `. _ + - '`, and a public domain. Nothing in it needs percent-encoding in a `mailto:` link
+/// (see [`mailto_href`]), so the address shown is exactly the address the link writes to.
 pub fn email(value: &str) -> Result<Option<String>, String> {
     let Some(value) = optional(value) else {
         return Ok(None);
@@ -355,11 +165,18 @@ pub fn email(value: &str) -> Result<Option<String>, String> {
     let refuse = |why: &str| {
         Err(format!(
             "“{}” isn't an email address we can use: {why}.",
-            shown(value)
+            shown(&value)
         ))
     };
     if value.chars().count() > 254 {
         return refuse("it is longer than 254 characters");
+    }
+    if let Some(c) = value.chars().find(|c| EMAIL_LINK_CHARACTERS.contains(c)) {
+        return refuse(&format!(
+            "it contains “{c}”; a helpdesk address is a plain address such as \
+             helpdesk@contoso.com, without ?, &, =, % or #, which would add a subject, copies or \
+             text to the email employees write"
+        ));
     }
     let Some((local, domain)) = value.rsplit_once('@') else {
         return refuse("it has no @, as in helpdesk@contoso.com");
@@ -367,8 +184,8 @@ pub fn email(value: &str) -> Result<Option<String>, String> {
     if local.is_empty() || local.len() > 64 {
         return refuse("the part before the @ must be 1 to 64 characters");
     }
-    let bad = |c: char| c.is_whitespace() || c.is_control() || "@<>()[]\\,;:\"".contains(c);
-    if local.chars().any(bad)
+    let plain = |c: char| c.is_ascii_alphanumeric() || "._+-'".contains(c);
+    if !local.chars().all(plain)
         || local.starts_with('.')
         || local.ends_with('.')
         || local.contains("..")
@@ -378,8 +195,11 @@ pub fn email(value: &str) -> Result<Option<String>, String> {
     if DomainName::parse(domain).is_err() || domain.ends_with('.') || domain.contains(['/', ':']) {
         return refuse("the part after the @ isn't a public domain such as contoso.com");
     }
-    Ok(Some(value.to_owned()))
+    Ok(Some(value.into_owned()))
 }
+
+/// The `mailto:` link of a helpdesk address (the walkthrough writes it; the rule is its).
+pub use crate::walkthrough::mailto_href;
 
 /// A helpdesk phone number: digits, spaces and `+ ( ) - .`, with 5 to 20 digits.
 pub fn phone(value: &str) -> Result<Option<String>, String> {
@@ -389,7 +209,7 @@ pub fn phone(value: &str) -> Result<Option<String>, String> {
     let refuse = |why: &str| {
         Err(format!(
             "“{}” isn't a phone number we can show: {why}.",
-            shown(value)
+            shown(&value)
         ))
     };
     if let Some(c) = value
@@ -418,13 +238,13 @@ pub fn web_address(value: &str) -> Result<Option<String>, String> {
     let refuse = |why: &str| {
         Err(format!(
             "“{}” isn't a web address we can link to: {why}.",
-            shown(value)
+            shown(&value)
         ))
     };
     if value.len() > 2048 {
         return refuse("it is longer than 2048 characters");
     }
-    let url = match url::Url::parse(value) {
+    let url = match url::Url::parse(&value) {
         Ok(url) => url,
         Err(url::ParseError::RelativeUrlWithoutBase) => {
             return refuse("start it with https://, as in https://help.contoso.com");
@@ -453,6 +273,7 @@ pub fn intro_message(value: &str) -> Result<Option<String>, String> {
     let Some(text) = optional(&normalised) else {
         return Ok(None);
     };
+    let text = text.as_ref();
     if let Some(c) = text.chars().find(|c| c.is_control() && *c != '\n') {
         return Err(format!(
             "The message contains an invisible control character (U+{:04X}); remove it and use \
@@ -499,6 +320,45 @@ pub fn short_slug(value: &str) -> Result<Option<String>, String> {
         return Err(format!("“{slug}” is reserved; choose another short link."));
     }
     Ok(Some(slug))
+}
+
+/// The names a short link of a tenant may be: every label of its active (verified or approved)
+/// domains except their public suffix (`dept.contoso.co.uk` gives `dept` and `contoso`), so no
+/// tenant can put `/go/{someone-else}` on our domain.
+pub fn slug_labels<'a>(domains: impl IntoIterator<Item = &'a DomainName>) -> Vec<String> {
+    let mut labels: Vec<String> = domains
+        .into_iter()
+        .flat_map(|domain| {
+            let registrable = domain.registrable();
+            let below = domain
+                .as_str()
+                .strip_suffix(registrable)
+                .unwrap_or_default()
+                .split('.');
+            let own = registrable.split('.').next();
+            below
+                .chain(own)
+                .filter(|label| !label.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    labels.sort();
+    labels.dedup();
+    labels
+}
+
+/// The message beside the short-link field when the slug is not one of the tenant's names.
+pub fn slug_not_own_message(slug: &str, labels: &[String]) -> String {
+    let choices = labels
+        .iter()
+        .map(|label| format!("“{label}”"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "A short link must be a name of one of your verified domains, so that nobody can pass \
+         for another company on our site; “{slug}” isn't. Choose one of {choices}."
+    )
 }
 
 /// The message beside the short-link field when another tenant has it.
@@ -627,30 +487,78 @@ mod tests {
     }
 
     #[test]
-    fn a_record_becomes_the_customization_the_pages_need() {
-        assert_eq!(Customization::from_record(None).version, 0);
-        let record = TenantSettingsRecord {
-            passkey_policy: "synced_allowed".into(),
-            helpdesk_phone: Some("+1 425 555 0100".into()),
-            logo_sha256: Some("a".repeat(64)),
-            brand_color: Some("#0072c6".into()),
-            version: 3,
-            ..TenantSettingsRecord::default()
-        };
-        let customization = Customization::from_record(Some(&record));
+    fn invisible_format_characters_are_removed_from_every_text_field() {
+        let rlo = "\u{202E}";
         assert_eq!(
-            customization.settings.passkey_policy,
-            PasskeyPolicy::SyncedAllowed
+            intro_message(&format!("Call {rlo}0010 555 524 1+{rlo} now")),
+            Ok(Some("Call 0010 555 524 1+ now".into()))
         );
         assert_eq!(
-            customization.settings.helpdesk.unwrap().phone.as_deref(),
-            Some("+1 425 555 0100")
+            phone("+1\u{200B} 425 555\u{2066} 0100"),
+            Ok(Some("+1 425 555 0100".into()))
         );
-        assert_eq!(customization.version, 3);
-        let bare = Customization::from_record(Some(&TenantSettingsRecord {
-            passkey_policy: "authenticator_only".into(),
-            ..TenantSettingsRecord::default()
-        }));
-        assert_eq!(bare.settings.helpdesk, None);
+        assert_eq!(
+            email("help\u{200D}desk@contoso.com\u{FEFF}"),
+            Ok(Some("helpdesk@contoso.com".into()))
+        );
+        assert_eq!(
+            web_address("https://help.contoso.com/\u{202E}moc.live"),
+            Ok(Some("https://help.contoso.com/moc.live".into()))
+        );
+        assert_eq!(
+            intro_message("\u{200B}\u{200B}"),
+            Ok(None),
+            "nothing visible left"
+        );
+    }
+
+    #[test]
+    fn a_helpdesk_email_is_a_plain_address_that_needs_no_encoding_in_its_link() {
+        for (bad, says) in [
+            ("help@contoso.com?subject=Reset", "“?”"),
+            ("help@contoso.com?cc=boss@contoso.com", "“?”"),
+            ("help&bcc=all@contoso.com", "“&”"),
+            ("help%40evil.example@contoso.com", "“%”"),
+            ("help=1@contoso.com", "“="),
+            ("help#x@contoso.com", "“#”"),
+        ] {
+            let message = email(bad).unwrap_err();
+            assert!(message.contains(says), "{bad}: {message}");
+            assert!(message.contains("plain address"), "{bad}: {message}");
+        }
+        for bad in [
+            "he/lp@contoso.com",
+            "{help}@contoso.com",
+            "h|p@contoso.com",
+            "hé@contoso.com",
+        ] {
+            assert!(email(bad).is_err(), "{bad}");
+        }
+        for good in [
+            "helpdesk@contoso.com",
+            "it.help+passkeys@contoso.com",
+            "o'brien-desk_1@dept.contoso.co.uk",
+        ] {
+            let stored = email(good).unwrap().unwrap();
+            assert_eq!(mailto_href(&stored), format!("mailto:{good}"), "{good}");
+        }
+        assert_eq!(
+            mailto_href("help@bücher.de"),
+            "mailto:help@b%C3%BCcher.de",
+            "only an internationalised domain's UTF-8 is encoded"
+        );
+    }
+
+    #[test]
+    fn short_links_may_only_be_names_of_the_tenants_own_domains() {
+        let domains = ["dept.contoso.co.uk", "contoso.com", "xn--bcher-kva.de"]
+            .map(|domain| DomainName::parse(domain).unwrap());
+        assert_eq!(
+            slug_labels(domains.iter()),
+            ["contoso", "dept", "xn--bcher-kva"]
+        );
+        let message = slug_not_own_message("microsoft", &slug_labels(domains.iter()));
+        assert!(message.contains("“microsoft” isn't"), "{message}");
+        assert!(message.contains("“contoso”, “dept”"), "{message}");
     }
 }

@@ -11,6 +11,7 @@
 
 pub mod credential_type;
 pub mod dns_signals;
+mod fresh;
 pub mod openid;
 pub mod realm;
 pub mod website;

@@ -77,7 +77,7 @@ pub fn parse(body: &[u8]) -> Result<Realm, LookupError> {
         namespace_type,
         brand_name: answer
             .federation_brand_name
-            .map(|name| name.trim().to_owned())
+            .map(|name| crate::invisible::strip(name.trim()).trim().to_owned())
             .filter(|name| !name.is_empty()),
         federation,
     })
@@ -86,6 +86,22 @@ pub fn parse(body: &[u8]) -> Result<Realm, LookupError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn brand_names_lose_bidi_controls_and_invisible_characters() {
+        let realm = parse(
+            "{\"NameSpaceType\":\"Managed\",\"FederationBrandName\":\"\u{202E}Contoso\u{200B} IT\u{202C}\"}"
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(realm.brand_name.as_deref(), Some("Contoso IT"));
+        let invisible_only = parse(
+            "{\"NameSpaceType\":\"Managed\",\"FederationBrandName\":\"\u{200B}\u{2066}\"}"
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(invisible_only.brand_name, None);
+    }
 
     #[test]
     fn managed_domain_gives_brand_name() {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use hickory_resolver::proto::rr::{Name, RData, RecordType};
+use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 
 /// Why a lookup produced no answer.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -28,6 +28,17 @@ pub enum DnsError {
     InvalidName {
         /// The rejected name.
         name: String,
+    },
+    /// The only answers are owned by another name, reached through a CNAME: they say nothing
+    /// about the queried name (domain-control checks refuse them).
+    #[error("the {record_type} records for {name} are owned by {owner}, reached through a CNAME")]
+    Aliased {
+        /// The queried name.
+        name: String,
+        /// The record type asked for.
+        record_type: &'static str,
+        /// The name that owns the answers (lower-case, no trailing dot).
+        owner: String,
     },
     /// The lookup failed (timeout, refused, SERVFAIL): we don't know the answer.
     #[error("DNS lookup of {name} failed: {reason}")]
@@ -127,10 +138,26 @@ impl Dns {
         Ok(txt_strings(&records))
     }
 
-    /// Like [`Dns::txt`] but never answered from the cache (domain-control checks).
+    /// Like [`Dns::txt`] but never answered from the cache, and only the records whose owner is
+    /// `name` itself (domain-control checks): a TXT record reached through a CNAME lives under
+    /// another name, often another registrable domain, and proves nothing about this one.
     pub async fn txt_uncached(&self, name: &str) -> Result<Vec<String>, DnsError> {
-        let records = self.records(&self.uncached, name, RecordType::TXT).await?;
-        Ok(txt_strings(&records))
+        let query = absolute(name)?;
+        let answers = self.answers(&self.uncached, name, RecordType::TXT).await?;
+        let (owned, elsewhere): (Vec<Record>, Vec<Record>) =
+            answers.into_iter().partition(|record| record.name == query);
+        if owned.is_empty() {
+            return Err(match elsewhere.first() {
+                Some(record) => DnsError::Aliased {
+                    name: name.to_owned(),
+                    record_type: "TXT",
+                    owner: host_text(&record.name),
+                },
+                None => no_records(name, "TXT"),
+            });
+        }
+        let data: Vec<RData> = owned.into_iter().map(|record| record.data).collect();
+        Ok(txt_strings(&data))
     }
 
     /// The target of `name`'s CNAME record, lower-case without the trailing dot.
@@ -151,6 +178,18 @@ impl Dns {
         name: &str,
         record_type: RecordType,
     ) -> Result<Vec<RData>, DnsError> {
+        let answers = self.answers(resolver, name, record_type).await?;
+        Ok(answers.into_iter().map(|record| record.data).collect())
+    }
+
+    /// The answer records of `record_type` (whatever their owner: a CNAME chain is followed),
+    /// never empty.
+    async fn answers(
+        &self,
+        resolver: &TokioResolver,
+        name: &str,
+        record_type: RecordType,
+    ) -> Result<Vec<Record>, DnsError> {
         let query = absolute(name)?;
         let type_name = record_type_name(record_type);
         let lookup = self
@@ -161,11 +200,11 @@ impl Dns {
                     .map_err(|error| classify(name, type_name, &error))
             })
             .await?;
-        let records: Vec<RData> = lookup
+        let records: Vec<Record> = lookup
             .answers()
             .iter()
             .filter(|record| record.record_type() == record_type)
-            .map(|record| record.data.clone())
+            .cloned()
             .collect();
         if records.is_empty() {
             return Err(no_records(name, type_name));

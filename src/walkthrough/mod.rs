@@ -52,6 +52,29 @@ pub struct Helpdesk {
     pub url: Option<String>,
 }
 
+impl Helpdesk {
+    /// The percent-encoded `mailto:` link of the email address, when there is one.
+    pub fn email_href(&self) -> Option<String> {
+        self.email.as_deref().map(mailto_href)
+    }
+}
+
+/// The `mailto:` link of a helpdesk address, percent-encoded (RFC 6068): every byte but the
+/// unreserved characters and `@ ! $ ' ( ) * + , ; :` is written `%XX`. For an address
+/// `admin::settings::email` accepted, only the UTF-8 of an internationalised domain is encoded, exactly as a
+/// browser encodes it when following `mailto:{address}`.
+pub fn mailto_href(address: &str) -> String {
+    let mut href = String::from("mailto:");
+    for byte in address.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~@!$'()*+,;:".contains(&byte) {
+            href.push(char::from(byte));
+        } else {
+            href.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    href
+}
+
 /// A check's outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -2,19 +2,23 @@
 //! in [`crate::admin`].
 //!
 //! Security decisions:
-//! - The tenant always comes from the session row, never from the URL or a form field.
+//! - The tenant always comes from the session row, never from the URL or a form field; a scope
+//!   (`?scope=` or a form's `scope`) is only ever a domain the session's rights cover, checked
+//!   by [`crate::admin::AdminService::scope`].
 //! - Every POST under `/admin` passes [`refuse_cross_origin`] (Go's CrossOriginProtection rules:
 //!   `Sec-Fetch-Site`, else `Origin` against `Host`) and carries a CSRF token: the session's, or
 //!   before sign-in the random value of the `authwalk_admin_csrf` cookie (double submit).
 //! - Only the logo upload route accepts bodies over the global 64 KiB limit.
 //! - Admin responses are `Cache-Control: no-store`.
+//! - Cookies are named and shaped by [`AdminCookies`]: `__Host-`, `Secure`, `Path=/` behind https.
+//! - A DNS challenge is bound to this browser's secret (the `authwalk_admin_browser` cookie).
 
 use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
 use axum::extract::multipart::MultipartError;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Multipart, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Multipart, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -29,25 +33,22 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::admin::adoption::Event;
 use crate::admin::chart;
-use crate::admin::kit::{self, Announcement};
-use crate::admin::service::SignedIn;
-use crate::admin::session::{self, AdminSession, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE};
-use crate::admin::settings::{FieldErrors, SettingsForm};
+use crate::admin::session::{AdminCookies, AdminSession, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE};
 use crate::admin::{AdminError, Customization, secret};
 use crate::branding::image::{ImageError, MAX_INPUT_BYTES};
 use crate::device::WalkthroughKind;
+use crate::domain::DomainName;
 use crate::store::models::LogoChange;
-use crate::walkthrough::Poster;
 
 use super::AppState;
 use super::assets;
-use super::client_ip::ClientIp;
 use super::error::AppError;
-use super::views::{
-    AdminChallengePage, AdminDashboardPage, AdminKitPage, AdminLinkPage, AdminLogoPage, AdminNav,
-    AdminPosterPage, AdminSettingsPage, AdminSignInPage, AdoptionRow, AnnouncementHtml,
-    AnnouncementText, Layout, PosterColours,
-};
+use super::views::{AdminDashboardPage, AdminLogoPage, AdminNav, AdoptionRow, Layout, ScopeChoice};
+
+mod kit;
+mod settings;
+mod sign_in;
+mod team;
 
 /// Largest upload request: the 5 MiB image plus room for the multipart framing and the token, so a
 /// slightly larger file still reaches the image check and gets its specific message.
@@ -56,21 +57,32 @@ pub const UPLOAD_BODY_LIMIT: usize = MAX_INPUT_BYTES + 256 * 1024;
 /// Every admin route except the upload (it needs a larger body limit; see [`upload_routes`]).
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/admin", get(home))
-        .route("/admin/challenge", post(start_challenge))
-        .route("/admin/verify", post(verify))
-        .route("/admin/link/{token}", get(link_page).post(redeem_link))
-        .route("/admin/signout", post(sign_out))
-        .route("/admin/settings", get(settings_page).post(save_settings))
+        .route("/admin", get(sign_in::home))
+        .route("/admin/challenge", post(sign_in::start_challenge))
+        .route("/admin/verify", post(sign_in::verify))
+        .route(
+            "/admin/link/{token}",
+            get(sign_in::link_page).post(sign_in::redeem_link),
+        )
+        .route("/admin/signout", post(sign_in::sign_out))
+        .route(
+            "/admin/settings",
+            get(settings::settings_page).post(settings::save_settings),
+        )
+        .route("/admin/settings/remove", post(settings::remove_settings))
+        .route("/admin/sessions/revoke", post(team::revoke_session))
+        .route("/admin/domains/revoke", post(team::revoke_domain))
+        .route("/admin/domains/approve", post(team::approve_domain))
+        .route("/admin/domains/refuse", post(team::refuse_domain))
         .route("/admin/logo", get(logo_page))
         .route("/admin/logo/publish", post(publish_logo))
         .route("/admin/logo/discard", post(discard_logo))
         .route("/admin/logo/automatic", post(automatic_logo))
-        .route("/admin/kit", get(kit_page))
-        .route("/admin/kit/poster", get(poster_page))
-        .route("/admin/kit/qr.svg", get(qr_svg))
-        .route("/admin/kit/qr.png", get(qr_png))
-        .route("/admin/adoption.csv", get(adoption_csv))
+        .route("/admin/kit", get(kit::kit_page))
+        .route("/admin/kit/poster", get(kit::poster_page))
+        .route("/admin/kit/qr.svg", get(kit::qr_svg))
+        .route("/admin/kit/qr.png", get(kit::qr_png))
+        .route("/admin/adoption.csv", get(kit::adoption_csv))
         .route("/go/{slug}", get(short_link))
         .route_layer(middleware::from_fn(refuse_cross_origin))
 }
@@ -185,7 +197,7 @@ impl FromRequestParts<AppState> for MaybeAdmin {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let cookie = cookie(&parts.headers, SESSION_COOKIE);
+        let cookie = cookie(state, &parts.headers, SESSION_COOKIE);
         let session = match &cookie {
             Some(value) => {
                 state
@@ -199,7 +211,8 @@ impl FromRequestParts<AppState> for MaybeAdmin {
     }
 }
 
-/// A signed-in admin; without a live session the request is sent to the sign-in page.
+/// A signed-in admin (whose grant may still await approval: every action checks the rights);
+/// without a live session the request is sent to the sign-in page.
 #[derive(Debug, Clone)]
 pub struct Admin(pub AdminSession);
 
@@ -217,17 +230,26 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+/// The admin cookies' names and attributes for this service's public URL.
+fn cookies(state: &AppState) -> AdminCookies {
+    AdminCookies::for_scheme(state.config.public_url.scheme())
+}
+
+/// The value of admin cookie `base` (under its `__Host-` name behind https).
+fn cookie(state: &AppState, headers: &HeaderMap, base: &str) -> Option<String> {
+    let cookies = cookies(state);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .find_map(|header| session::cookie_value(header, name))
+        .find_map(|header| cookies.value(header, base))
         .map(str::to_owned)
 }
 
-fn secure_cookies(state: &AppState) -> bool {
-    state.config.public_url.scheme() == "https"
+fn set_cookie(response: &mut Response, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
 }
 
 /// Sign-in forms' CSRF token: the cookie's value when the browser has one, else a fresh one (and
@@ -235,36 +257,15 @@ fn secure_cookies(state: &AppState) -> bool {
 fn sign_in_csrf(
     state: &AppState,
     headers: &HeaderMap,
-) -> Result<(String, Option<HeaderValue>), AppError> {
-    if let Some(token) = cookie(headers, SIGN_IN_CSRF_COOKIE)
+) -> Result<(String, Option<String>), AppError> {
+    if let Some(token) = cookie(state, headers, SIGN_IN_CSRF_COOKIE)
         && token.len() >= 32
     {
         return Ok((token, None));
     }
     let token = secret::session_secret().map_err(AppError::Admin)?;
-    let set_cookie = session::cookie(SIGN_IN_CSRF_COOKIE, &token, secure_cookies(state), None);
-    Ok((token, HeaderValue::from_str(&set_cookie).ok()))
-}
-
-/// Refuse a sign-in form whose token is not the browser's sign-in CSRF cookie.
-fn check_sign_in_csrf(headers: &HeaderMap, submitted: &str) -> Result<(), AppError> {
-    match cookie(headers, SIGN_IN_CSRF_COOKIE) {
-        Some(expected) if secret::same_secret(submitted, &expected) => Ok(()),
-        _ => Err(AppError::Admin(AdminError::Csrf)),
-    }
-}
-
-fn signed_in_response(state: &AppState, signed_in: &SignedIn) -> Result<Response, AppError> {
-    let cookie = session::cookie(
-        SESSION_COOKIE,
-        &signed_in.cookie_value,
-        secure_cookies(state),
-        Some(session::ABSOLUTE_TIMEOUT),
-    );
-    let mut response = Redirect::to("/admin").into_response();
-    let value = HeaderValue::from_str(&cookie).map_err(|_| AppError::Admin(AdminError::Csrf))?;
-    response.headers_mut().append(header::SET_COOKIE, value);
-    Ok(no_store(response))
+    let set = cookies(state).set(SIGN_IN_CSRF_COOKIE, &token, None);
+    Ok((token, Some(set)))
 }
 
 /// Admin pages are personal: never stored by any cache.
@@ -283,298 +284,115 @@ fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
-/// The status a form re-shown because of `error` carries.
-fn status_of(error: &AdminError) -> StatusCode {
-    match error {
-        AdminError::Unreachable { .. } | AdminError::DnsFailed { .. } => {
-            StatusCode::SERVICE_UNAVAILABLE
-        }
-        _ => StatusCode::BAD_REQUEST,
-    }
-}
-
-// --- sign-in ---
-
-/// A sign-in form: the domain (challenge, verify) and the CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct DomainForm {
-    /// The sign-in CSRF token.
-    #[serde(default)]
-    pub csrf: String,
-    /// The domain as typed.
-    #[serde(default)]
-    pub domain: String,
-}
-
-/// A form that carries only the CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    /// The CSRF token.
-    #[serde(default)]
-    pub csrf: String,
-}
-
-/// `GET /admin`: the dashboard when signed in, else the sign-in page.
-pub async fn home(
-    State(state): State<AppState>,
-    maybe: MaybeAdmin,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    match maybe.session {
-        Some(session) => dashboard(&state, &session, &headers).await,
-        None => sign_in_page(&state, &headers, String::new(), None, StatusCode::OK),
-    }
-}
-
-fn sign_in_page(
-    state: &AppState,
-    headers: &HeaderMap,
-    domain: String,
-    error: Option<String>,
-    status: StatusCode,
-) -> Result<Response, AppError> {
-    let (csrf, set_cookie) = sign_in_csrf(state, headers)?;
-    let html = AdminSignInPage {
-        layout: Layout::new("Administer your company's walkthrough · authwalk"),
-        domain,
-        error,
-        csrf,
-    }
-    .render()?;
-    let mut response = page(status, html);
-    if let Some(set_cookie) = set_cookie {
-        response
-            .headers_mut()
-            .append(header::SET_COOKIE, set_cookie);
-    }
-    Ok(response)
-}
-
-/// Longest typed value echoed back into a form field.
-const ECHO_LIMIT: usize = 256;
-
-fn echo(value: &str) -> String {
-    value.chars().take(ECHO_LIMIT).collect()
-}
-
-/// `POST /admin/challenge`: issue a DNS challenge for the typed domain (a domain we would have to
-/// look up first costs the visitor part of their new-domain allowance, as on the tenant page).
-pub async fn start_challenge(
-    State(state): State<AppState>,
-    client: ClientIp,
-    headers: HeaderMap,
-    Form(form): Form<DomainForm>,
-) -> Result<Response, AppError> {
-    check_sign_in_csrf(&headers, &form.csrf)?;
-    if let Ok(domain) = crate::domain::DomainName::parse(&form.domain)
-        && state.discovery.would_resolve(&domain).await
-    {
-        state.limits.new_domain(&client)?;
-    }
-    match state.admin.start_challenge(&form.domain, now()).await {
-        Ok(challenge) => {
-            let html = AdminChallengePage {
-                layout: Layout::new("Prove you control your domain · authwalk"),
-                domain: challenge.domain.as_str().to_owned(),
-                display_domain: challenge.domain.to_unicode(),
-                record_name: challenge.record_name,
-                record_value: Some(challenge.record_value),
-                expires: Some(crate::admin::format_time(challenge.expires_at)),
-                error: None,
-                csrf: form.csrf,
-            }
-            .render()?;
-            Ok(page(StatusCode::OK, html))
-        }
-        Err(error) if !matches!(error, AdminError::Store(_) | AdminError::Randomness(_)) => {
-            let status = status_of(&error);
-            sign_in_page(
-                &state,
-                &headers,
-                echo(&form.domain),
-                Some(error.to_string()),
-                status,
-            )
-        }
-        Err(error) => Err(error.into()),
-    }
-}
-
-/// `POST /admin/verify`: look the challenge up in DNS and sign in on success (attempts are
-/// rate-limited per domain and per client before any lookup).
-pub async fn verify(
-    State(state): State<AppState>,
-    maybe: MaybeAdmin,
-    client: ClientIp,
-    headers: HeaderMap,
-    Form(form): Form<DomainForm>,
-) -> Result<Response, AppError> {
-    check_sign_in_csrf(&headers, &form.csrf)?;
-    let domain = match crate::domain::DomainName::parse(&form.domain) {
-        Ok(domain) => domain,
-        Err(error) => {
-            return sign_in_page(
-                &state,
-                &headers,
-                echo(&form.domain),
-                Some(error.to_string()),
-                StatusCode::BAD_REQUEST,
-            );
-        }
+/// A redirect back to an admin page of `scope` (the root scope needs no query).
+fn back_to(path: &str, session: &AdminSession, scope: &DomainName) -> Response {
+    let target = if scope == &session.rights.root {
+        path.to_owned()
+    } else {
+        format!("{path}?scope={}", scope.as_str())
     };
-    state.limits.verification(&client, &domain)?;
-    let result = state
-        .admin
-        .verify(&domain, maybe.cookie.as_deref(), now())
-        .await;
-    match result {
-        Ok(signed_in) => signed_in_response(&state, &signed_in),
-        Err(error @ (AdminError::Store(_) | AdminError::Randomness(_))) => Err(error.into()),
-        Err(error) => {
-            let html = AdminChallengePage {
-                layout: Layout::new("Prove you control your domain · authwalk"),
-                domain: domain.as_str().to_owned(),
-                display_domain: domain.to_unicode(),
-                record_name: crate::admin::challenge::record_name(&domain),
-                record_value: None,
-                expires: None,
-                error: Some(error.to_string()),
-                csrf: form.csrf,
-            }
-            .render()?;
-            Ok(page(status_of(&error), html))
-        }
-    }
-}
-
-/// `GET /admin/link/{token}`: confirm before using an admin link (link scanners only GET).
-pub async fn link_page(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let (csrf, set_cookie) = sign_in_csrf(&state, &headers)?;
-    let (domain, error, status) = match state.admin.check_link(&token, now()).await {
-        Ok(domain) => (Some(domain), None, StatusCode::OK),
-        Err(error @ (AdminError::Store(_) | AdminError::Randomness(_))) => return Err(error.into()),
-        Err(error) => (None, Some(error.to_string()), link_status(&error)),
-    };
-    let html = AdminLinkPage {
-        layout: Layout::new("Sign in to administer authwalk"),
-        domain,
-        token: if error.is_none() {
-            token
-        } else {
-            String::new()
-        },
-        csrf,
-        error,
-    }
-    .render()?;
-    let mut response = page(status, html);
-    if let Some(set_cookie) = set_cookie {
-        response
-            .headers_mut()
-            .append(header::SET_COOKIE, set_cookie);
-    }
-    Ok(response)
-}
-
-fn link_status(error: &AdminError) -> StatusCode {
-    match error {
-        AdminError::LinkExpired { .. } | AdminError::LinkUsed => StatusCode::GONE,
-        AdminError::LinkInvalid => StatusCode::NOT_FOUND,
-        other => status_of(other),
-    }
-}
-
-/// `POST /admin/link/{token}`: use the link up and sign in.
-pub async fn redeem_link(
-    State(state): State<AppState>,
-    maybe: MaybeAdmin,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
-) -> Result<Response, AppError> {
-    check_sign_in_csrf(&headers, &form.csrf)?;
-    match state
-        .admin
-        .redeem_link(&token, maybe.cookie.as_deref(), now())
-        .await
-    {
-        Ok(signed_in) => signed_in_response(&state, &signed_in),
-        Err(error @ (AdminError::Store(_) | AdminError::Randomness(_))) => Err(error.into()),
-        Err(error) => {
-            let status = link_status(&error);
-            let html = AdminLinkPage {
-                layout: Layout::new("Sign in to administer authwalk"),
-                domain: None,
-                token: String::new(),
-                csrf: form.csrf,
-                error: Some(error.to_string()),
-            }
-            .render()?;
-            Ok(page(status, html))
-        }
-    }
-}
-
-/// `POST /admin/signout`: end the session and clear its cookie.
-pub async fn sign_out(
-    State(state): State<AppState>,
-    Admin(session): Admin,
-    Form(form): Form<CsrfForm>,
-) -> Result<Response, AppError> {
-    session.check_csrf(&form.csrf)?;
-    state.admin.sign_out(&session).await?;
-    let cleared = session::cookie(
-        SESSION_COOKIE,
-        "",
-        secure_cookies(&state),
-        Some(time::Duration::ZERO),
-    );
-    let mut response = Redirect::to("/admin").into_response();
-    if let Ok(value) = HeaderValue::from_str(&cleared) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    Ok(no_store(response))
+    no_store(Redirect::to(&target).into_response())
 }
 
 // --- the signed-in pages ---
 
-/// What every signed-in page knows about its tenant.
-struct Context {
-    session: AdminSession,
-    customization: Arc<Customization>,
-    company: String,
-    automatic_logo_sha256: Option<String>,
-    automatic_brand_color: Option<String>,
+/// `?scope=` of the signed-in pages: which of the session's domains the page works on.
+#[derive(Debug, Default, Deserialize)]
+pub struct ScopeQuery {
+    /// A domain the session's rights cover; the session's own domain when absent.
+    #[serde(default)]
+    pub scope: Option<String>,
 }
 
-async fn context(state: &AppState, session: &AdminSession) -> Result<Context, AppError> {
-    let customization = state.admin.customization(session).await?;
-    let profile = state.admin.profile(session).await?;
+/// What every signed-in page knows about its tenant and the scope it works on.
+struct Context {
+    session: AdminSession,
+    /// The domain whose pages this page changes.
+    scope: DomainName,
+    /// What the scope's pages show now: its own settings, or the nearest scope's above it.
+    customization: Arc<Customization>,
+    /// The scope's own settings (version 0: none of its own).
+    own: Arc<Customization>,
+    company: String,
+    automatic_logo_sha256: Option<String>,
+    /// The brand colour discovery found (the poster's colour when the admin chose none).
+    automatic_brand_color: Option<String>,
+    /// The scopes the session may switch to.
+    scopes: Vec<DomainName>,
+}
+
+async fn context(
+    state: &AppState,
+    session: &AdminSession,
+    requested: Option<&str>,
+) -> Result<Context, AppError> {
+    let scope = state.admin.scope(session, requested)?;
+    let customization = state.admin.shown_settings(session, &scope).await?;
+    let own = state.admin.own_settings(session, &scope).await?;
+    let scopes = state.admin.editable_scopes(session).await?;
+    Ok(context_with(state, session, scope, customization, own, scopes).await)
+}
+
+/// The context of a page re-shown after the store failed: whatever memory still knows.
+async fn context_after_failure(
+    state: &AppState,
+    session: &AdminSession,
+    scope: DomainName,
+) -> Context {
+    let customization = state
+        .admin
+        .shown_settings(session, &scope)
+        .await
+        .unwrap_or_default();
+    let own = state
+        .admin
+        .own_settings(session, &scope)
+        .await
+        .unwrap_or_default();
+    let scopes = vec![scope.clone()];
+    context_with(state, session, scope, customization, own, scopes).await
+}
+
+async fn context_with(
+    state: &AppState,
+    session: &AdminSession,
+    scope: DomainName,
+    customization: Arc<Customization>,
+    own: Arc<Customization>,
+    scopes: Vec<DomainName>,
+) -> Context {
+    let profile = state.admin.profile(&scope).await;
     let company = profile
         .tenant
         .as_ref()
         .and_then(|tenant| tenant.display_name.clone())
         .unwrap_or_else(|| profile.domain.to_unicode());
     let branding = profile.shown_branding();
-    Ok(Context {
+    Context {
         session: session.clone(),
+        scope,
         customization,
+        own,
         company,
         automatic_logo_sha256: branding.logo_sha256,
         automatic_brand_color: branding.brand_color,
-    })
+        scopes,
+    }
 }
 
 impl Context {
     fn nav(&self, current: &'static str) -> AdminNav {
+        let scope_query = if self.scope == self.session.rights.root {
+            String::new()
+        } else {
+            format!("?scope={}", self.scope.as_str())
+        };
         AdminNav {
             csrf: self.session.csrf_token.clone(),
             company: self.company.clone(),
-            domain: self.session.domain.clone(),
+            domain: self.session.rights.root.to_unicode(),
+            scope: self.scope.to_unicode(),
+            scope_query,
             current,
         }
     }
@@ -586,6 +404,29 @@ impl Context {
             .or(self.automatic_logo_sha256.as_deref())
             .map(assets::tenant_image_url)
     }
+
+    /// The scope choices for a page at `path`, the current one marked.
+    fn scope_choices(&self, path: &str) -> Vec<ScopeChoice> {
+        self.scopes
+            .iter()
+            .map(|scope| ScopeChoice {
+                label: scope.to_unicode(),
+                href: if scope == &self.session.rights.root {
+                    path.to_owned()
+                } else {
+                    format!("{path}?scope={}", scope.as_str())
+                },
+                current: scope == &self.scope,
+            })
+            .collect()
+    }
+
+    /// The scope the shown settings come from, when it is not this page's own scope.
+    fn inherited_from(&self) -> Option<String> {
+        let from = self.customization.scope.as_deref()?;
+        (from != self.scope.as_str())
+            .then(|| DomainName::parse(from).map_or_else(|_| from.to_owned(), |d| d.to_unicode()))
+    }
 }
 
 async fn dashboard(
@@ -593,13 +434,19 @@ async fn dashboard(
     session: &AdminSession,
     headers: &HeaderMap,
 ) -> Result<Response, AppError> {
-    let context = context(state, session).await?;
-    let (sign_in_csrf, set_cookie) = sign_in_csrf(state, headers)?;
-    let verified_domains = state.admin.verified_domains(session).await?;
-    let share_url = state.admin.share_url(session, &context.customization);
+    if !session.rights.is_active() {
+        return team::awaiting_page(state, session).await;
+    }
+    let context = context(state, session, None).await?;
+    let (sign_in_csrf, set_csrf) = sign_in_csrf(state, headers)?;
+    let team = team::rows(state, session).await?;
+    let share_url = state
+        .admin
+        .share_url(&context.scope, &context.customization);
+    let session = &context.session;
     let report = state
         .adoption
-        .report(session.tenant_id, OffsetDateTime::now_utc().date())
+        .report(session.tenant_id(), OffsetDateTime::now_utc().date())
         .await?;
     let adoption_rows = WalkthroughKind::ALL
         .into_iter()
@@ -619,10 +466,13 @@ async fn dashboard(
     let html = AdminDashboardPage {
         layout: Layout::new(format!("{} · authwalk admin", context.company)),
         nav: context.nav("dashboard"),
-        verified_domains,
+        rights_method: team::method_label(session.rights.method),
+        domains: team.domains,
+        sessions: team.sessions,
+        scopes: context.scope_choices("/admin/settings"),
         share_url,
         has_logo: customization.logo_sha256.is_some(),
-        has_pending_logo: customization.pending_logo_sha256.is_some(),
+        has_pending_logo: context.own.pending_logo_sha256.is_some(),
         brand_color: customization.brand_color.clone(),
         has_helpdesk: customization.settings.helpdesk.is_some(),
         version: customization.version,
@@ -634,10 +484,8 @@ async fn dashboard(
     }
     .render()?;
     let mut response = page(StatusCode::OK, html);
-    if let Some(set_cookie) = set_cookie {
-        response
-            .headers_mut()
-            .append(header::SET_COOKIE, set_cookie);
+    if let Some(set_csrf) = set_csrf {
+        set_cookie(&mut response, &set_csrf);
     }
     Ok(response)
 }
@@ -651,93 +499,13 @@ fn device_label(kind: WalkthroughKind) -> &'static str {
     }
 }
 
-/// `GET /admin/adoption.csv`: the last 30 days, one row per day, one column per counted event.
-pub async fn adoption_csv(
-    State(state): State<AppState>,
-    Admin(session): Admin,
-) -> Result<Response, AppError> {
-    let report = state
-        .adoption
-        .report(session.tenant_id, OffsetDateTime::now_utc().date())
-        .await?;
-    Ok(download(
-        "text/csv; charset=utf-8",
-        &format!("authwalk-{}-adoption.csv", filename_safe(&session.domain)),
-        report.to_csv().into_bytes(),
-    ))
-}
-
-/// `GET /admin/settings`: the settings form with what is stored.
-pub async fn settings_page(
-    State(state): State<AppState>,
-    Admin(session): Admin,
-) -> Result<Response, AppError> {
-    let context = context(&state, &session).await?;
-    let form = SettingsForm::from_customization(&context.customization);
-    render_settings(
-        &context,
-        form,
-        FieldErrors::default(),
-        false,
-        StatusCode::OK,
-    )
-}
-
-fn render_settings(
-    context: &Context,
-    form: SettingsForm,
-    errors: FieldErrors,
-    saved: bool,
-    status: StatusCode,
-) -> Result<Response, AppError> {
-    let html = AdminSettingsPage {
-        layout: Layout::new(format!("Settings · {} · authwalk admin", context.company)),
-        nav: context.nav("settings"),
-        form,
-        errors,
-        saved,
-    }
-    .render()?;
-    Ok(page(status, html))
-}
-
-/// The settings form as posted, with its CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct SettingsPost {
-    /// The session's CSRF token.
-    #[serde(default)]
-    pub csrf: String,
-    /// The fields.
-    #[serde(flatten)]
-    pub form: SettingsForm,
-}
-
-/// `POST /admin/settings`: save every field, or re-show the form with a message per field (400).
-pub async fn save_settings(
-    State(state): State<AppState>,
-    Admin(session): Admin,
-    Form(post): Form<SettingsPost>,
-) -> Result<Response, AppError> {
-    session.check_csrf(&post.csrf)?;
-    match state.admin.save_settings(&session, &post.form).await? {
-        Ok(()) => {
-            let context = context(&state, &session).await?;
-            let form = SettingsForm::from_customization(&context.customization);
-            render_settings(&context, form, FieldErrors::default(), true, StatusCode::OK)
-        }
-        Err(errors) => {
-            let context = context(&state, &session).await?;
-            render_settings(&context, post.form, *errors, false, StatusCode::BAD_REQUEST)
-        }
-    }
-}
-
 /// `GET /admin/logo`: the published, pending and automatic logos and the upload form.
 pub async fn logo_page(
     State(state): State<AppState>,
     Admin(session): Admin,
+    Query(query): Query<ScopeQuery>,
 ) -> Result<Response, AppError> {
-    let context = context(&state, &session).await?;
+    let context = context(&state, &session, query.scope.as_deref()).await?;
     render_logo(&context, None, StatusCode::OK)
 }
 
@@ -746,18 +514,26 @@ fn render_logo(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let customization = &context.customization;
+    let own = &context.own;
     let html = AdminLogoPage {
         layout: Layout::new(format!("Logo · {} · authwalk admin", context.company)),
         nav: context.nav("logo"),
-        published_logo_url: customization
+        scope: context.scope.as_str().to_owned(),
+        scopes: context.scope_choices("/admin/logo"),
+        published_logo_url: own.logo_sha256.as_deref().map(assets::tenant_image_url),
+        inherited_logo: own
             .logo_sha256
-            .as_deref()
-            .map(assets::tenant_image_url),
-        pending_logo_url: customization
+            .is_none()
+            .then(|| {
+                let url = context.customization.logo_sha256.as_deref()?;
+                Some((assets::tenant_image_url(url), context.inherited_from()?))
+            })
+            .flatten(),
+        pending_logo_url: own
             .pending_logo_sha256
             .as_deref()
             .map(assets::tenant_image_url),
+        pending_logo_sha256: own.pending_logo_sha256.clone().unwrap_or_default(),
         automatic_logo_url: context
             .automatic_logo_sha256
             .as_deref()
@@ -769,16 +545,17 @@ fn render_logo(
     Ok(page(status, html))
 }
 
-/// `POST /admin/logo` (multipart: `csrf`, `logo`): check the image and keep it as the preview.
+/// `POST /admin/logo` (multipart: `csrf`, `scope`, `logo`): check the image and keep it as the
+/// scope's preview.
 pub async fn upload_logo(
     State(state): State<AppState>,
     Admin(session): Admin,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let (csrf, file) = match read_upload(multipart).await {
-        Ok(parts) => parts,
+    let upload = match read_upload(multipart).await {
+        Ok(upload) => upload,
         Err(error) => {
-            let context = context(&state, &session).await?;
+            let context = context(&state, &session, None).await?;
             let too_large = error.status() == StatusCode::PAYLOAD_TOO_LARGE;
             let (message, status) = if too_large {
                 (
@@ -801,230 +578,111 @@ pub async fn upload_logo(
             return render_logo(&context, Some(message), status);
         }
     };
-    session.check_csrf(&csrf)?;
-    let result = match file {
-        Some(bytes) if !bytes.is_empty() => state.admin.upload_logo(&session, bytes).await,
+    session.check_csrf(&upload.csrf)?;
+    let scope = state.admin.scope(&session, Some(&upload.scope))?;
+    let result = match upload.file {
+        Some(bytes) if !bytes.is_empty() => state.admin.upload_logo(&session, &scope, bytes).await,
         _ => Err(AdminError::NoFile),
     };
     match result {
-        Ok(_) => Ok(no_store(Redirect::to("/admin/logo").into_response())),
+        Ok(_) => Ok(back_to("/admin/logo", &session, &scope)),
         Err(error) if !error.is_server_side() => {
-            let context = context(&state, &session).await?;
+            let context = context(&state, &session, Some(scope.as_str())).await?;
             render_logo(&context, Some(error.to_string()), StatusCode::BAD_REQUEST)
         }
         Err(error) => Err(error.into()),
     }
 }
 
-/// The CSRF token and the file of an upload form.
-async fn read_upload(mut multipart: Multipart) -> Result<(String, Option<Bytes>), MultipartError> {
-    let mut csrf = String::new();
-    let mut file = None;
+/// The fields of an upload form.
+struct Upload {
+    csrf: String,
+    scope: String,
+    file: Option<Bytes>,
+}
+
+/// The CSRF token, the scope and the file of an upload form.
+async fn read_upload(mut multipart: Multipart) -> Result<Upload, MultipartError> {
+    let mut upload = Upload {
+        csrf: String::new(),
+        scope: String::new(),
+        file: None,
+    };
     while let Some(field) = multipart.next_field().await? {
         match field.name() {
-            Some("csrf") => csrf = field.text().await?,
-            Some("logo") => file = Some(field.bytes().await?),
+            Some("csrf") => upload.csrf = field.text().await?,
+            Some("scope") => upload.scope = field.text().await?,
+            Some("logo") => upload.file = Some(field.bytes().await?),
             _ => {}
         }
     }
-    Ok((csrf, file))
+    Ok(upload)
+}
+
+/// A logo form: the CSRF token, the scope and the preview's hash the admin saw.
+#[derive(Debug, Deserialize)]
+pub struct LogoForm {
+    /// The session's CSRF token.
+    #[serde(default)]
+    pub csrf: String,
+    /// The scope whose logo changes.
+    #[serde(default)]
+    pub scope: String,
+    /// The SHA-256 of the preview shown when the page was loaded.
+    #[serde(default)]
+    pub logo: String,
 }
 
 async fn change_logo(
     state: &AppState,
     session: &AdminSession,
-    csrf: &str,
+    form: &LogoForm,
     change: LogoChange,
 ) -> Result<Response, AppError> {
-    session.check_csrf(csrf)?;
-    match state.admin.change_logo(session, change).await {
-        Ok(()) => Ok(no_store(Redirect::to("/admin/logo").into_response())),
+    session.check_csrf(&form.csrf)?;
+    let scope = state.admin.scope(session, Some(&form.scope))?;
+    match state.admin.change_logo(session, &scope, change).await {
+        Ok(()) => Ok(back_to("/admin/logo", session, &scope)),
         Err(error) if !error.is_server_side() => {
-            let context = context(state, session).await?;
-            render_logo(&context, Some(error.to_string()), StatusCode::BAD_REQUEST)
+            let status = match error {
+                AdminError::PreviewChanged => StatusCode::CONFLICT,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            let context = context(state, session, Some(scope.as_str())).await?;
+            render_logo(&context, Some(error.to_string()), status)
         }
         Err(error) => Err(error.into()),
     }
 }
 
-/// `POST /admin/logo/publish`: the preview becomes the logo every page shows.
+/// `POST /admin/logo/publish`: the preview the admin saw (its hash in the form) becomes the logo
+/// every page of the scope shows; never whatever preview is there now.
 pub async fn publish_logo(
     State(state): State<AppState>,
     Admin(session): Admin,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<LogoForm>,
 ) -> Result<Response, AppError> {
-    change_logo(&state, &session, &form.csrf, LogoChange::PublishPending).await
+    let change = LogoChange::PublishPending(form.logo.clone());
+    change_logo(&state, &session, &form, change).await
 }
 
-/// `POST /admin/logo/discard`: drop the preview.
+/// `POST /admin/logo/discard`: drop the preview the admin saw.
 pub async fn discard_logo(
     State(state): State<AppState>,
     Admin(session): Admin,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<LogoForm>,
 ) -> Result<Response, AppError> {
-    change_logo(&state, &session, &form.csrf, LogoChange::DiscardPending).await
+    let change = LogoChange::DiscardPending(form.logo.clone());
+    change_logo(&state, &session, &form, change).await
 }
 
 /// `POST /admin/logo/automatic`: no admin logo; Entra or website branding again.
 pub async fn automatic_logo(
     State(state): State<AppState>,
     Admin(session): Admin,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<LogoForm>,
 ) -> Result<Response, AppError> {
-    change_logo(&state, &session, &form.csrf, LogoChange::UseAutomatic).await
-}
-
-// --- rollout kit ---
-
-fn announcement(state: &AppState, context: &Context) -> (Announcement, String) {
-    let share_url = state
-        .admin
-        .share_url(&context.session, &context.customization);
-    let settings = &context.customization.settings;
-    (
-        Announcement {
-            company: context.company.clone(),
-            link: share_url.clone(),
-            policy: settings.passkey_policy,
-            intro_message: settings.intro_message.clone(),
-            helpdesk: settings.helpdesk.clone(),
-        },
-        share_url,
-    )
-}
-
-/// `GET /admin/kit`: the announcement email, the advice for IT, the poster and QR downloads.
-pub async fn kit_page(
-    State(state): State<AppState>,
-    Admin(session): Admin,
-) -> Result<Response, AppError> {
-    let context = context(&state, &session).await?;
-    let (announcement, share_url) = announcement(&state, &context);
-    let text = AnnouncementText {
-        email: announcement.clone(),
-    }
-    .render()?;
-    let html_email = AnnouncementHtml {
-        email: announcement.clone(),
-    }
-    .render()?;
-    let html = AdminKitPage {
-        layout: Layout::new(format!(
-            "Rollout kit · {} · authwalk admin",
-            context.company
-        )),
-        nav: context.nav("kit"),
-        subject: announcement.subject(),
-        text_email: text,
-        html_email,
-        qr_svg: state
-            .qr_codes
-            .svg_for(&share_url, &format!("QR code for {share_url}")),
-        share_url,
-        advice: kit::ROLLOUT_ADVICE.to_vec(),
-    }
-    .render()?;
-    Ok(page(StatusCode::OK, html))
-}
-
-/// `GET /admin/kit/poster`: a print-ready page with the company, logo, link and a big QR code.
-pub async fn poster_page(
-    State(state): State<AppState>,
-    Admin(session): Admin,
-) -> Result<Response, AppError> {
-    let context = context(&state, &session).await?;
-    let (_, share_url) = announcement(&state, &context);
-    let brand_color = context
-        .customization
-        .brand_color
-        .as_deref()
-        .or(context.automatic_brand_color.as_deref());
-    let mut layout = Layout::new(format!("{} · Set up your passkey", context.company));
-    layout.brand_stylesheet = brand_color.and_then(assets::brand_stylesheet_url);
-    let html = AdminPosterPage {
-        layout,
-        company: context.company.clone(),
-        logo_url: context.logo_url(),
-        qr_svg: state
-            .qr_codes
-            .svg_for(&share_url, &format!("QR code for {share_url}")),
-        share_url,
-        poster: Poster::new(
-            &context.company,
-            context.customization.settings.helpdesk.as_ref(),
-        ),
-        colours: PosterColours::for_brand(brand_color),
-        labels: &crate::walkthrough::text::POSTER_PAGE_LABELS,
-    }
-    .render()?;
-    Ok(page(StatusCode::OK, html))
-}
-
-fn download(content_type: &'static str, filename: &str, body: Vec<u8>) -> Response {
-    let disposition = format!("attachment; filename=\"{filename}\"");
-    let mut response = (
-        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
-        body,
-    )
-        .into_response();
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_DISPOSITION, value);
-    }
-    no_store(response)
-}
-
-fn qr_filename(session: &AdminSession, extension: &str) -> String {
-    format!("authwalk-{}-qr.{extension}", filename_safe(&session.domain))
-}
-
-/// A domain as it may appear in a download's file name.
-fn filename_safe(domain: &str) -> String {
-    domain
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-/// `GET /admin/kit/qr.svg`: the link's QR code as a standalone SVG file.
-pub async fn qr_svg(
-    State(state): State<AppState>,
-    Admin(session): Admin,
-) -> Result<Response, AppError> {
-    let context = context(&state, &session).await?;
-    let (_, share_url) = announcement(&state, &context);
-    let svg = state
-        .qr_codes
-        .svg_for(&share_url, &format!("QR code for {share_url}"))
-        .ok_or(AppError::NotFound)?;
-    // `svg_for` always names the SVG namespace, so the inline markup is a valid file as it is.
-    Ok(download(
-        "image/svg+xml",
-        &qr_filename(&session, "svg"),
-        svg.as_bytes().to_vec(),
-    ))
-}
-
-/// `GET /admin/kit/qr.png`: the link's QR code as a PNG for print and slides.
-pub async fn qr_png(
-    State(state): State<AppState>,
-    Admin(session): Admin,
-) -> Result<Response, AppError> {
-    let context = context(&state, &session).await?;
-    let (_, share_url) = announcement(&state, &context);
-    let png = tokio::task::spawn_blocking(move || kit::qr_png(&share_url))
-        .await
-        .ok()
-        .flatten()
-        .ok_or(AppError::NotFound)?;
-    Ok(download("image/png", &qr_filename(&session, "png"), png))
+    change_logo(&state, &session, &form, LogoChange::UseAutomatic).await
 }
 
 // --- short links ---

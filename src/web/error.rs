@@ -170,9 +170,13 @@ fn admin_status(error: &crate::admin::AdminError) -> StatusCode {
     use crate::admin::AdminError as E;
     match error {
         E::Csrf | E::CrossOrigin => StatusCode::FORBIDDEN,
-        E::LinkInvalid => StatusCode::NOT_FOUND,
+        E::OutsideRights { .. } | E::AwaitingApproval { .. } => StatusCode::FORBIDDEN,
+        E::LinkInvalid | E::NoSuchRecord { .. } => StatusCode::NOT_FOUND,
         E::LinkExpired { .. } | E::LinkUsed => StatusCode::GONE,
-        E::Unreachable { .. } | E::DnsFailed { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        E::SettingsChanged | E::PreviewChanged => StatusCode::CONFLICT,
+        E::Unreachable { .. } | E::TenantUnconfirmed { .. } | E::DnsFailed { .. } => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         E::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
         E::Settings(error) if matches!(**error, StoreError::Unavailable(_)) => {
             StatusCode::SERVICE_UNAVAILABLE
@@ -199,6 +203,10 @@ fn admin_details(error: &crate::admin::AdminError, status: StatusCode) -> ErrorD
             ("admin_link", "This sign-in link can't be used")
         }
         E::InvalidDomain(error) => (error.code(), "That doesn't look like a company domain"),
+        E::OutsideRights { .. } => ("outside_rights", "That's outside your rights"),
+        E::AwaitingApproval { .. } => ("awaiting_approval", "Waiting for approval"),
+        E::SettingsChanged | E::PreviewChanged => ("conflict", "Someone else changed this"),
+        E::TenantUnconfirmed { .. } => ("tenant_unconfirmed", "We couldn't reach Microsoft"),
         E::Image(image) => (image.code(), "That image can't be used"),
         // An admin whose change was not saved hears why, as the probes do.
         E::Store(StoreError::Unavailable(_)) => return database_unavailable(),

@@ -1,17 +1,25 @@
 //! Abuse limits per client: a domain we have never seen makes us send requests to Microsoft, DNS
-//! and the company's website, and an admin verification makes us query DNS, so both are rationed.
+//! and the company's website, an admin verification makes us query DNS and Microsoft, and a new
+//! DNS challenge is a row in the database, so all three are rationed.
 //!
 //! Each limit is a governor keyed limiter (GCRA: a steady rate plus a small burst). Clients are
-//! keyed by [`ClientIp::limiter_key`] (IPv6 by /64); verification is limited per client AND per
-//! domain, so neither many addresses nor many domains buy more attempts. Keys that have earned
-//! their whole burst back hold no information and are dropped periodically.
+//! keyed by [`ClientIp::limiter_key`] (IPv6 by /64); challenges and verifications are limited per
+//! client AND per domain, so neither many addresses nor many domains buy more attempts. The
+//! client's bucket is checked first and the domain's is charged only when the client may go on:
+//! one client's refused attempts never use up a domain's allowance (with the domain's burst above
+//! the client's, one client alone cannot lock a domain's admin out). Keys that have earned their
+//! whole burst back hold no information and are dropped periodically; each map holds at most
+//! [`MAX_KEYS`] keys, past which new keys share one overflow bucket (a flood of addresses or
+//! domains cannot grow memory without bound).
 
 use std::net::IpAddr;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use std::hash::Hash;
+
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{DefaultKeyedRateLimiter, NotUntil, Quota, RateLimiter};
 
 use crate::config::{Config, Rate};
 use crate::domain::DomainName;
@@ -21,6 +29,8 @@ use super::error::AppError;
 
 /// How often idle limiter keys are dropped.
 pub const CLEANUP_INTERVAL: Duration = Duration::from_secs(60);
+/// Most keys one limiter map holds; new keys past it share one overflow bucket.
+pub const MAX_KEYS: usize = 100_000;
 
 /// Which limit turned a request away (the `limit` label of `rate_limited_total`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +39,8 @@ pub enum LimitKind {
     NewDomain,
     /// Admin verification attempts, per client or per domain.
     Verification,
+    /// New admin DNS challenges, per client or per domain.
+    Challenge,
 }
 
 impl LimitKind {
@@ -37,6 +49,7 @@ impl LimitKind {
         match self {
             LimitKind::NewDomain => "new_domain",
             LimitKind::Verification => "verification",
+            LimitKind::Challenge => "challenge",
         }
     }
 }
@@ -48,10 +61,57 @@ pub struct Limits {
 }
 
 struct Inner {
-    new_domain: DefaultKeyedRateLimiter<IpAddr>,
-    verification_by_client: DefaultKeyedRateLimiter<IpAddr>,
-    verification_by_domain: DefaultKeyedRateLimiter<DomainName>,
+    new_domain: Bounded<IpAddr>,
+    verification_by_client: Bounded<IpAddr>,
+    verification_by_domain: Bounded<DomainName>,
+    challenge_by_client: Bounded<IpAddr>,
+    challenge_by_domain: Bounded<DomainName>,
     clock: DefaultClock,
+}
+
+/// The admin journey's rates (see `AUTHWALK_VERIFY_RATE` and its siblings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdminRates {
+    /// Verification attempts per client.
+    pub verify_per_client: Rate,
+    /// Verification attempts per domain.
+    pub verify_per_domain: Rate,
+    /// New DNS challenges per client.
+    pub challenge_per_client: Rate,
+    /// New DNS challenges per domain.
+    pub challenge_per_domain: Rate,
+}
+
+/// A keyed limiter whose map holds at most `max_keys` keys: past that, new keys are charged to
+/// one shared overflow bucket (`None`) until the periodic cleanup makes room.
+struct Bounded<K: Hash + Eq + Clone> {
+    limiter: DefaultKeyedRateLimiter<Option<K>>,
+    max_keys: usize,
+}
+
+impl<K: Hash + Eq + Clone> Bounded<K> {
+    fn new(rate: Rate, max_keys: usize) -> Self {
+        Self {
+            limiter: RateLimiter::keyed(quota(rate)),
+            max_keys,
+        }
+    }
+
+    fn check(&self, key: &K) -> Result<(), NotUntil<<DefaultClock as Clock>::Instant>> {
+        // A key already in the map past the bound is charged to the overflow bucket too: under a
+        // flood that bucket is the one everybody new shares, and it is exhausted first.
+        let key = (self.limiter.len() < self.max_keys).then(|| key.clone());
+        self.limiter.check_key(&key)
+    }
+
+    fn len(&self) -> usize {
+        self.limiter.len()
+    }
+
+    fn forget_idle(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
+    }
 }
 
 impl std::fmt::Debug for Limits {
@@ -63,61 +123,114 @@ impl std::fmt::Debug for Limits {
 }
 
 impl Limits {
-    /// Limits with the given rates for new domains and for verification attempts.
-    pub fn new(new_domain: Rate, verification: Rate) -> Self {
+    /// Limits with the given rates for new domains and for the admin journey.
+    pub fn new(new_domain: Rate, admin: AdminRates) -> Self {
+        Self::with_max_keys(new_domain, admin, MAX_KEYS)
+    }
+
+    /// Like [`Limits::new`], with at most `max_keys` keys per map.
+    pub fn with_max_keys(new_domain: Rate, admin: AdminRates, max_keys: usize) -> Self {
         Self {
             inner: Arc::new(Inner {
-                new_domain: RateLimiter::keyed(quota(new_domain)),
-                verification_by_client: RateLimiter::keyed(quota(verification)),
-                verification_by_domain: RateLimiter::keyed(quota(verification)),
+                new_domain: Bounded::new(new_domain, max_keys),
+                verification_by_client: Bounded::new(admin.verify_per_client, max_keys),
+                verification_by_domain: Bounded::new(admin.verify_per_domain, max_keys),
+                challenge_by_client: Bounded::new(admin.challenge_per_client, max_keys),
+                challenge_by_domain: Bounded::new(admin.challenge_per_domain, max_keys),
                 clock: DefaultClock::default(),
             }),
         }
     }
 
-    /// Limits with the configured rates (`AUTHWALK_NEW_DOMAIN_RATE`, `AUTHWALK_VERIFY_RATE`).
+    /// Limits with the configured rates (`AUTHWALK_NEW_DOMAIN_RATE`, `AUTHWALK_VERIFY_RATE`,
+    /// `AUTHWALK_VERIFY_DOMAIN_RATE`, `AUTHWALK_CHALLENGE_RATE`, `AUTHWALK_CHALLENGE_DOMAIN_RATE`).
     pub fn from_config(config: &Config) -> Self {
-        Self::new(config.new_domain_rate, config.verify_rate)
+        Self::new(
+            config.new_domain_rate,
+            AdminRates {
+                verify_per_client: config.verify_rate,
+                verify_per_domain: config.verify_domain_rate,
+                challenge_per_client: config.challenge_rate,
+                challenge_per_domain: config.challenge_domain_rate,
+            },
+        )
     }
 
     /// May `client` make us look up a domain we do not know yet? Call it only for unknown domains:
     /// known ones cost nothing upstream.
     pub fn new_domain(&self, client: &ClientIp) -> Result<(), AppError> {
         let limiter = &self.inner.new_domain;
-        limiter
-            .check_key(&client.limiter_key())
-            .map_err(|not_until| {
-                self.refused(
-                    LimitKind::NewDomain,
-                    client,
-                    not_until.wait_time_from(self.inner.clock.now()),
-                )
-            })
+        limiter.check(&client.limiter_key()).map_err(|not_until| {
+            self.refused(
+                LimitKind::NewDomain,
+                client,
+                not_until.wait_time_from(self.inner.clock.now()),
+            )
+        })
     }
 
-    /// May `client` try to verify control of `domain` now? Limited per client and per domain.
+    /// May `client` try to verify control of `domain` now? The client's bucket first, then the
+    /// domain's (charged only when the client may go on).
     pub fn verification(&self, client: &ClientIp, domain: &DomainName) -> Result<(), AppError> {
-        let now = || self.inner.clock.now();
-        self.inner
-            .verification_by_domain
-            .check_key(domain)
-            .map_err(|not_until| {
-                self.refused(
-                    LimitKind::Verification,
-                    client,
-                    not_until.wait_time_from(now()),
-                )
-            })?;
-        self.inner
-            .verification_by_client
-            .check_key(&client.limiter_key())
-            .map_err(|not_until| {
-                self.refused(
-                    LimitKind::Verification,
-                    client,
-                    not_until.wait_time_from(now()),
-                )
-            })
+        self.verification_by_client(client)?;
+        self.verification_by_domain(client, domain)
+    }
+
+    /// May `client` try a verification now (its own bucket only)?
+    pub fn verification_by_client(&self, client: &ClientIp) -> Result<(), AppError> {
+        self.charge(
+            &self.inner.verification_by_client,
+            &client.limiter_key(),
+            LimitKind::Verification,
+            client,
+        )
+    }
+
+    /// May `domain` be verified now (its bucket only; charge it after the client's)?
+    pub fn verification_by_domain(
+        &self,
+        client: &ClientIp,
+        domain: &DomainName,
+    ) -> Result<(), AppError> {
+        self.charge(
+            &self.inner.verification_by_domain,
+            domain,
+            LimitKind::Verification,
+            client,
+        )
+    }
+
+    /// May `client` start a new DNS challenge for `domain`? The client's bucket first, then the
+    /// domain's.
+    pub fn challenge(&self, client: &ClientIp, domain: &DomainName) -> Result<(), AppError> {
+        self.charge(
+            &self.inner.challenge_by_client,
+            &client.limiter_key(),
+            LimitKind::Challenge,
+            client,
+        )?;
+        self.charge(
+            &self.inner.challenge_by_domain,
+            domain,
+            LimitKind::Challenge,
+            client,
+        )
+    }
+
+    fn charge<K: Hash + Eq + Clone>(
+        &self,
+        bucket: &Bounded<K>,
+        key: &K,
+        kind: LimitKind,
+        client: &ClientIp,
+    ) -> Result<(), AppError> {
+        bucket.check(key).map_err(|not_until| {
+            self.refused(
+                kind,
+                client,
+                not_until.wait_time_from(self.inner.clock.now()),
+            )
+        })
     }
 
     /// Drop every key whose limit has fully recovered (it would behave exactly like a new key).
@@ -130,6 +243,8 @@ impl Limits {
         self.inner.new_domain.len()
             + self.inner.verification_by_client.len()
             + self.inner.verification_by_domain.len()
+            + self.inner.challenge_by_client.len()
+            + self.inner.challenge_by_domain.len()
     }
 
     /// Drop idle keys every `every` until the last handle on these limits is gone.
@@ -151,12 +266,11 @@ impl Limits {
     }
 
     fn forget_idle_in(inner: &Inner) {
-        inner.new_domain.retain_recent();
-        inner.new_domain.shrink_to_fit();
-        inner.verification_by_client.retain_recent();
-        inner.verification_by_client.shrink_to_fit();
-        inner.verification_by_domain.retain_recent();
-        inner.verification_by_domain.shrink_to_fit();
+        inner.new_domain.forget_idle();
+        inner.verification_by_client.forget_idle();
+        inner.verification_by_domain.forget_idle();
+        inner.challenge_by_client.forget_idle();
+        inner.challenge_by_domain.forget_idle();
     }
 
     fn refused(&self, kind: LimitKind, client: &ClientIp, wait: Duration) -> AppError {
@@ -187,6 +301,19 @@ mod tests {
         }
     }
 
+    fn admin(client: Rate, domain: Rate) -> AdminRates {
+        AdminRates {
+            verify_per_client: client,
+            verify_per_domain: domain,
+            challenge_per_client: client,
+            challenge_per_domain: domain,
+        }
+    }
+
+    fn hourly(burst: u32) -> Rate {
+        rate(10, Duration::from_secs(3600), burst)
+    }
+
     fn client(text: &str) -> ClientIp {
         ClientIp(text.parse().unwrap())
     }
@@ -202,7 +329,7 @@ mod tests {
     fn new_domains_are_allowed_up_to_the_burst_then_refused_with_a_wait() {
         let limits = Limits::new(
             rate(20, Duration::from_secs(60), 3),
-            rate(10, Duration::from_secs(3600), 5),
+            admin(hourly(5), hourly(5)),
         );
         let visitor = client("198.51.100.7");
         for attempt in 0..3 {
@@ -220,10 +347,8 @@ mod tests {
 
     #[test]
     fn one_ipv6_64_shares_one_allowance() {
-        let limits = Limits::new(
-            rate(1, Duration::from_secs(60), 1),
-            rate(1, Duration::from_secs(60), 1),
-        );
+        let one = rate(1, Duration::from_secs(60), 1);
+        let limits = Limits::new(one, admin(one, one));
         assert!(limits.new_domain(&client("2001:db8:1:2::1")).is_ok());
         assert!(limits.new_domain(&client("2001:db8:1:2::ffff")).is_err());
         assert!(limits.new_domain(&client("2001:db8:1:3::1")).is_ok());
@@ -233,7 +358,7 @@ mod tests {
     fn verification_is_limited_per_domain_across_clients_and_per_client_across_domains() {
         let limits = Limits::new(
             rate(20, Duration::from_secs(60), 20),
-            rate(10, Duration::from_secs(3600), 2),
+            admin(hourly(2), hourly(2)),
         );
         let contoso = DomainName::parse("contoso.com").unwrap();
         let fabrikam = DomainName::parse("fabrikam.com").unwrap();
@@ -256,11 +381,72 @@ mod tests {
     }
 
     #[test]
-    fn recovered_keys_are_forgotten_and_limited_ones_kept() {
+    fn one_client_cannot_use_up_a_domains_allowance() {
+        // The domain's burst is above the client's, and a client refused by its own bucket
+        // never reaches the domain's.
         let limits = Limits::new(
-            rate(1000, Duration::from_secs(1), 1),
-            rate(1, Duration::from_secs(3600), 1),
+            rate(20, Duration::from_secs(60), 20),
+            admin(hourly(3), hourly(5)),
         );
+        let contoso = DomainName::parse("contoso.com").unwrap();
+        let attacker = client("203.0.113.66");
+        for _ in 0..3 {
+            assert!(limits.verification(&attacker, &contoso).is_ok());
+        }
+        for _ in 0..50 {
+            assert!(limits.verification(&attacker, &contoso).is_err());
+        }
+        let admin_client = client("198.51.100.20");
+        assert!(limits.verification(&admin_client, &contoso).is_ok());
+        assert!(limits.verification(&admin_client, &contoso).is_ok());
+    }
+
+    #[test]
+    fn new_challenges_are_limited_per_client_and_per_domain() {
+        let limits = Limits::new(
+            rate(20, Duration::from_secs(60), 20),
+            admin(hourly(2), hourly(3)),
+        );
+        let contoso = DomainName::parse("contoso.com").unwrap();
+        let spammer = client("203.0.113.7");
+        assert!(limits.challenge(&spammer, &contoso).is_ok());
+        assert!(limits.challenge(&spammer, &contoso).is_ok());
+        assert!(limits.challenge(&spammer, &contoso).is_err(), "per client");
+        assert!(limits.challenge(&client("203.0.113.8"), &contoso).is_ok());
+        assert!(
+            limits.challenge(&client("203.0.113.9"), &contoso).is_err(),
+            "per domain: the third new client hits the domain's bucket"
+        );
+    }
+
+    #[test]
+    fn limiter_maps_hold_at_most_their_bound_and_new_keys_share_the_overflow_bucket() {
+        let one = rate(1, Duration::from_secs(3600), 1);
+        let limits = Limits::with_max_keys(one, admin(one, one), 4);
+        for last in 1..=4 {
+            assert!(
+                limits
+                    .new_domain(&client(&format!("198.51.100.{last}")))
+                    .is_ok()
+            );
+        }
+        // Thousands of new addresses: the map stays at its bound plus the overflow key, and they
+        // all share one bucket.
+        let mut allowed = 0;
+        for last in 0..2000u32 {
+            let address = format!("10.{}.{}.{}", last / 65536, (last / 256) % 256, last % 256);
+            if limits.new_domain(&client(&address)).is_ok() {
+                allowed += 1;
+            }
+        }
+        assert_eq!(allowed, 1, "one overflow bucket for every new key");
+        assert_eq!(limits.tracked_keys(), 5);
+    }
+
+    #[test]
+    fn recovered_keys_are_forgotten_and_limited_ones_kept() {
+        let hour = rate(1, Duration::from_secs(3600), 1);
+        let limits = Limits::new(rate(1000, Duration::from_secs(1), 1), admin(hour, hour));
         let fast = client("198.51.100.1");
         assert!(limits.new_domain(&fast).is_ok());
         let domain = DomainName::parse("contoso.com").unwrap();

@@ -359,8 +359,9 @@ fn render_walkthrough(
     Ok(page.render()?)
 }
 
-/// The tenant admins' customisation (defaults for a tenant without settings). A database outage
-/// must not take the walkthrough down: an uncached tenant then gets the defaults.
+/// The admins' customisation of the nearest scope that covers the page's domain (its own
+/// settings, else its parent domain's; defaults when none). A database outage must not take the
+/// walkthrough down: an uncached tenant then gets the defaults.
 pub(super) async fn customization_of(
     state: &AppState,
     profile: &TenantProfile,
@@ -368,7 +369,12 @@ pub(super) async fn customization_of(
     let Some(tenant) = &profile.tenant else {
         return Arc::default();
     };
-    match state.customizations.for_tenant(tenant.tenant_id).await {
+    let domain = profile.domain.as_str();
+    match state
+        .customizations
+        .for_domain(tenant.tenant_id, domain)
+        .await
+    {
         Ok(customization) => customization,
         Err(error) => {
             tracing::warn!(%error, tenant_id = %tenant.tenant_id, "tenant settings unavailable; showing defaults");

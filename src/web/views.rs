@@ -264,8 +264,13 @@ pub struct AdminNav {
     pub csrf: String,
     /// The company name.
     pub company: String,
-    /// The domain signed in with.
+    /// The domain signed in with (as people read it): the session's rights cover it and its
+    /// subdomains.
     pub domain: String,
+    /// The scope the page works on (as people read it).
+    pub scope: String,
+    /// `?scope=…` that keeps the scope across the navigation's links (empty for the own domain).
+    pub scope_query: String,
     /// Which page is showing (`dashboard`, `settings`, `logo`, `kit`).
     pub current: &'static str,
 }
@@ -341,8 +346,14 @@ pub struct AdminDashboardPage {
     pub layout: Layout,
     /// Navigation.
     pub nav: AdminNav,
-    /// Domains whose control was proved.
-    pub verified_domains: Vec<crate::store::models::VerifiedDomain>,
+    /// How the session's own domain was proven.
+    pub rights_method: &'static str,
+    /// The tenant's verified domains (grants), with what this admin may do to each.
+    pub domains: Vec<DomainRow>,
+    /// The tenant's live admin sessions, with what this admin may do to each.
+    pub sessions: Vec<SessionRow>,
+    /// The scopes this admin may change (its domain and those below it).
+    pub scopes: Vec<ScopeChoice>,
     /// The one link for employees.
     pub share_url: String,
     /// Whether an admin logo is published.
@@ -378,20 +389,71 @@ pub struct AdoptionRow {
     pub done: u64,
 }
 
-impl AdminDashboardPage {
-    /// How a verification method reads.
-    pub fn method_label(&self, method: &str) -> &'static str {
-        match method {
-            "dns_txt" => "DNS TXT record",
-            "admin_link" => "operator's sign-in link",
-            _ => "unknown",
-        }
-    }
+/// One verified domain (grant) of the tenant on the overview page.
+#[derive(Debug, Clone)]
+pub struct DomainRow {
+    /// The normalised domain (form value).
+    pub domain: String,
+    /// As people read it.
+    pub shown: String,
+    /// How it was proven.
+    pub method: &'static str,
+    /// When (RFC 3339).
+    pub verified_at: String,
+    /// The domain of the admin who approved it.
+    pub approved_by: Option<String>,
+    /// Whether it waits for an existing admin's approval.
+    pub pending: bool,
+    /// Whether it is the domain this admin signed in with.
+    pub yours: bool,
+    /// Whether this admin may remove it (it is within their rights).
+    pub can_revoke: bool,
+    /// Whether this admin may approve or refuse it.
+    pub can_decide: bool,
+}
 
-    /// A stored time as admins read it.
-    pub fn when(&self, time: &time::OffsetDateTime) -> String {
-        crate::admin::format_time(*time)
-    }
+/// One live admin session of the tenant on the overview page.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    /// The id the revoke form names.
+    pub public_id: String,
+    /// The domain it proved (as people read it).
+    pub domain: String,
+    /// How it signed in.
+    pub method: &'static str,
+    /// When it signed in (RFC 3339).
+    pub signed_in_at: String,
+    /// Its last request (RFC 3339).
+    pub last_seen_at: String,
+    /// Whether it is this browser's own session.
+    pub this_browser: bool,
+    /// Whether this admin may end it (its domain is within their rights).
+    pub can_revoke: bool,
+}
+
+/// A scope an admin page can switch to.
+#[derive(Debug, Clone)]
+pub struct ScopeChoice {
+    /// The domain as people read it.
+    pub label: String,
+    /// The page for that scope.
+    pub href: String,
+    /// Whether the page shows it now.
+    pub current: bool,
+}
+
+/// `GET /admin` for an admin whose sibling domain waits for approval.
+#[derive(Debug, Template)]
+#[template(path = "admin/awaiting.html")]
+pub struct AdminAwaitingPage {
+    /// Shared layout data.
+    pub layout: Layout,
+    /// The proven domain, as people read it.
+    pub domain: String,
+    /// The tenant's domains whose admins can approve it.
+    pub approvers: Vec<String>,
+    /// The session's CSRF token (the sign-out form).
+    pub csrf: String,
 }
 
 /// `GET /admin/settings`: the settings form.
@@ -402,12 +464,78 @@ pub struct AdminSettingsPage {
     pub layout: Layout,
     /// Navigation.
     pub nav: AdminNav,
+    /// The scope the form saves (normalised domain).
+    pub scope: String,
+    /// The scopes this admin may change.
+    pub scopes: Vec<ScopeChoice>,
+    /// When the scope has no settings of its own: the scope its pages show now.
+    pub inherited_from: Option<String>,
+    /// Whether the scope has settings of its own (they can be removed).
+    pub has_own_settings: bool,
+    /// The version the form is loaded at.
+    pub version: i64,
     /// The values shown (stored, or as typed when refused).
     pub form: crate::admin::settings::SettingsForm,
     /// A message beside each refused field.
     pub errors: crate::admin::settings::FieldErrors,
     /// Whether the form was just saved.
     pub saved: bool,
+    /// What someone else saved meanwhile, beside what was typed (409).
+    pub conflict: Option<SettingsConflict>,
+    /// Why nothing was saved, when it is not a field's fault.
+    pub failure: Option<String>,
+}
+
+/// A save refused because someone else saved first: each field that differs, both ways.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsConflict {
+    /// (field label, what is stored now, what was typed).
+    pub fields: Vec<(&'static str, String, String)>,
+}
+
+impl SettingsConflict {
+    /// The fields where what is stored (`theirs`) and what was typed (`yours`) differ.
+    pub fn between(
+        theirs: &crate::admin::settings::SettingsForm,
+        yours: &crate::admin::settings::SettingsForm,
+    ) -> Self {
+        let pairs = [
+            ("Brand colour", &theirs.brand_color, &yours.brand_color),
+            (
+                "Passkey policy",
+                &theirs.passkey_policy,
+                &yours.passkey_policy,
+            ),
+            (
+                "Helpdesk email",
+                &theirs.helpdesk_email,
+                &yours.helpdesk_email,
+            ),
+            (
+                "Helpdesk phone",
+                &theirs.helpdesk_phone,
+                &yours.helpdesk_phone,
+            ),
+            (
+                "Helpdesk web page",
+                &theirs.helpdesk_url,
+                &yours.helpdesk_url,
+            ),
+            (
+                "Message from IT",
+                &theirs.intro_message,
+                &yours.intro_message,
+            ),
+            ("Short link", &theirs.short_slug, &yours.short_slug),
+        ];
+        Self {
+            fields: pairs
+                .into_iter()
+                .filter(|(_, theirs, yours)| theirs.trim() != yours.trim())
+                .map(|(label, theirs, yours)| (label, theirs.clone(), yours.clone()))
+                .collect(),
+        }
+    }
 }
 
 impl AdminSettingsPage {
@@ -430,10 +558,18 @@ pub struct AdminLogoPage {
     pub layout: Layout,
     /// Navigation.
     pub nav: AdminNav,
-    /// The published admin logo.
+    /// The scope whose logo the forms change (normalised domain).
+    pub scope: String,
+    /// The scopes this admin may change.
+    pub scopes: Vec<ScopeChoice>,
+    /// The scope's own published logo.
     pub published_logo_url: Option<String>,
+    /// Without one: the logo its pages show from the scope above, and that scope.
+    pub inherited_logo: Option<(String, String)>,
     /// The uploaded preview.
     pub pending_logo_url: Option<String>,
+    /// The preview's SHA-256 (what "Publish" and "Discard" name).
+    pub pending_logo_sha256: String,
     /// The logo from Entra or the website (shown without an admin logo).
     pub automatic_logo_url: Option<String>,
     /// Why the last upload or change was refused.

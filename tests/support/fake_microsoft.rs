@@ -90,6 +90,13 @@ pub const HOSTILE_BRANDING_TENANT: &str = "40571e00-9999-4a99-8a99-000000000009"
 /// `cdn-elsewhere.com`: managed, public cloud, brand "CDN Elsewhere", branding whose banner logo
 /// is on a host outside Microsoft's CDN ([`CDN_ELSEWHERE_BANNER_LOGO`]).
 pub const CDN_ELSEWHERE_TENANT: &str = "e15e0000-aaaa-4baa-9baa-00000000000a";
+/// `bidi-brand.com`: a brand name that a right-to-left override makes read "Contoso Helpdesk".
+pub const BIDI_BRAND_TENANT: &str = "b1d1b1d1-bbbb-4bbb-8bbb-00000000000b";
+/// The brand name `bidi-brand.com`'s realm answers: bidi controls and a zero-width space around
+/// plain words.
+pub const BIDI_BRAND_NAME: &str = "Fabrikam\u{202E}ksedpleH osotnoC\u{202C}\u{200B} IT";
+/// What the page must show of it: the same characters, without the invisible ones.
+pub const BIDI_BRAND_SHOWN: &str = "FabrikamksedpleH osotnoC IT";
 /// How long `slow-tenant.com` makes every answer wait.
 pub const SLOW_TENANT_DELAY: Duration = Duration::from_secs(30);
 
@@ -561,7 +568,14 @@ struct Tenant {
 
 const TENANTS: &[Tenant] = &[
     Tenant {
-        domains: &["contoso.com", "contoso.onmicrosoft.com"],
+        // A department's subdomain and a sibling domain verified in the same tenant (admin rights).
+        domains: &[
+            "contoso.com",
+            "contoso.onmicrosoft.com",
+            "dept.contoso.com",
+            "sales.contoso.com",
+            "contoso.net",
+        ],
         id: Cow::Borrowed(CONTOSO_TENANT),
         cloud: Cloud::Public,
         region: "NA",
@@ -657,6 +671,17 @@ const TENANTS: &[Tenant] = &[
         brand: Cow::Borrowed("CDN Elsewhere"),
         federated: false,
         branding: Branding::Elsewhere,
+        slow: false,
+    },
+    Tenant {
+        domains: &["bidi-brand.com"],
+        id: Cow::Borrowed(BIDI_BRAND_TENANT),
+        cloud: Cloud::Public,
+        region: "NA",
+        sub_scope: None,
+        brand: Cow::Borrowed(BIDI_BRAND_NAME),
+        federated: false,
+        branding: Branding::None,
         slow: false,
     },
     Tenant {

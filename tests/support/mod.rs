@@ -182,6 +182,9 @@ pub fn test_config(database_url: &str) -> RawConfig {
         // Generous limits: only tests about limits set tight ones.
         new_domain_rate: GENEROUS_RATE.into(),
         verify_rate: GENEROUS_RATE.into(),
+        verify_domain_rate: GENEROUS_RATE.into(),
+        challenge_rate: GENEROUS_RATE.into(),
+        challenge_domain_rate: GENEROUS_RATE.into(),
         ..RawConfig::default()
     }
 }

@@ -1,0 +1,568 @@
+//! SQLite statements for the admin records (see `store/admin.rs` for what each one means).
+//!
+//! UUIDs are lower-case hyphenated text; times are RFC 3339 text in UTC, so comparing them as
+//! text orders them (to the second). A transaction that writes starts with its first write, which
+//! takes SQLite's one write lock: sign-ins are judged one at a time without an advisory lock.
+
+use sqlx::SqlitePool;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::store::StoreError;
+use crate::store::admin::GrantDecision;
+use crate::store::models::{
+    AdminSessionRow, AdminSignIn, ChallengeRow, GrantMethod, GrantStatus, LogoChange, LogoChanged,
+    NewChallenge, Purged, SessionSummaryRow, SettingsSaved, SettingsUpdate, SignInOutcome,
+    TenantSettingsRecord, VerifiedDomainRow,
+};
+
+fn uuid_text(id: Uuid) -> String {
+    id.hyphenated().to_string()
+}
+
+pub(crate) async fn insert_admin_challenge(
+    pool: &SqlitePool,
+    challenge: &NewChallenge,
+    max_live: i64,
+) -> Result<(), StoreError> {
+    let mut transaction = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO admin_challenges (token_sha256, domain, kind, expires_at, browser_sha256) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .bind(&challenge.token_sha256)
+    .bind(&challenge.domain)
+    .bind(challenge.kind.as_str())
+    .bind(challenge.expires_at)
+    .bind(&challenge.browser_sha256)
+    .execute(&mut *transaction)
+    .await?;
+    if let Some(browser) = &challenge.browser_sha256 {
+        // The newest `max_live` of this browser's unused challenges for the domain stay.
+        sqlx::query(
+            "DELETE FROM admin_challenges WHERE token_sha256 IN ( \
+               SELECT token_sha256 FROM admin_challenges \
+               WHERE domain = ?1 AND browser_sha256 = ?2 AND used_at IS NULL \
+                 AND token_sha256 <> ?3 \
+               ORDER BY created_at DESC, expires_at DESC LIMIT -1 OFFSET ?4)",
+        )
+        .bind(&challenge.domain)
+        .bind(browser)
+        .bind(&challenge.token_sha256)
+        .bind(max_live - 1)
+        .execute(&mut *transaction)
+        .await?;
+    }
+    transaction.commit().await?;
+    Ok(())
+}
+
+pub(crate) async fn load_admin_challenge(
+    pool: &SqlitePool,
+    token_sha256: &str,
+) -> Result<Option<ChallengeRow>, StoreError> {
+    let row = sqlx::query_as(
+        "SELECT domain, kind, expires_at, used_at, browser_sha256 FROM admin_challenges \
+         WHERE token_sha256 = ?1",
+    )
+    .bind(token_sha256)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
+}
+
+pub(crate) async fn live_challenges(
+    pool: &SqlitePool,
+    domain: &str,
+    browser_sha256: &str,
+    now: OffsetDateTime,
+) -> Result<u64, StoreError> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM admin_challenges WHERE domain = ?1 AND browser_sha256 = ?2 \
+           AND kind = 'dns_txt' AND used_at IS NULL AND expires_at > ?3",
+    )
+    .bind(domain)
+    .bind(browser_sha256)
+    .bind(now)
+    .fetch_one(pool)
+    .await?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
+pub(crate) async fn complete_admin_sign_in(
+    pool: &SqlitePool,
+    sign_in: &AdminSignIn,
+    decide: GrantDecision<'_>,
+) -> Result<SignInOutcome, StoreError> {
+    let tenant = uuid_text(sign_in.tenant_id);
+    let mut transaction = pool.begin().await?;
+    // The `used_at IS NULL` guard makes two racing sign-ins with one secret succeed once; being
+    // the first write, it also serialises this transaction with every other writer.
+    let used = sqlx::query(
+        "UPDATE admin_challenges SET used_at = ?1 WHERE token_sha256 = ?2 AND used_at IS NULL",
+    )
+    .bind(sign_in.now)
+    .bind(&sign_in.token_sha256)
+    .execute(&mut *transaction)
+    .await?;
+    if used.rows_affected() != 1 {
+        transaction.rollback().await?;
+        return Ok(SignInOutcome::AlreadyUsed);
+    }
+    // The tenant as Microsoft names it now may be one no stored profile mentions yet.
+    sqlx::query(
+        "INSERT INTO tenants (tenant_id, cloud) VALUES (?1, ?2) ON CONFLICT (tenant_id) DO NOTHING",
+    )
+    .bind(&tenant)
+    .bind(sign_in.cloud.as_str())
+    .execute(&mut *transaction)
+    .await?;
+    // Microsoft now says the domain is this tenant's: another tenant's grant of it is void.
+    sqlx::query("DELETE FROM admin_sessions WHERE domain = ?1 AND tenant_id <> ?2")
+        .bind(&sign_in.domain)
+        .bind(&tenant)
+        .execute(&mut *transaction)
+        .await?;
+    sqlx::query("DELETE FROM verified_domains WHERE domain = ?1 AND tenant_id <> ?2")
+        .bind(&sign_in.domain)
+        .bind(&tenant)
+        .execute(&mut *transaction)
+        .await?;
+    let grants: Vec<VerifiedDomainRow> = sqlx::query_as(
+        "SELECT domain, tenant_id, method, status, verified_at, approved_by \
+         FROM verified_domains WHERE tenant_id = ?1 ORDER BY verified_at, domain",
+    )
+    .bind(&tenant)
+    .fetch_all(&mut *transaction)
+    .await?;
+    let grants = grants
+        .into_iter()
+        .map(VerifiedDomainRow::into_record)
+        .collect::<Result<Vec<_>, _>>()?;
+    let status = decide(&grants);
+    sqlx::query(
+        "INSERT INTO verified_domains (domain, tenant_id, method, status, verified_at, \
+           last_checked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) \
+         ON CONFLICT (domain) DO UPDATE SET last_checked_at = excluded.last_checked_at, \
+           method = CASE WHEN verified_domains.status = 'active' THEN verified_domains.method \
+                         ELSE excluded.method END, \
+           status = CASE WHEN verified_domains.status = 'active' THEN 'active' \
+                         ELSE excluded.status END",
+    )
+    .bind(&sign_in.domain)
+    .bind(&tenant)
+    .bind(GrantMethod::from(sign_in.method).as_str())
+    .bind(status.as_str())
+    .bind(sign_in.now)
+    .execute(&mut *transaction)
+    .await?;
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM verified_domains WHERE domain = ?1")
+            .bind(&sign_in.domain)
+            .fetch_one(&mut *transaction)
+            .await?;
+    if let Some(old) = &sign_in.replaces_session_sha256 {
+        sqlx::query("DELETE FROM admin_sessions WHERE id_sha256 = ?1")
+            .bind(old)
+            .execute(&mut *transaction)
+            .await?;
+    }
+    let session = &sign_in.session;
+    sqlx::query(
+        "INSERT INTO admin_sessions (id_sha256, public_id, tenant_id, domain, sign_in_method, \
+           csrf_token, created_at, last_seen_at, expires_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+    )
+    .bind(&session.id_sha256)
+    .bind(&session.public_id)
+    .bind(uuid_text(session.tenant_id))
+    .bind(&session.domain)
+    .bind(session.sign_in_method.as_str())
+    .bind(&session.csrf_token)
+    .bind(session.created_at)
+    .bind(session.expires_at)
+    .execute(&mut *transaction)
+    .await?;
+    transaction.commit().await?;
+    Ok(SignInOutcome::Started(
+        GrantStatus::from_stored(&status).unwrap_or(GrantStatus::Pending),
+    ))
+}
+
+pub(crate) async fn load_admin_session(
+    pool: &SqlitePool,
+    id_sha256: &str,
+) -> Result<Option<AdminSessionRow>, StoreError> {
+    let row = sqlx::query_as(
+        "SELECT s.public_id, s.tenant_id, s.domain, s.sign_in_method, s.csrf_token, \
+           s.created_at, s.last_seen_at, s.expires_at, \
+           v.method AS grant_method, v.status AS grant_status \
+         FROM admin_sessions s \
+         LEFT JOIN verified_domains v ON v.domain = s.domain AND v.tenant_id = s.tenant_id \
+         WHERE s.id_sha256 = ?1",
+    )
+    .bind(id_sha256)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
+}
+
+pub(crate) async fn touch_admin_session(
+    pool: &SqlitePool,
+    id_sha256: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE admin_sessions SET last_seen_at = ?1 WHERE id_sha256 = ?2")
+        .bind(now)
+        .bind(id_sha256)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn delete_admin_session(
+    pool: &SqlitePool,
+    id_sha256: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM admin_sessions WHERE id_sha256 = ?1")
+        .bind(id_sha256)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn tenant_sessions(
+    pool: &SqlitePool,
+    tenant_id: Uuid,
+    now: OffsetDateTime,
+    idle_since: OffsetDateTime,
+) -> Result<Vec<SessionSummaryRow>, StoreError> {
+    let rows = sqlx::query_as(
+        "SELECT public_id, domain, sign_in_method, created_at, last_seen_at FROM admin_sessions \
+         WHERE tenant_id = ?1 AND expires_at > ?2 AND last_seen_at > ?3 \
+         ORDER BY created_at DESC, public_id",
+    )
+    .bind(uuid_text(tenant_id))
+    .bind(now)
+    .bind(idle_since)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}
+
+pub(crate) async fn delete_session_by_public_id(
+    pool: &SqlitePool,
+    tenant_id: Uuid,
+    public_id: &str,
+) -> Result<bool, StoreError> {
+    let deleted = sqlx::query("DELETE FROM admin_sessions WHERE tenant_id = ?1 AND public_id = ?2")
+        .bind(uuid_text(tenant_id))
+        .bind(public_id)
+        .execute(pool)
+        .await?;
+    Ok(deleted.rows_affected() > 0)
+}
+
+pub(crate) async fn verified_domains(
+    pool: &SqlitePool,
+    tenant_id: Uuid,
+) -> Result<Vec<VerifiedDomainRow>, StoreError> {
+    let rows = sqlx::query_as(
+        "SELECT domain, tenant_id, method, status, verified_at, approved_by \
+         FROM verified_domains WHERE tenant_id = ?1 ORDER BY verified_at, domain",
+    )
+    .bind(uuid_text(tenant_id))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}
+
+pub(crate) async fn approve_verified_domain(
+    pool: &SqlitePool,
+    tenant_id: Uuid,
+    domain: &str,
+    approved_by: &str,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let approved = sqlx::query(
+        "UPDATE verified_domains SET status = 'active', method = 'approval', approved_by = ?3, \
+           approved_at = ?4 WHERE tenant_id = ?1 AND domain = ?2 AND status = 'pending'",
+    )
+    .bind(uuid_text(tenant_id))
+    .bind(domain)
+    .bind(approved_by)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(approved.rows_affected() > 0)
+}
+
+pub(crate) async fn revoke_verified_domain(
+    pool: &SqlitePool,
+    tenant_id: Uuid,
+    domain: &str,
+) -> Result<bool, StoreError> {
+    let tenant = uuid_text(tenant_id);
+    let mut transaction = pool.begin().await?;
+    sqlx::query("DELETE FROM admin_sessions WHERE tenant_id = ?1 AND domain = ?2")
+        .bind(&tenant)
+        .bind(domain)
+        .execute(&mut *transaction)
+        .await?;
+    let deleted = sqlx::query("DELETE FROM verified_domains WHERE tenant_id = ?1 AND domain = ?2")
+        .bind(&tenant)
+        .bind(domain)
+        .execute(&mut *transaction)
+        .await?;
+    transaction.commit().await?;
+    Ok(deleted.rows_affected() > 0)
+}
+
+pub(crate) async fn purge_expired_admin_records(
+    pool: &SqlitePool,
+    now: OffsetDateTime,
+    idle_since: OffsetDateTime,
+    pending_since: OffsetDateTime,
+) -> Result<Purged, StoreError> {
+    let mut transaction = pool.begin().await?;
+    let challenges = sqlx::query("DELETE FROM admin_challenges WHERE expires_at <= ?1")
+        .bind(now)
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+    let sessions = sqlx::query(
+        "DELETE FROM admin_sessions WHERE expires_at <= ?1 OR last_seen_at <= ?2 \
+           OR (tenant_id, domain) IN (SELECT tenant_id, domain FROM verified_domains \
+                                      WHERE status = 'pending' AND last_checked_at < ?3)",
+    )
+    .bind(now)
+    .bind(idle_since)
+    .bind(pending_since)
+    .execute(&mut *transaction)
+    .await?
+    .rows_affected();
+    let pending_grants = sqlx::query(
+        "DELETE FROM verified_domains WHERE status = 'pending' AND last_checked_at < ?1",
+    )
+    .bind(pending_since)
+    .execute(&mut *transaction)
+    .await?
+    .rows_affected();
+    transaction.commit().await?;
+    Ok(Purged {
+        challenges,
+        sessions,
+        pending_grants,
+    })
+}
+
+const SETTINGS_COLUMNS: &str = "scope, logo_sha256, pending_logo_sha256, brand_color, \
+    passkey_policy, helpdesk_email, helpdesk_phone, helpdesk_url, intro_message, short_slug, \
+    version";
+
+/// The next settings version, unique across all scopes (inside a writing transaction, which
+/// holds the write lock).
+const NEXT_VERSION: &str = "(SELECT COALESCE(MAX(version), 0) + 1 FROM tenant_settings)";
+
+/// When a row was last written.
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+pub(crate) async fn load_scope_settings(
+    pool: &SqlitePool,
+    tenant_id: Uuid,
+    scope: &str,
+) -> Result<Option<TenantSettingsRecord>, StoreError> {
+    let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {SETTINGS_COLUMNS} FROM tenant_settings WHERE tenant_id = ?1 AND scope = ?2"
+    )))
+    .bind(uuid_text(tenant_id))
+    .bind(scope)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
+}
+
+pub(crate) async fn tenant_settings(
+    pool: &SqlitePool,
+    tenant_id: Uuid,
+) -> Result<Vec<TenantSettingsRecord>, StoreError> {
+    let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {SETTINGS_COLUMNS} FROM tenant_settings WHERE tenant_id = ?1 ORDER BY scope"
+    )))
+    .bind(uuid_text(tenant_id))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}
+
+pub(crate) async fn save_scope_settings(
+    pool: &SqlitePool,
+    tenant_id: Uuid,
+    scope: &str,
+    expected_version: i64,
+    update: &SettingsUpdate,
+) -> Result<SettingsSaved, StoreError> {
+    let tenant = uuid_text(tenant_id);
+    let mut transaction = pool.begin().await?;
+    // Only the version the form was loaded at may be replaced (0: no settings yet).
+    let statement = if expected_version == 0 {
+        format!(
+            "INSERT INTO tenant_settings (tenant_id, scope, brand_color, passkey_policy, \
+               helpdesk_email, helpdesk_phone, helpdesk_url, intro_message, short_slug, version) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, {NEXT_VERSION}) \
+             ON CONFLICT (tenant_id, scope) DO NOTHING RETURNING version"
+        )
+    } else {
+        format!(
+            "UPDATE tenant_settings SET brand_color = ?3, passkey_policy = ?4, \
+               helpdesk_email = ?5, helpdesk_phone = ?6, helpdesk_url = ?7, intro_message = ?8, \
+               short_slug = ?9, version = {NEXT_VERSION}, updated_at = {NOW} \
+             WHERE tenant_id = ?1 AND scope = ?2 AND version = ?10 RETURNING version"
+        )
+    };
+    let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(statement))
+        .bind(&tenant)
+        .bind(scope)
+        .bind(&update.brand_color)
+        .bind(&update.passkey_policy)
+        .bind(&update.helpdesk_email)
+        .bind(&update.helpdesk_phone)
+        .bind(&update.helpdesk_url)
+        .bind(&update.intro_message)
+        .bind(&update.short_slug);
+    if expected_version != 0 {
+        query = query.bind(expected_version);
+    }
+    // The first statement writes, so the slug check below runs under the write lock.
+    let written: Result<Option<i64>, sqlx::Error> = query.fetch_optional(&mut *transaction).await;
+    match written {
+        Ok(Some(version)) => {
+            transaction.commit().await?;
+            Ok(SettingsSaved::Saved(version))
+        }
+        Ok(None) => {
+            transaction.rollback().await?;
+            let current = load_scope_settings(pool, tenant_id, scope)
+                .await?
+                .map(Box::new);
+            Ok(SettingsSaved::Stale(current))
+        }
+        // Another scope has the slug.
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            transaction.rollback().await?;
+            Ok(SettingsSaved::SlugTaken)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+pub(crate) async fn delete_scope_settings(
+    pool: &SqlitePool,
+    tenant_id: Uuid,
+    scope: &str,
+    expected_version: i64,
+) -> Result<bool, StoreError> {
+    let deleted = sqlx::query(
+        "DELETE FROM tenant_settings WHERE tenant_id = ?1 AND scope = ?2 AND version = ?3",
+    )
+    .bind(uuid_text(tenant_id))
+    .bind(scope)
+    .bind(expected_version)
+    .execute(pool)
+    .await?;
+    Ok(deleted.rows_affected() > 0)
+}
+
+pub(crate) async fn change_scope_logo(
+    pool: &SqlitePool,
+    tenant_id: Uuid,
+    scope: &str,
+    change: &LogoChange,
+) -> Result<LogoChanged, StoreError> {
+    let (statement, hash) = match change {
+        LogoChange::SetPending(sha256) => (
+            format!(
+                "INSERT INTO tenant_settings (tenant_id, scope, pending_logo_sha256, version) \
+                 VALUES (?1, ?2, ?3, {NEXT_VERSION}) \
+                 ON CONFLICT (tenant_id, scope) DO UPDATE SET \
+                   pending_logo_sha256 = excluded.pending_logo_sha256, \
+                   version = excluded.version, updated_at = {NOW}"
+            ),
+            Some(sha256),
+        ),
+        // Only the preview the admin saw is published or discarded.
+        LogoChange::PublishPending(sha256) => (
+            format!(
+                "UPDATE tenant_settings SET logo_sha256 = pending_logo_sha256, \
+                   pending_logo_sha256 = NULL, version = {NEXT_VERSION}, updated_at = {NOW} \
+                 WHERE tenant_id = ?1 AND scope = ?2 AND pending_logo_sha256 = ?3"
+            ),
+            Some(sha256),
+        ),
+        LogoChange::DiscardPending(sha256) => (
+            format!(
+                "UPDATE tenant_settings SET pending_logo_sha256 = NULL, version = {NEXT_VERSION}, \
+                   updated_at = {NOW} \
+                 WHERE tenant_id = ?1 AND scope = ?2 AND pending_logo_sha256 = ?3"
+            ),
+            Some(sha256),
+        ),
+        LogoChange::UseAutomatic => (
+            format!(
+                "UPDATE tenant_settings SET logo_sha256 = NULL, pending_logo_sha256 = NULL, \
+                   version = {NEXT_VERSION}, updated_at = {NOW} \
+                 WHERE tenant_id = ?1 AND scope = ?2"
+            ),
+            None,
+        ),
+    };
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(statement))
+        .bind(uuid_text(tenant_id))
+        .bind(scope);
+    if let Some(hash) = hash {
+        query = query.bind(hash);
+    }
+    let changed = query.execute(pool).await?.rows_affected();
+    let needs_preview = matches!(
+        change,
+        LogoChange::PublishPending(_) | LogoChange::DiscardPending(_)
+    );
+    if changed == 0 && needs_preview {
+        return Ok(LogoChanged::Stale);
+    }
+    Ok(LogoChanged::Changed)
+}
+
+pub(crate) async fn slug_taken(
+    pool: &SqlitePool,
+    slug: &str,
+    tenant_id: Uuid,
+    scope: &str,
+) -> Result<bool, StoreError> {
+    let taken: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM tenant_settings WHERE short_slug = ?1 \
+           AND NOT (tenant_id = ?2 AND scope = ?3)",
+    )
+    .bind(slug)
+    .bind(uuid_text(tenant_id))
+    .bind(scope)
+    .fetch_optional(pool)
+    .await?;
+    Ok(taken.is_some())
+}
+
+pub(crate) async fn domain_for_slug(
+    pool: &SqlitePool,
+    slug: &str,
+) -> Result<Option<String>, StoreError> {
+    // A tenant none of whose grants is active any more has no working short link.
+    let domain = sqlx::query_scalar(
+        "SELECT s.scope FROM tenant_settings s WHERE s.short_slug = ?1 AND EXISTS ( \
+           SELECT 1 FROM verified_domains v WHERE v.tenant_id = s.tenant_id \
+             AND v.status = 'active')",
+    )
+    .bind(slug)
+    .fetch_optional(pool)
+    .await?;
+    Ok(domain)
+}
