@@ -74,6 +74,8 @@ pub struct Services {
     pub discovery: Discovery,
     /// The shared resolver (admin domain-control checks query it uncached).
     pub dns: Dns,
+    /// Image decode slots: discovery's pool and the uploads' pool.
+    pub decode_slots: branding::slots::DecodeSlots,
 }
 
 impl Services {
@@ -83,10 +85,12 @@ impl Services {
         store.migrate().await?;
         let dns = Dns::new(&config.dns_servers, config.upstream_timeout)?;
         let client = OutboundClient::new(config, dns.clone())?;
+        let decode_slots = branding::slots::DecodeSlots::with_upload_wait(config.upload_decode_wait);
         let discovery = Discovery::new(
             store.clone(),
             client,
             dns.clone(),
+            decode_slots.clone(),
             DiscoverySettings {
                 branding_hosts: config.branding_hosts.clone(),
                 upstream_timeout: config.upstream_timeout,
@@ -100,6 +104,7 @@ impl Services {
             store,
             discovery,
             dns,
+            decode_slots,
         })
     }
 }
@@ -144,7 +149,9 @@ impl App {
             services.dns.clone(),
             customizations.clone(),
             config.public_url.clone(),
+            services.decode_slots.clone(),
         );
+        branding::collect::spawn_asset_sweep(services.store.clone(), config.asset_sweep_interval);
         let state = AppState::new(web::SharedState {
             customizations,
             admin,
@@ -184,9 +191,9 @@ impl App {
     ) -> Result<(), StartError> {
         let store = self.state.store.clone();
         let adoption = self.state.adoption.clone();
-        let header_read_timeout = self.state.config.header_read_timeout;
+        let limits = web::server::ConnectionLimits::from_config(&self.state.config);
         let router = app(self.state);
-        web::server::serve(self.listener, router, header_read_timeout, shutdown).await;
+        web::server::serve(self.listener, router, limits, shutdown).await;
         let result = Ok(());
         // Counters still in memory would die with the process.
         if let Err(error) = adoption.flush().await {

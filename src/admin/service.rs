@@ -9,6 +9,7 @@ use url::Url;
 use uuid::Uuid;
 
 use crate::branding::image::ImageRole;
+use crate::branding::slots::{DecodeLane, DecodeSlots};
 use crate::discovery::Discovery;
 use crate::domain::DomainName;
 use crate::net::Dns;
@@ -39,6 +40,8 @@ pub struct AdminService {
     dns: Dns,
     customizations: TenantCustomizations,
     public_url: Url,
+    /// Uploads decode in their own pool (with a bounded wait), apart from discovery's.
+    decode_slots: DecodeSlots,
 }
 
 /// The tenant id of an Entra domain; a clear refusal for any other outcome.
@@ -66,6 +69,7 @@ impl AdminService {
         dns: Dns,
         customizations: TenantCustomizations,
         public_url: Url,
+        decode_slots: DecodeSlots,
     ) -> Self {
         Self {
             store,
@@ -73,7 +77,13 @@ impl AdminService {
             dns,
             customizations,
             public_url,
+            decode_slots,
         }
+    }
+
+    /// The image decode slots uploads draw from.
+    pub fn decode_slots(&self) -> &DecodeSlots {
+        &self.decode_slots
     }
 
     /// The tenant settings cache this service invalidates.
@@ -313,13 +323,16 @@ impl AdminService {
     }
 
     /// Check and store an uploaded logo as the preview; returns its SHA-256. The published logo is
-    /// untouched until [`Self::change_logo`] publishes it.
+    /// untouched until [`Self::change_logo`] publishes it. Waits a bounded time for a decode slot
+    /// ([`ImageError::Busy`](crate::branding::image::ImageError::Busy) past it).
     pub async fn upload_logo(
         &self,
         session: &AdminSession,
         bytes: Bytes,
     ) -> Result<String, AdminError> {
-        let asset = crate::branding::prepare(bytes, ImageRole::Logo).await?;
+        let slots = &self.decode_slots;
+        let asset =
+            crate::branding::prepare(bytes, ImageRole::Logo, slots, DecodeLane::Upload).await?;
         self.store.save_asset(&asset).await?;
         self.store
             .change_tenant_logo(

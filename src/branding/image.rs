@@ -35,7 +35,8 @@ use resvg::tiny_skia;
 use resvg::usvg;
 use resvg::usvg::roxmltree;
 use sha2::{Digest, Sha256};
-use tokio::sync::Semaphore;
+
+use super::slots::{DecodeLane, DecodeSlots};
 
 /// Largest input we look at, in bytes; anything bigger is refused before sniffing.
 pub const MAX_INPUT_BYTES: usize = 5 * 1024 * 1024;
@@ -47,8 +48,6 @@ pub const MAX_DECODE_SIDE: u32 = 8192;
 pub const MAX_DECODE_PIXELS: u64 = 4096 * 4096;
 /// Largest decoded buffer a decoder may allocate, in bytes.
 pub const MAX_DECODE_ALLOC: u64 = 64 * 1024 * 1024;
-/// How many images are decoded at once by [`normalize`]; the rest wait for a permit.
-pub const MAX_CONCURRENT_DECODES: usize = 2;
 
 /// XML nodes roxmltree may create for one SVG (elements, text and comments).
 const MAX_SVG_XML_NODES: u32 = 50_000;
@@ -89,9 +88,6 @@ const SVG_SIDE_RANGE: (f32, f32) = (0.01, 100_000.0);
 const MAX_SVG_ASPECT: f32 = 100.0;
 
 const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
-
-/// Bounds concurrent decodes: images are CPU-heavy and must not starve the async runtime.
-static DECODE_PERMITS: Semaphore = Semaphore::const_new(MAX_CONCURRENT_DECODES);
 
 /// What an image is for; decides the output bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -222,6 +218,15 @@ pub enum ImageError {
     /// An SVG we will not rasterise.
     #[error("SVG refused: {0}")]
     SvgRefused(#[from] SvgRefusal),
+    /// No decode slot came free in time (too many images at once); nothing was decoded.
+    #[error(
+        "too many images are being processed right now; try again in {} seconds",
+        retry_after.as_secs().max(1)
+    )]
+    Busy {
+        /// A reasonable wait before trying again.
+        retry_after: std::time::Duration,
+    },
     /// A bug or a failed encoder on our side, not the uploader's fault.
     #[error("the image could not be processed because of an internal error ({detail})")]
     Internal {
@@ -242,6 +247,7 @@ impl ImageError {
             Self::DecodeLimit => "decode_limit",
             Self::Corrupt { .. } => "corrupt",
             Self::SvgRefused(refusal) => refusal.code(),
+            Self::Busy { .. } => "busy",
             Self::Internal { .. } => "internal",
         }
     }
@@ -408,19 +414,22 @@ pub fn normalize_blocking(bytes: &[u8], role: ImageRole) -> Result<NormalizedIma
     })
 }
 
-/// Async wrapper: runs `normalize_blocking` in `tokio::task::spawn_blocking` behind a small global semaphore (at most 2 at once) so heavy images cannot starve the runtime; keeps the tracing span.
-pub async fn normalize(bytes: Bytes, role: ImageRole) -> Result<NormalizedImage, ImageError> {
-    // Refuse the cheap cases before queueing for a permit behind real work.
+/// Async wrapper: runs `normalize_blocking` in `tokio::task::spawn_blocking` once `slots` grants
+/// `lane` a decode slot, so heavy images cannot starve the runtime; keeps the tracing span.
+pub async fn normalize(
+    bytes: Bytes,
+    role: ImageRole,
+    slots: &DecodeSlots,
+    lane: DecodeLane,
+) -> Result<NormalizedImage, ImageError> {
+    // Refuse the cheap cases before queueing for a slot behind real work.
     check_input_size(&bytes)?;
-    let permit = DECODE_PERMITS
-        .acquire()
-        .await
-        .map_err(|_| ImageError::internal("image decode semaphore closed"))?;
+    let slot = slots.acquire(lane).await?;
     let span = tracing::Span::current();
-    // The permit moves into the blocking task: if our caller gives up, the CPU work still runs to
+    // The slot moves into the blocking task: if our caller gives up, the CPU work still runs to
     // the end, and it must keep counting against the bound until it does.
     let task = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
+        let _slot = slot;
         span.in_scope(|| normalize_blocking(&bytes, role))
     });
     match task.await {
@@ -2500,15 +2509,25 @@ mod tests {
     async fn normalize_runs_off_the_runtime_and_returns_the_same_result() {
         let input = Bytes::from(png_of(&gradient(64, 48)));
         let expected = normalize_blocking(&input, ImageRole::Logo).unwrap();
+        let slots = DecodeSlots::with_upload_wait(std::time::Duration::from_secs(60));
         let results = futures_util::future::join_all(
-            (0..5).map(|_| normalize(input.clone(), ImageRole::Logo)),
+            (0..5).map(|_| normalize(input.clone(), ImageRole::Logo, &slots, DecodeLane::Upload)),
         )
         .await;
         for result in results {
             assert_eq!(result.unwrap(), expected);
         }
-        assert_eq!(DECODE_PERMITS.available_permits(), MAX_CONCURRENT_DECODES);
-        let error = normalize(Bytes::from(vec![0u8; 20 * 1024 * 1024]), ImageRole::Logo).await;
+        assert_eq!(
+            slots.available(DecodeLane::Upload),
+            super::super::slots::UPLOAD_DECODES
+        );
+        let error = normalize(
+            Bytes::from(vec![0u8; 20 * 1024 * 1024]),
+            ImageRole::Logo,
+            &slots,
+            DecodeLane::Discovery,
+        )
+        .await;
         assert_eq!(error.unwrap_err().code(), "too_large");
     }
 
@@ -2539,6 +2558,9 @@ mod tests {
             SvgRefusal::UnsupportedFeature { what: "x".into() }.into(),
             SvgRefusal::BadSize { detail: "x".into() }.into(),
             SvgRefusal::Blank.into(),
+            ImageError::Busy {
+                retry_after: std::time::Duration::from_secs(1),
+            },
         ];
         let codes: std::collections::HashSet<_> = errors.iter().map(ImageError::code).collect();
         assert_eq!(codes.len(), errors.len());
