@@ -139,6 +139,7 @@ impl App {
         if config.public_url.port() == Some(0) {
             let _ = config.public_url.set_port(Some(local_addr.port()));
         }
+        let counting_key = counting_key(&services.store).await?;
         let limits = web::limits::Limits::from_config(&config);
         limits.spawn_cleanup(web::limits::CLEANUP_INTERVAL);
         let customizations = admin::TenantCustomizations::new(services.store.clone());
@@ -159,9 +160,10 @@ impl App {
             limits,
             images: web::assets::TenantImages::new(services.store.clone()),
             qr_codes: web::qr::QrCache::default(),
-            adoption: admin::adoption::Adoption::start(
+            adoption: admin::adoption::Adoption::start_with_key(
                 services.store.clone(),
                 ADOPTION_FLUSH_INTERVAL,
+                counting_key,
             ),
             rendered_pages: web::page_cache::PageCache::default(),
             store: services.store,
@@ -202,6 +204,26 @@ impl App {
         store.close().await;
         result
     }
+}
+
+/// The deployment's key for counting tokens: made by the first instance to start, then shared.
+async fn counting_key(store: &Store) -> Result<[u8; 32], StartError> {
+    let mut fresh = [0u8; 32];
+    getrandom::fill(&mut fresh).map_err(|error| {
+        StartError::Store(StoreError::Corrupt {
+            what: "the counting secret".into(),
+            detail: format!("no randomness available: {error}"),
+        })
+    })?;
+    let stored = store
+        .service_secret(admin::counting::SECRET_NAME, &fresh)
+        .await?;
+    stored.try_into().map_err(|stored: Vec<u8>| {
+        StartError::Store(StoreError::Corrupt {
+            what: "the counting secret".into(),
+            detail: format!("{} bytes instead of 32", stored.len()),
+        })
+    })
 }
 
 /// Completes on Ctrl-C or SIGTERM (the container runtime's stop signal).

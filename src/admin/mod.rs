@@ -8,6 +8,7 @@
 pub mod adoption;
 pub mod challenge;
 pub mod chart;
+pub mod counting;
 pub mod kit;
 pub mod link;
 pub mod secret;

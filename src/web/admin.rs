@@ -27,7 +27,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::admin::adoption::Event;
+use crate::admin::adoption::{Event, Figure};
 use crate::admin::chart;
 use crate::admin::kit::{self, Announcement};
 use crate::admin::service::SignedIn;
@@ -597,20 +597,26 @@ async fn dashboard(
         .adoption
         .report(session.tenant_id, OffsetDateTime::now_utc().date())
         .await?;
+    // Small counts are hidden ("fewer than 5"): no employee can be singled out.
+    let figures = report.figures();
     let adoption_rows = WalkthroughKind::ALL
         .into_iter()
         .map(|kind| AdoptionRow {
             label: device_label(kind),
-            views: report.totals.get(Event::View(kind)),
-            done: report.totals.get(Event::Done(kind)),
+            views: figures.get(Event::View(kind)),
+            done: figures.get(Event::Done(kind)),
         })
         .collect();
-    let mut adoption_problems: Vec<(String, u64)> = Event::all()
+    let mut adoption_problems: Vec<(String, Figure)> = Event::all()
         .filter(|event| matches!(event, Event::PrereqFail(_) | Event::TroubleshootOpen(_)))
-        .map(|event| (event.label(), report.totals.get(event)))
-        .filter(|(_, count)| *count > 0)
+        .map(|event| (event.label(), figures.get(event)))
+        .filter(|(_, figure)| !figure.is_zero())
         .collect();
-    adoption_problems.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
+    // Most first by what is shown; hidden ones after, in label order (their order would tell).
+    adoption_problems.sort_by_key(|(label, figure)| match figure {
+        Figure::Exact(count) | Figure::AtLeast(count) => (std::cmp::Reverse(*count), String::new()),
+        Figure::FewerThanFive => (std::cmp::Reverse(0), label.clone()),
+    });
     let customization = &context.customization;
     let html = AdminDashboardPage {
         layout: Layout::new(format!("{} · authwalk admin", context.company)),
@@ -625,7 +631,7 @@ async fn dashboard(
         sign_in_csrf,
         adoption_chart: chart::render_svg(&report),
         adoption_rows,
-        adoption_totals: report.totals.clone(),
+        adoption_totals: figures,
         adoption_problems,
     }
     .render()?;

@@ -13,6 +13,7 @@ use futures_util::{Stream, StreamExt};
 use tokio::sync::watch;
 
 use crate::admin::Customization;
+use crate::admin::counting::Client;
 use crate::device::{self, ClientHints, Device, InApp, WalkthroughKind};
 use crate::discovery::{Lookup, PROGRESS_STREAM_LIMIT, Progress};
 use crate::domain::DomainName;
@@ -21,6 +22,7 @@ use crate::walkthrough::Walkthrough;
 
 use super::AppState;
 use super::assets;
+use super::events;
 use super::client_ip::ClientIp;
 use super::error::AppError;
 use super::page_cache::PageKey;
@@ -148,7 +150,9 @@ pub async fn tenant(
             }
             Ok(response)
         }
-        DomainStatus::Entra => Ok(walkthrough_page(&state, &profile, chosen, &headers).await?),
+        DomainStatus::Entra => {
+            Ok(walkthrough_page(&state, &profile, chosen, &headers, &client).await?)
+        }
     }
 }
 
@@ -272,19 +276,29 @@ async fn walkthrough_page(
     profile: &TenantProfile,
     chosen: Option<WalkthroughKind>,
     headers: &HeaderMap,
+    client: &ClientIp,
 ) -> Result<Response, AppError> {
     let header_text = |name: &'static str| headers.get(name).and_then(|v| v.to_str().ok());
     let hints = ClientHints::from_lookup(header_text);
     let device = Device::detect(header_text("user-agent"), &hints);
     let shown = chosen.unwrap_or_else(|| device.walkthrough());
     let customization = customization_of(state, profile).await;
-    if let Some(tenant) = &profile.tenant
-        && !device.bot
-    {
-        state
-            .adoption
-            .record_page_view(tenant.tenant_id, &device, shown);
-    }
+    // Only a real visit counts: not an embedded image, a prefetch or a script's fetch. Its token
+    // travels in a cookie, so the rendered page itself stays one shared, cacheable page.
+    let view_token = match &profile.tenant {
+        Some(tenant) if events::is_top_level_navigation(headers) => {
+            let presented = events::presented_view_tokens(headers, &state.config.public_url);
+            let presented: Vec<&str> = presented.iter().map(String::as_str).collect();
+            let visitor = Client {
+                address: client.limiter_key(),
+                user_agent: header_text("user-agent").unwrap_or_default(),
+            };
+            state
+                .adoption
+                .page_view(tenant.tenant_id, &device, shown, visitor, &presented)
+        }
+        _ => None,
+    };
     let key = PageKey::new(
         profile.domain.as_str(),
         profile.resolved_at,
@@ -311,6 +325,12 @@ async fn walkthrough_page(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-cache"),
     );
+    if let Some(token) = view_token
+        && let Some(cookie) =
+            events::view_cookie(&token, &profile.domain, &state.config.public_url)
+    {
+        response_headers.append(header::SET_COOKIE, cookie);
+    }
     Ok(response)
 }
 

@@ -194,6 +194,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The app's store, for asserting what was written.
     pub store: authwalk::store::Store,
+    /// The app's shared state (its discovery, counters, decode slots…), for tests that must
+    /// reach past HTTP.
+    pub state: authwalk::web::AppState,
     /// The database (kept alive as long as the app).
     pub database: TestDatabase,
     /// The configuration it was started with.
@@ -227,6 +230,7 @@ impl TestApp {
         let app = App::build(config).await.expect("app starts");
         let addr = app.local_addr();
         let store = app.state().store.clone();
+        let state = app.state().clone();
         let (shutdown, stop) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             app.run(async {
@@ -244,6 +248,7 @@ impl TestApp {
             addr,
             client,
             store,
+            state,
             database,
             raw_config,
             shutdown: Some(shutdown),
