@@ -921,6 +921,51 @@ mod tests {
     }
 
     #[test]
+    fn abuse_limits_have_defaults_and_refuse_bad_values() {
+        let config = raw().validate().unwrap();
+        assert_eq!(config.max_connections, 512);
+        assert_eq!(config.upload_decode_wait, Duration::from_secs(5));
+        assert_eq!(config.asset_sweep_interval, Duration::from_secs(3600));
+        assert_eq!(config.logo_upload_rate.count.get(), 20);
+        assert_eq!(config.logo_upload_rate.period, Duration::from_secs(3600));
+        assert_eq!(config.logo_upload_rate.burst.get(), 5);
+        let refusals: [(RawConfig, &str); 4] = [
+            (
+                RawConfig {
+                    max_connections: "0".into(),
+                    ..raw()
+                },
+                "AUTHWALK_MAX_CONNECTIONS",
+            ),
+            (
+                RawConfig {
+                    logo_upload_rate: "often".into(),
+                    ..raw()
+                },
+                "AUTHWALK_LOGO_UPLOAD_RATE",
+            ),
+            (
+                RawConfig {
+                    upload_decode_wait: "0ms".into(),
+                    ..raw()
+                },
+                "AUTHWALK_UPLOAD_DECODE_WAIT",
+            ),
+            (
+                RawConfig {
+                    asset_sweep_interval: "soon".into(),
+                    ..raw()
+                },
+                "AUTHWALK_ASSET_SWEEP_INTERVAL",
+            ),
+        ];
+        for (config, variable) in refusals {
+            let err = config.validate().unwrap_err();
+            assert_eq!(err.variable, variable, "{err}");
+        }
+    }
+
+    #[test]
     fn log_settings_are_checked() {
         let err = RawConfig {
             log_format: "xml".into(),

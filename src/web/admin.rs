@@ -772,8 +772,10 @@ fn render_logo(
 }
 
 /// `POST /admin/logo` (multipart: `csrf`, `logo`): check the image and keep it as the preview.
+/// Limited per tenant (429) and by free decode slots (503), both with `Retry-After`.
 pub async fn upload_logo(
     State(state): State<AppState>,
+    client: ClientIp,
     Admin(session): Admin,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
@@ -804,18 +806,49 @@ pub async fn upload_logo(
         }
     };
     session.check_csrf(&csrf)?;
+    if let Err(AppError::RateLimited { retry_after }) =
+        state.limits.logo_upload(session.tenant_id, &client)
+    {
+        let context = context(&state, &session).await?;
+        let message = format!(
+            "Your company's admins have uploaded several logos in a short time. Try again in {} \
+             seconds; nothing was saved.",
+            retry_after.as_secs().max(1)
+        );
+        let page = render_logo(&context, Some(message), StatusCode::TOO_MANY_REQUESTS)?;
+        return Ok(with_retry_after(page, retry_after));
+    }
     let result = match file {
         Some(bytes) if !bytes.is_empty() => state.admin.upload_logo(&session, bytes).await,
         _ => Err(AdminError::NoFile),
     };
     match result {
         Ok(_) => Ok(no_store(Redirect::to("/admin/logo").into_response())),
+        Err(AdminError::Image(ImageError::Busy { retry_after })) => {
+            let context = context(&state, &session).await?;
+            let message = format!(
+                "We're processing many images right now, so yours wasn't checked. Try again in \
+                 {} seconds; nothing was saved.",
+                retry_after.as_secs().max(1)
+            );
+            let page = render_logo(&context, Some(message), StatusCode::SERVICE_UNAVAILABLE)?;
+            Ok(with_retry_after(page, retry_after))
+        }
         Err(error) if !error.is_server_side() => {
             let context = context(&state, &session).await?;
             render_logo(&context, Some(error.to_string()), StatusCode::BAD_REQUEST)
         }
         Err(error) => Err(error.into()),
     }
+}
+
+/// `response` with `Retry-After` in whole seconds (at least 1).
+fn with_retry_after(mut response: Response, wait: std::time::Duration) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    response
 }
 
 /// The CSRF token and the file of an upload form.

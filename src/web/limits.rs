@@ -5,13 +5,21 @@
 //! keyed by [`ClientIp::limiter_key`] (IPv6 by /64); verification is limited per client AND per
 //! domain, so neither many addresses nor many domains buy more attempts. Keys that have earned
 //! their whole burst back hold no information and are dropped periodically.
+//!
+//! Logo uploads are limited per tenant ([`Limits::logo_upload`]): decoding is the costliest work
+//! an admin can ask for, and a tenant's allowance is shared by all its admins.
+//!
+//! A refusal is logged with the client's address truncated (IPv4 /24, IPv6 /48): enough to see
+//! an abusive network, not enough to name a person.
 
 use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use uuid::Uuid;
 
 use crate::config::{Config, Rate};
 use crate::domain::DomainName;
@@ -29,6 +37,8 @@ pub enum LimitKind {
     NewDomain,
     /// Admin verification attempts, per client or per domain.
     Verification,
+    /// Logo uploads, per tenant.
+    LogoUpload,
 }
 
 impl LimitKind {
@@ -37,6 +47,7 @@ impl LimitKind {
         match self {
             LimitKind::NewDomain => "new_domain",
             LimitKind::Verification => "verification",
+            LimitKind::LogoUpload => "logo_upload",
         }
     }
 }
@@ -51,6 +62,7 @@ struct Inner {
     new_domain: DefaultKeyedRateLimiter<IpAddr>,
     verification_by_client: DefaultKeyedRateLimiter<IpAddr>,
     verification_by_domain: DefaultKeyedRateLimiter<DomainName>,
+    logo_uploads: DefaultKeyedRateLimiter<Uuid>,
     clock: DefaultClock,
 }
 
@@ -70,14 +82,40 @@ impl Limits {
                 new_domain: RateLimiter::keyed(quota(new_domain)),
                 verification_by_client: RateLimiter::keyed(quota(verification)),
                 verification_by_domain: RateLimiter::keyed(quota(verification)),
+                logo_uploads: RateLimiter::keyed(quota(default_logo_upload_rate())),
                 clock: DefaultClock::default(),
             }),
         }
     }
 
-    /// Limits with the configured rates (`AUTHWALK_NEW_DOMAIN_RATE`, `AUTHWALK_VERIFY_RATE`).
+    /// These limits with `rate` for logo uploads per tenant (instead of the default).
+    pub fn with_logo_upload_rate(mut self, rate: Rate) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.logo_uploads = RateLimiter::keyed(quota(rate));
+        }
+        self
+    }
+
+    /// Limits with the configured rates (`AUTHWALK_NEW_DOMAIN_RATE`, `AUTHWALK_VERIFY_RATE`,
+    /// `AUTHWALK_LOGO_UPLOAD_RATE`).
     pub fn from_config(config: &Config) -> Self {
         Self::new(config.new_domain_rate, config.verify_rate)
+            .with_logo_upload_rate(config.logo_upload_rate)
+    }
+
+    /// May an admin of `tenant_id` upload a logo now? One allowance per tenant, whichever admin
+    /// and address it comes from.
+    pub fn logo_upload(&self, tenant_id: Uuid, client: &ClientIp) -> Result<(), AppError> {
+        self.inner
+            .logo_uploads
+            .check_key(&tenant_id)
+            .map_err(|not_until| {
+                self.refused(
+                    LimitKind::LogoUpload,
+                    client,
+                    not_until.wait_time_from(self.inner.clock.now()),
+                )
+            })
     }
 
     /// May `client` make us look up a domain we do not know yet? Call it only for unknown domains:
@@ -130,6 +168,7 @@ impl Limits {
         self.inner.new_domain.len()
             + self.inner.verification_by_client.len()
             + self.inner.verification_by_domain.len()
+            + self.inner.logo_uploads.len()
     }
 
     /// Drop idle keys every `every` until the last handle on these limits is gone.
@@ -157,12 +196,38 @@ impl Limits {
         inner.verification_by_client.shrink_to_fit();
         inner.verification_by_domain.retain_recent();
         inner.verification_by_domain.shrink_to_fit();
+        inner.logo_uploads.retain_recent();
+        inner.logo_uploads.shrink_to_fit();
     }
 
     fn refused(&self, kind: LimitKind, client: &ClientIp, wait: Duration) -> AppError {
         crate::metrics::rate_limited(kind.as_str());
-        tracing::info!(limit = kind.as_str(), %client, ?wait, "rate limited");
+        let network = truncated(client.ip());
+        tracing::info!(limit = kind.as_str(), client = %network, ?wait, "rate limited");
         AppError::RateLimited { retry_after: wait }
+    }
+}
+
+/// The default of `AUTHWALK_LOGO_UPLOAD_RATE` (20 an hour, 5 at once).
+fn default_logo_upload_rate() -> Rate {
+    Rate {
+        count: NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN),
+        period: Duration::from_secs(3600),
+        burst: NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN),
+    }
+}
+
+/// An address as logs may carry it: its network, IPv4 /24 or IPv6 /48 (`203.0.113.0/24`).
+pub fn truncated(address: IpAddr) -> String {
+    match address.to_canonical() {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & !((1u128 << 80) - 1);
+            format!("{}/48", std::net::Ipv6Addr::from(network))
+        }
     }
 }
 
@@ -175,8 +240,6 @@ fn quota(rate: Rate) -> Quota {
 
 #[cfg(test)]
 mod tests {
-    use std::num::NonZeroU32;
-
     use super::*;
 
     fn rate(count: u32, period: Duration, burst: u32) -> Rate {
@@ -253,6 +316,32 @@ mod tests {
         assert!(limits.verification(&busy, &northwind).is_ok());
         let other = DomainName::parse("example.org").unwrap();
         assert!(limits.verification(&busy, &other).is_err());
+    }
+
+    #[test]
+    fn logo_uploads_are_limited_per_tenant_whoever_uploads() {
+        let limits = Limits::new(
+            rate(20, Duration::from_secs(60), 20),
+            rate(10, Duration::from_secs(3600), 5),
+        )
+        .with_logo_upload_rate(rate(2, Duration::from_secs(3600), 2));
+        let contoso = Uuid::from_u128(1);
+        assert!(limits.logo_upload(contoso, &client("192.0.2.1")).is_ok());
+        assert!(limits.logo_upload(contoso, &client("198.51.100.1")).is_ok());
+        // A third upload of the same tenant, from yet another address.
+        let wait = retry_after(limits.logo_upload(contoso, &client("203.0.113.1")).unwrap_err());
+        assert!(wait > Duration::from_secs(60), "{wait:?}");
+        assert!(limits.logo_upload(Uuid::from_u128(2), &client("192.0.2.1")).is_ok());
+    }
+
+    #[test]
+    fn logged_addresses_are_truncated_to_their_network() {
+        assert_eq!(truncated("203.0.113.77".parse().unwrap()), "203.0.113.0/24");
+        assert_eq!(truncated("::ffff:198.51.100.9".parse().unwrap()), "198.51.100.0/24");
+        assert_eq!(
+            truncated("2001:db8:abcd:12:34:56:78:9a".parse().unwrap()),
+            "2001:db8:abcd::/48"
+        );
     }
 
     #[test]
