@@ -381,11 +381,7 @@ impl RawConfig {
                 "AUTHWALK_HEADER_READ_TIMEOUT",
                 &self.header_read_timeout,
             )?,
-            max_connections: parse_count(
-                "AUTHWALK_MAX_CONNECTIONS",
-                &self.max_connections,
-                "512",
-            )?,
+            max_connections: parse_count("AUTHWALK_MAX_CONNECTIONS", &self.max_connections, "512")?,
             logo_upload_rate: parse_rate("AUTHWALK_LOGO_UPLOAD_RATE", &self.logo_upload_rate)?,
             upload_decode_wait: parse_duration(
                 "AUTHWALK_UPLOAD_DECODE_WAIT",

@@ -85,7 +85,8 @@ impl Services {
         store.migrate().await?;
         let dns = Dns::new(&config.dns_servers, config.upstream_timeout)?;
         let client = OutboundClient::new(config, dns.clone())?;
-        let decode_slots = branding::slots::DecodeSlots::with_upload_wait(config.upload_decode_wait);
+        let decode_slots =
+            branding::slots::DecodeSlots::with_upload_wait(config.upload_decode_wait);
         let discovery = Discovery::new(
             store.clone(),
             client,

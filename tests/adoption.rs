@@ -748,7 +748,11 @@ async fn pending_counters_are_written_at_shutdown(backend: Backend) {
         app.adoption.flush().await.unwrap();
         let (_, view) = app.open_contoso("samsung").await;
         let response = app
-            .post("/t/contoso.com/done", "device=samsung", &[("cookie", &view)])
+            .post(
+                "/t/contoso.com/done",
+                "device=samsung",
+                &[("cookie", &view)],
+            )
             .await;
         assert_eq!(response.status(), 200);
         confirmed += 1;

@@ -1622,7 +1622,10 @@ async fn a_client_that_hangs_up_mid_lookup_leaves_a_finished_lookup(backend: Bac
     // Its progress stream, opened now, ends at once.
     let progress = app.get("/t/contoso.com/progress").await;
     assert_eq!(progress.status(), 200);
-    assert_eq!(progress.text().await.unwrap(), "event: done\ndata: done\n\n");
+    assert_eq!(
+        progress.text().await.unwrap(),
+        "event: done\ndata: done\n\n"
+    );
     // The next visitor is served from memory.
     let asked = upstreams.microsoft.requests(Endpoint::OpenIdConfiguration);
     let page = app.get("/t/contoso.com").await;
@@ -1760,15 +1763,18 @@ async fn scripted_counting_counts_nothing_without_a_real_view(backend: Backend) 
         return;
     };
     for domain in ["contoso.com", "northwind.com"] {
-        let (status, _) = app
-            .get_json(&format!("/api/v1/tenants/{domain}"))
-            .await;
+        let (status, _) = app.get_json(&format!("/api/v1/tenants/{domain}")).await;
         assert_eq!(status, 200);
     }
     assert!(contoso_counts(&app).await.is_empty());
     let northwind_view = navigate(&app, "/t/northwind.com?device=ios").await;
     let forged = format!("aw_view={}", "A".repeat(92));
-    let presented = [None, Some("aw_view=forged"), Some(forged.as_str()), Some(northwind_view.as_str())];
+    let presented = [
+        None,
+        Some("aw_view=forged"),
+        Some(forged.as_str()),
+        Some(northwind_view.as_str()),
+    ];
     for attempt in 0..100 {
         let cookie = presented[attempt % presented.len()];
         let done = counting_post(&app, "/t/contoso.com/done", "device=ios", cookie).await;
@@ -1796,7 +1802,10 @@ async fn scripted_counting_counts_nothing_without_a_real_view(backend: Backend) 
         &[("sec-fetch-dest", "iframe")],
         &[("sec-fetch-dest", "empty"), ("sec-fetch-mode", "cors")],
         &[("sec-fetch-dest", "document"), ("sec-purpose", "prefetch")],
-        &[("sec-fetch-dest", "document"), ("sec-purpose", "prefetch;prerender")],
+        &[
+            ("sec-fetch-dest", "document"),
+            ("sec-purpose", "prefetch;prerender"),
+        ],
         &[("sec-fetch-dest", "document"), ("purpose", "prefetch")],
     ];
     for headers in not_navigations {
@@ -1862,7 +1871,10 @@ async fn views_count_once_per_browser_and_the_page_stays_shared(backend: Backend
         .await
         .unwrap();
     let first_cookie = counting_cookie(&first).unwrap();
-    let set_cookie = first.headers()[header::SET_COOKIE].to_str().unwrap().to_owned();
+    let set_cookie = first.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(
         set_cookie.ends_with("; Path=/t/contoso.com; Max-Age=172800; HttpOnly; SameSite=Strict"),
         "{set_cookie}"
@@ -2062,9 +2074,9 @@ mod h2c {
                 payload,
             })
         };
-        tokio::time::timeout(limit, next).await.unwrap_or_else(|_| {
-            panic!("neither a frame nor the close within {limit:?}")
-        })
+        tokio::time::timeout(limit, next)
+            .await
+            .unwrap_or_else(|_| panic!("neither a frame nor the close within {limit:?}"))
     }
 }
 
@@ -2108,7 +2120,10 @@ async fn idle_http2_connections_are_closed_after_the_header_timeout() {
     while let Some(frame) = h2c::read(&mut stream, Duration::from_secs(10)).await {
         goaway |= frame.kind == h2c::GOAWAY;
     }
-    assert!(goaway, "an idle HTTP/2 connection is told GOAWAY before the close");
+    assert!(
+        goaway,
+        "an idle HTTP/2 connection is told GOAWAY before the close"
+    );
     assert!(
         started.elapsed() >= Duration::from_millis(500),
         "closed by the idle timeout, not at once"
@@ -2116,7 +2131,10 @@ async fn idle_http2_connections_are_closed_after_the_header_timeout() {
 
     // A connection that never sends a request is dropped too.
     let (mut silent, _) = h2c::connect(app.addr).await;
-    while h2c::read(&mut silent, Duration::from_secs(10)).await.is_some() {}
+    while h2c::read(&mut silent, Duration::from_secs(10))
+        .await
+        .is_some()
+    {}
     app.stop().await;
 }
 
@@ -2156,7 +2174,10 @@ async fn http2_peers_are_pinged_and_dropped_when_they_stop_answering() {
             break;
         }
     }
-    assert!(pinged, "the server checks on a connection with a request in flight");
+    assert!(
+        pinged,
+        "the server checks on a connection with a request in flight"
+    );
 
     // A peer that never answers a ping is dropped while its request is still in flight.
     let (mut deaf, _) = h2c::connect(app.addr).await;
@@ -2251,24 +2272,28 @@ async fn logo_uploads_are_rate_limited_per_tenant(backend: Backend) {
     assert!((60..=3600).contains(&wait), "{wait}");
     let page = refused.text().await.unwrap();
     assert!(
-        page.contains("uploaded several logos in a short time") && page.contains("nothing was saved"),
+        page.contains("uploaded several logos in a short time")
+            && page.contains("nothing was saved"),
         "{page}"
     );
-    assert!(page.contains("type=\"file\""), "the upload form is still there");
+    assert!(
+        page.contains("type=\"file\""),
+        "the upload form is still there"
+    );
     assert_eq!(asset_rows(&app).await, stored, "nothing decoded or stored");
     // Another tenant has its own allowance.
     let contoso = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
     let csrf = contoso.csrf().await;
     assert_eq!(
-        contoso.upload_logo(&csrf, "logo.png", &logo(4)).await.status(),
+        contoso
+            .upload_logo(&csrf, "logo.png", &logo(4))
+            .await
+            .status(),
         303
     );
     app.stop().await;
 }
-both_backends!(
-    logo_upload_rate,
-    logo_uploads_are_rate_limited_per_tenant
-);
+both_backends!(logo_upload_rate, logo_uploads_are_rate_limited_per_tenant);
 
 /// While every upload decode slot is taken, an upload waits its bounded time and is answered
 /// busy (503, `Retry-After`, nothing stored) — and a new domain's branding images are decoded
@@ -2312,7 +2337,10 @@ async fn busy_upload_slots_answer_503_and_never_starve_discovery(backend: Backen
 
     drop(held);
     assert_eq!(
-        admin.upload_logo(&csrf, "logo.png", &logo(9)).await.status(),
+        admin
+            .upload_logo(&csrf, "logo.png", &logo(9))
+            .await
+            .status(),
         303
     );
     app.stop().await;
@@ -2334,7 +2362,10 @@ async fn replaced_uploads_are_swept_and_shown_images_kept(backend: Backend) {
     let csrf = admin.csrf().await;
     for seed in [21, 22, 23] {
         assert_eq!(
-            admin.upload_logo(&csrf, "logo.png", &logo(seed)).await.status(),
+            admin
+                .upload_logo(&csrf, "logo.png", &logo(seed))
+                .await
+                .status(),
             303
         );
     }
@@ -2346,7 +2377,10 @@ async fn replaced_uploads_are_swept_and_shown_images_kept(backend: Backend) {
             .await
             .unwrap();
     assert!(deleted >= 2, "the two replaced previews go: {deleted}");
-    assert_eq!(asset_rows(&app).await, with_replaced - i64::try_from(deleted).unwrap());
+    assert_eq!(
+        asset_rows(&app).await,
+        with_replaced - i64::try_from(deleted).unwrap()
+    );
     // Everything shown is still served: Contoso's Entra images and the pending preview.
     let (_, contoso) = app.get_json("/api/v1/tenants/contoso.com").await;
     for image in ["logo_url", "illustration_url"] {
@@ -2355,7 +2389,10 @@ async fn replaced_uploads_are_swept_and_shown_images_kept(backend: Backend) {
         assert_eq!(fresh.status(), 200, "{image}: {url}");
     }
     let (_, logo_page) = admin.get_text("/admin/logo").await;
-    assert!(logo_page.contains("/assets/t/"), "the preview is still shown");
+    assert!(
+        logo_page.contains("/assets/t/"),
+        "the preview is still shown"
+    );
     app.stop().await;
 }
 both_backends!(
@@ -2372,11 +2409,17 @@ async fn age_every_asset(database: &support::TestDatabase) {
             let mut connection = sqlx::SqliteConnection::connect(&database.url)
                 .await
                 .unwrap();
-            sqlx::query(statement).execute(&mut connection).await.unwrap();
+            sqlx::query(statement)
+                .execute(&mut connection)
+                .await
+                .unwrap();
         }
         Backend::Postgres => {
             let mut connection = sqlx::PgConnection::connect(&database.url).await.unwrap();
-            sqlx::query(statement).execute(&mut connection).await.unwrap();
+            sqlx::query(statement)
+                .execute(&mut connection)
+                .await
+                .unwrap();
         }
     }
 }
@@ -2400,7 +2443,9 @@ async fn branding_redirects_off_the_cdn_or_to_http_are_refused(backend: Backend)
     );
     assert_eq!(upstreams.microsoft.cdn_requests(CDN_REDIRECT_TILE_LOGO), 1);
     assert_eq!(
-        upstreams.microsoft.cdn_requests(CDN_REDIRECT_TILE_DARK_TARGET),
+        upstreams
+            .microsoft
+            .cdn_requests(CDN_REDIRECT_TILE_DARK_TARGET),
         1,
         "a redirect within the CDN is followed"
     );
@@ -2432,7 +2477,9 @@ async fn admin_link_tokens_and_full_client_addresses_stay_out_of_the_logs() {
     use std::process::{Command, Stdio};
 
     let upstreams = Upstreams::start().await;
-    let database = support::TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let database = support::TestDatabase::create(Backend::Sqlite)
+        .await
+        .unwrap();
     let environment: Vec<(&str, String)> = vec![
         ("PATH", "/usr/bin:/bin".to_owned()),
         ("DATABASE_URL", database.url.clone()),
@@ -2460,7 +2507,12 @@ async fn admin_link_tokens_and_full_client_addresses_stay_out_of_the_logs() {
         .unwrap();
     assert!(issued.status.success(), "{issued:?}");
     let link = String::from_utf8(issued.stdout).unwrap();
-    let token = link.trim().rsplit("/admin/link/").next().unwrap().to_owned();
+    let token = link
+        .trim()
+        .rsplit("/admin/link/")
+        .next()
+        .unwrap()
+        .to_owned();
     assert!(token.len() >= 40, "{link}");
 
     let mut server = command(&[])
@@ -2507,9 +2559,17 @@ async fn admin_link_tokens_and_full_client_addresses_stay_out_of_the_logs() {
         .unwrap();
     assert!(redeemed.status().as_u16() < 500);
     // One new domain is allowed, the next is refused (and logged).
-    let first = client.get(format!("{base}/t/fabrikam.com?wait=1")).send().await.unwrap();
+    let first = client
+        .get(format!("{base}/t/fabrikam.com?wait=1"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(first.status(), 200);
-    let refused = client.get(format!("{base}/t/northwind.com?wait=1")).send().await.unwrap();
+    let refused = client
+        .get(format!("{base}/t/northwind.com?wait=1"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused.status(), 429);
 
     let stopped = Command::new("kill")
@@ -2524,7 +2584,10 @@ async fn admin_link_tokens_and_full_client_addresses_stay_out_of_the_logs() {
     logged.extend(lines.try_iter());
 
     let leaks: Vec<&String> = logged.iter().filter(|line| line.contains(&token)).collect();
-    assert!(leaks.is_empty(), "the admin-link token was logged: {leaks:#?}");
+    assert!(
+        leaks.is_empty(),
+        "the admin-link token was logged: {leaks:#?}"
+    );
     assert!(
         logged
             .iter()
@@ -2536,7 +2599,11 @@ async fn admin_link_tokens_and_full_client_addresses_stay_out_of_the_logs() {
         .filter(|line| line.contains("rate limited"))
         .collect();
     assert_eq!(limited.len(), 1, "{limited:#?}");
-    assert!(limited[0].contains("\"client\":\"127.0.0.0/24\""), "{}", limited[0]);
+    assert!(
+        limited[0].contains("\"client\":\"127.0.0.0/24\""),
+        "{}",
+        limited[0]
+    );
     assert!(!limited[0].contains("127.0.0.1"), "{}", limited[0]);
 }
 

@@ -329,11 +329,17 @@ async fn execute(database: &TestDatabase, statement: &str) {
             let mut connection = sqlx::SqliteConnection::connect(&database.url)
                 .await
                 .unwrap();
-            sqlx::query(statement).execute(&mut connection).await.unwrap();
+            sqlx::query(statement)
+                .execute(&mut connection)
+                .await
+                .unwrap();
         }
         Backend::Postgres => {
             let mut connection = sqlx::PgConnection::connect(&database.url).await.unwrap();
-            sqlx::query(statement).execute(&mut connection).await.unwrap();
+            sqlx::query(statement)
+                .execute(&mut connection)
+                .await
+                .unwrap();
         }
     }
 }

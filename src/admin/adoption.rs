@@ -785,12 +785,14 @@ impl ReportFigures {
 
     /// Page views of every device class.
     pub fn views(&self) -> Figure {
-        self.report.figure_of(|event| matches!(event, Event::View(_)))
+        self.report
+            .figure_of(|event| matches!(event, Event::View(_)))
     }
 
     /// "Done" confirmations of every device class.
     pub fn done(&self) -> Figure {
-        self.report.figure_of(|event| matches!(event, Event::Done(_)))
+        self.report
+            .figure_of(|event| matches!(event, Event::Done(_)))
     }
 
     /// Prerequisite failures of both kinds.
@@ -1109,8 +1111,14 @@ mod tests {
         assert_eq!(before[column("view_ios")], "fewer than 5");
         assert!(!csv.contains(",1,") && !csv.contains(",2,") && !csv.contains(",1\r"));
         let figures = report.figures();
-        assert_eq!(figures.get(Event::View(WalkthroughKind::Ios)), Figure::AtLeast(13));
-        assert_eq!(figures.get(Event::View(WalkthroughKind::Android)), Figure::Exact(5));
+        assert_eq!(
+            figures.get(Event::View(WalkthroughKind::Ios)),
+            Figure::AtLeast(13)
+        );
+        assert_eq!(
+            figures.get(Event::View(WalkthroughKind::Android)),
+            Figure::Exact(5)
+        );
         assert_eq!(figures.views(), Figure::AtLeast(18));
         assert_eq!(figures.done(), Figure::FewerThanFive);
         assert_eq!(figures.prereq_failures(), Figure::Exact(0));

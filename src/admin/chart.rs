@@ -361,7 +361,11 @@ fn done_line(svg: &mut String, report: &AdoptionReport, scale: &Scale) {
         }
         // A hidden count is a hollow marker.
         let (class, fill, stroke) = if done.is_hidden() {
-            ("adoption-chart__done adoption-chart__done--hidden", BACKGROUND, INK)
+            (
+                "adoption-chart__done adoption-chart__done--hidden",
+                BACKGROUND,
+                INK,
+            )
         } else {
             ("adoption-chart__done", INK, BACKGROUND)
         };
@@ -372,7 +376,11 @@ fn done_line(svg: &mut String, report: &AdoptionReport, scale: &Scale) {
              </circle>",
             cx = band_centre(report, index),
             cy = scale.y(done.plotted()),
-            label = escape(&format!("{}: {} done", long_date(day.day), figure_text(done))),
+            label = escape(&format!(
+                "{}: {} done",
+                long_date(day.day),
+                figure_text(done)
+            )),
         );
     }
     svg.push_str("</g>\n");
@@ -472,7 +480,11 @@ fn figure_text(figure: Figure) -> String {
 
 /// `1 view`, `12 views`, `fewer than 5 views`, `at least 12 views`.
 fn plural_figure(figure: Figure, one: &str, many: &str) -> String {
-    let noun = if figure == Figure::Exact(1) { one } else { many };
+    let noun = if figure == Figure::Exact(1) {
+        one
+    } else {
+        many
+    };
     format!("{} {noun}", figure_text(figure))
 }
 
@@ -737,7 +749,10 @@ mod tests {
             assert!(class.ends_with(" adoption-chart__bar--hidden"), "{class}");
             assert_eq!(bar.value().attr("fill-opacity"), Some(HIDDEN_OPACITY));
             let height: f64 = bar.value().attr("height").unwrap().parse().unwrap();
-            assert!((height - (PLOT_BOTTOM - PLOT_TOP) / 3.0).abs() < 0.1, "{height}");
+            assert!(
+                (height - (PLOT_BOTTOM - PLOT_TOP) / 3.0).abs() < 0.1,
+                "{height}"
+            );
         }
         assert_eq!(
             texts(&document, ".adoption-chart__axis--count text"),

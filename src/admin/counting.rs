@@ -226,7 +226,13 @@ impl CountingGate {
         browser
     }
 
-    fn mint(&self, tenant: Uuid, day: Date, shown: WalkthroughKind, browser: [u8; 16]) -> ViewToken {
+    fn mint(
+        &self,
+        tenant: Uuid,
+        day: Date,
+        shown: WalkthroughKind,
+        browser: [u8; 16],
+    ) -> ViewToken {
         let mut nonce = [0u8; 16];
         // Without randomness the nonce is zero: the token still works, only once per browser.
         let _ = getrandom::fill(&mut nonce);
@@ -377,7 +383,13 @@ mod tests {
     #[test]
     fn a_browser_counts_its_view_once_and_its_events_once() {
         let gate = gate();
-        let first = gate.page_view(TENANT, TODAY, WalkthroughKind::Ios, client("203.0.113.9"), &[]);
+        let first = gate.page_view(
+            TENANT,
+            TODAY,
+            WalkthroughKind::Ios,
+            client("203.0.113.9"),
+            &[],
+        );
         assert!(first.counts);
         // The same browser again, bringing its token: not counted again.
         let again = gate.page_view(
@@ -389,22 +401,40 @@ mod tests {
         );
         assert!(!again.counts);
         let done = Event::Done(WalkthroughKind::Ios);
-        assert_eq!(gate.event(TENANT, TODAY, done, &[again.token.as_str()]), Ok(true));
+        assert_eq!(
+            gate.event(TENANT, TODAY, done, &[again.token.as_str()]),
+            Ok(true)
+        );
         // Single use, and once per browser even with the other token of the same browser.
-        assert_eq!(gate.event(TENANT, TODAY, done, &[again.token.as_str()]), Ok(false));
-        assert_eq!(gate.event(TENANT, TODAY, done, &[first.token.as_str()]), Ok(false));
+        assert_eq!(
+            gate.event(TENANT, TODAY, done, &[again.token.as_str()]),
+            Ok(false)
+        );
+        assert_eq!(
+            gate.event(TENANT, TODAY, done, &[first.token.as_str()]),
+            Ok(false)
+        );
     }
 
     #[test]
     fn events_without_a_genuine_token_of_this_tenant_and_day_count_nothing() {
         let gate = gate();
         let done = Event::Done(WalkthroughKind::Android);
-        assert_eq!(gate.event(TENANT, TODAY, done, &[]), Err(NotCounted::NoToken));
+        assert_eq!(
+            gate.event(TENANT, TODAY, done, &[]),
+            Err(NotCounted::NoToken)
+        );
         assert_eq!(
             gate.event(TENANT, TODAY, done, &["forged"]),
             Err(NotCounted::InvalidToken)
         );
-        let view = gate.page_view(TENANT, TODAY, WalkthroughKind::Android, client("198.51.100.1"), &[]);
+        let view = gate.page_view(
+            TENANT,
+            TODAY,
+            WalkthroughKind::Android,
+            client("198.51.100.1"),
+            &[],
+        );
         let token = view.token.as_str();
         // Another tenant, a token from two days ago, another gate's secret, a flipped bit.
         assert_eq!(
@@ -412,7 +442,10 @@ mod tests {
             Err(NotCounted::InvalidToken)
         );
         let later = TODAY.next_day().unwrap().next_day().unwrap();
-        assert_eq!(gate.event(TENANT, later, done, &[token]), Err(NotCounted::InvalidToken));
+        assert_eq!(
+            gate.event(TENANT, later, done, &[token]),
+            Err(NotCounted::InvalidToken)
+        );
         assert_eq!(
             CountingGate::new([8; 32]).event(TENANT, TODAY, done, &[token]),
             Err(NotCounted::InvalidToken)
@@ -440,15 +473,30 @@ mod tests {
         let office = client("192.0.2.50");
         let mut counted = 0;
         for _ in 0..NEW_BROWSERS_BURST {
-            counted += usize::from(gate.page_view(TENANT, TODAY, WalkthroughKind::Ios, office, &[]).counts);
+            counted += usize::from(
+                gate.page_view(TENANT, TODAY, WalkthroughKind::Ios, office, &[])
+                    .counts,
+            );
         }
         assert_eq!(counted, usize::try_from(NEW_BROWSERS_BURST).unwrap());
         // Past the burst, cookie-less views from this address and User-Agent share one id.
         let extra: Vec<bool> = (0..20)
-            .map(|_| gate.page_view(TENANT, TODAY, WalkthroughKind::Ios, office, &[]).counts)
+            .map(|_| {
+                gate.page_view(TENANT, TODAY, WalkthroughKind::Ios, office, &[])
+                    .counts
+            })
             .collect();
         assert_eq!(extra.iter().filter(|counts| **counts).count(), 1);
         // Another address is not affected.
-        assert!(gate.page_view(TENANT, TODAY, WalkthroughKind::Ios, client("192.0.2.51"), &[]).counts);
+        assert!(
+            gate.page_view(
+                TENANT,
+                TODAY,
+                WalkthroughKind::Ios,
+                client("192.0.2.51"),
+                &[]
+            )
+            .counts
+        );
     }
 }

@@ -414,7 +414,10 @@ impl Discovery {
             };
             let result = this.load_or_resolve(&key, &progress).await;
             if let Ok(profile) = &result {
-                this.inner.cache.insert(key.clone(), Arc::clone(profile)).await;
+                this.inner
+                    .cache
+                    .insert(key.clone(), Arc::clone(profile))
+                    .await;
             }
             landed.send_replace(Some(result));
             // `_leaves` takes the flight off the map only now, after the cache holds the profile:
@@ -486,7 +489,9 @@ impl Discovery {
     /// the flight, so a receiver sees the end even if it missed the `done` mark.
     pub fn progress(&self, domain: &DomainName) -> Option<watch::Receiver<Progress>> {
         let flights = self.flights();
-        flights.get(domain).map(|flight| flight.progress.subscribe())
+        flights
+            .get(domain)
+            .map(|flight| flight.progress.subscribe())
     }
 
     /// How many flights are in the air (for tests and debugging).
@@ -716,7 +721,10 @@ struct LeaveOnDrop {
 impl Drop for LeaveOnDrop {
     fn drop(&mut self) {
         let mut flights = self.discovery.flights();
-        if flights.get(&self.domain).is_some_and(|flight| flight.id == self.id) {
+        if flights
+            .get(&self.domain)
+            .is_some_and(|flight| flight.id == self.id)
+        {
             flights.remove(&self.domain);
         }
     }

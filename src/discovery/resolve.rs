@@ -86,13 +86,9 @@ impl Discovery {
                 answer
             },
             async {
-                let answer = website::find_logo(
-                    client,
-                    &self.inner.decode_slots,
-                    domain,
-                    website_budget,
-                )
-                .await;
+                let answer =
+                    website::find_logo(client, &self.inner.decode_slots, domain, website_budget)
+                        .await;
                 finished(Lookup::Website);
                 answer
             },
@@ -242,7 +238,12 @@ impl Discovery {
             return None;
         }
         let rule = |hop: &Url| branding_hop_allowed(hop, hosts);
-        let response = match self.inner.client.get_checked(url.clone(), IMAGE_CAP, &rule).await {
+        let response = match self
+            .inner
+            .client
+            .get_checked(url.clone(), IMAGE_CAP, &rule)
+            .await
+        {
             Ok(response) if response.status.is_success() => response,
             Ok(response) => {
                 metrics::upstream_error("image");
@@ -256,7 +257,14 @@ impl Discovery {
             }
         };
         let slots = &self.inner.decode_slots;
-        match prepare(Bytes::clone(&response.body), role, slots, DecodeLane::Discovery).await {
+        match prepare(
+            Bytes::clone(&response.body),
+            role,
+            slots,
+            DecodeLane::Discovery,
+        )
+        .await
+        {
             Ok(asset) => Some(asset),
             Err(error) => {
                 tracing::warn!(%url, %error, "branding image refused");
@@ -303,7 +311,6 @@ fn not_entra(domain: DomainName, signals: Signals) -> TenantProfile {
     }
 }
 
-
 /// Whether a branding image may be fetched from `url` (the first URL or a redirect target): https
 /// only, on one of the allowed hosts. A pin only decides where an allowed host is reached; it does
 /// not make a host allowed.
@@ -314,7 +321,9 @@ fn branding_hop_allowed(url: &Url, allowed_hosts: &[String]) -> Result<(), &'sta
     let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
     let host = host.trim_end_matches('.');
     if !allowed_hosts.iter().any(|allowed| allowed == host) {
-        return Err("the host is not one of Microsoft's branding CDN hosts (AUTHWALK_BRANDING_HOSTS)");
+        return Err(
+            "the host is not one of Microsoft's branding CDN hosts (AUTHWALK_BRANDING_HOSTS)",
+        );
     }
     Ok(())
 }

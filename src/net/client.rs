@@ -252,8 +252,11 @@ impl OutboundClient {
         payload: Payload,
         cap: usize,
     ) -> Result<Fetched, FetchError> {
-        self.within_deadline(url.to_string(), self.follow(method, url, payload, cap, None))
-            .await
+        self.within_deadline(
+            url.to_string(),
+            self.follow(method, url, payload, cap, None),
+        )
+        .await
     }
 
     async fn within_deadline(

@@ -198,14 +198,20 @@ impl Store {
         saved_before: time::OffsetDateTime,
     ) -> Result<u64, StoreError> {
         match &self.backend {
-            Backend::Postgres(pool) => postgres::sweep_unreferenced_assets(pool, saved_before).await,
+            Backend::Postgres(pool) => {
+                postgres::sweep_unreferenced_assets(pool, saved_before).await
+            }
             Backend::Sqlite(pool) => sqlite::sweep_unreferenced_assets(pool, saved_before).await,
         }
     }
 
     /// The deployment's secret called `name`: `fresh` if none was stored yet (the first caller
     /// wins; every instance then reads the same one).
-    pub async fn service_secret(&self, name: &str, fresh: &[u8; 32]) -> Result<Vec<u8>, StoreError> {
+    pub async fn service_secret(
+        &self,
+        name: &str,
+        fresh: &[u8; 32],
+    ) -> Result<Vec<u8>, StoreError> {
         match &self.backend {
             Backend::Postgres(pool) => postgres::service_secret(pool, name, fresh).await,
             Backend::Sqlite(pool) => sqlite::service_secret(pool, name, fresh).await,

@@ -288,11 +288,13 @@ pub(super) async fn service_secret(
     name: &str,
     fresh: &[u8; 32],
 ) -> Result<Vec<u8>, StoreError> {
-    sqlx::query("INSERT INTO service_secrets (name, secret) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")
-        .bind(name)
-        .bind(fresh.as_slice())
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "INSERT INTO service_secrets (name, secret) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(name)
+    .bind(fresh.as_slice())
+    .execute(pool)
+    .await?;
     let secret = sqlx::query_scalar("SELECT secret FROM service_secrets WHERE name = ?")
         .bind(name)
         .fetch_one(pool)

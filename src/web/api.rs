@@ -124,7 +124,12 @@ pub async fn tenant(
         .discovery
         .profile_admitted(&domain, None, admit)
         .await?
-        .unwrap_or_else(|| Arc::new(TenantProfile::unreachable(domain.clone(), Signals::default())));
+        .unwrap_or_else(|| {
+            Arc::new(TenantProfile::unreachable(
+                domain.clone(),
+                Signals::default(),
+            ))
+        });
     let customization = customization_of(&state, &profile).await;
     let cache_control = match profile.status {
         DomainStatus::Unreachable => "no-store",

@@ -215,7 +215,11 @@ pub fn presented_view_tokens(headers: &HeaderMap, public_url: &Url) -> Vec<Strin
 
 /// The `Set-Cookie` that hands a page view's token to the browser: only the tenant's page and its
 /// counting endpoints see it, no script reads it, no other site sends it.
-pub fn view_cookie(token: &ViewToken, domain: &DomainName, public_url: &Url) -> Option<HeaderValue> {
+pub fn view_cookie(
+    token: &ViewToken,
+    domain: &DomainName,
+    public_url: &Url,
+) -> Option<HeaderValue> {
     let secure = if public_url.scheme() == "https" {
         "; Secure"
     } else {

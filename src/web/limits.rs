@@ -329,15 +329,26 @@ mod tests {
         assert!(limits.logo_upload(contoso, &client("192.0.2.1")).is_ok());
         assert!(limits.logo_upload(contoso, &client("198.51.100.1")).is_ok());
         // A third upload of the same tenant, from yet another address.
-        let wait = retry_after(limits.logo_upload(contoso, &client("203.0.113.1")).unwrap_err());
+        let wait = retry_after(
+            limits
+                .logo_upload(contoso, &client("203.0.113.1"))
+                .unwrap_err(),
+        );
         assert!(wait > Duration::from_secs(60), "{wait:?}");
-        assert!(limits.logo_upload(Uuid::from_u128(2), &client("192.0.2.1")).is_ok());
+        assert!(
+            limits
+                .logo_upload(Uuid::from_u128(2), &client("192.0.2.1"))
+                .is_ok()
+        );
     }
 
     #[test]
     fn logged_addresses_are_truncated_to_their_network() {
         assert_eq!(truncated("203.0.113.77".parse().unwrap()), "203.0.113.0/24");
-        assert_eq!(truncated("::ffff:198.51.100.9".parse().unwrap()), "198.51.100.0/24");
+        assert_eq!(
+            truncated("::ffff:198.51.100.9".parse().unwrap()),
+            "198.51.100.0/24"
+        );
         assert_eq!(
             truncated("2001:db8:abcd:12:34:56:78:9a".parse().unwrap()),
             "2001:db8:abcd::/48"

@@ -22,9 +22,9 @@ use crate::walkthrough::Walkthrough;
 
 use super::AppState;
 use super::assets;
-use super::events;
 use super::client_ip::ClientIp;
 use super::error::AppError;
+use super::events;
 use super::page_cache::PageKey;
 use super::views::{
     DetectedAttributes, LandingPage, Layout, ProgressPage, TenantPage, TenantStatusPage,
@@ -219,7 +219,9 @@ pub async fn progress_events(
     let receiver = state.discovery.progress(&domain);
     let events = progress_updates(receiver, PROGRESS_STREAM_LIMIT).map(|update| {
         Ok(match update {
-            ProgressUpdate::Lookup(lookup) => Event::default().event("lookup").data(lookup.as_str()),
+            ProgressUpdate::Lookup(lookup) => {
+                Event::default().event("lookup").data(lookup.as_str())
+            }
             ProgressUpdate::Done => Event::default().event("done").data("done"),
         })
     });
@@ -256,7 +258,10 @@ fn progress_updates(
                 let progress = receiver.borrow_and_update().clone();
                 if let Some(lookup) = progress.finished.get(sent) {
                     sent += 1;
-                    return Some((ProgressUpdate::Lookup(*lookup), (Some(receiver), sent, false)));
+                    return Some((
+                        ProgressUpdate::Lookup(*lookup),
+                        (Some(receiver), sent, false),
+                    ));
                 }
                 if progress.done {
                     return done(sent);
@@ -326,8 +331,7 @@ async fn walkthrough_page(
         HeaderValue::from_static("private, no-cache"),
     );
     if let Some(token) = view_token
-        && let Some(cookie) =
-            events::view_cookie(&token, &profile.domain, &state.config.public_url)
+        && let Some(cookie) = events::view_cookie(&token, &profile.domain, &state.config.public_url)
     {
         response_headers.append(header::SET_COOKIE, cookie);
     }

@@ -1408,7 +1408,10 @@ fn cdn(host: &str, parts: &axum::http::request::Parts) -> Response {
     if let CdnObject::Redirect(location) = object {
         return (
             StatusCode::FOUND,
-            [(header::LOCATION, location), (header::CACHE_CONTROL, "no-cache")],
+            [
+                (header::LOCATION, location),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
         )
             .into_response();
     }
