@@ -1,14 +1,16 @@
 //! Branding: the images we may serve and the colours we may use.
 //!
-//! `image` turns untrusted bytes into our own re-encoded copies; `palette` turns a brand colour into
-//! page colours that stay readable; `slots` decides how many images are decoded at once, and for
-//! whom; `collect` deletes stored images nothing names any more. [`prepare`] is what fetchers and
-//! uploads call.
+//! `image` turns untrusted bytes into our own re-encoded copies (`sniff` says what the bytes are,
+//! `svg` checks and rasterises SVG); `palette` turns a brand colour into page colours that stay readable; `slots` decides
+//! how many images are decoded at once, and for whom; `collect` deletes stored images nothing
+//! names any more. [`prepare`] is what fetchers and uploads call.
 
 pub mod collect;
 pub mod image;
 pub mod palette;
 pub mod slots;
+mod sniff;
+pub mod svg;
 
 use std::io::Cursor;
 
