@@ -182,6 +182,7 @@ pub fn test_config(database_url: &str) -> RawConfig {
         // Generous limits: only tests about limits set tight ones.
         new_domain_rate: GENEROUS_RATE.into(),
         verify_rate: GENEROUS_RATE.into(),
+        logo_upload_rate: GENEROUS_RATE.into(),
         ..RawConfig::default()
     }
 }
