@@ -530,6 +530,7 @@ async fn flush_periodically(inner: Weak<Inner>, every: Duration) {
             return;
         };
         let adoption = Adoption { inner };
+        adoption.inner.gate.forget_idle();
         if let Err(error) = adoption.flush().await {
             tracing::warn!(%error, "adoption counters not written; keeping them for the next try");
         }

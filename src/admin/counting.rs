@@ -41,8 +41,8 @@ pub const NEW_BROWSERS_PER_HOUR: u32 = 600;
 pub const NEW_BROWSERS_BURST: u32 = 300;
 /// How long the de-duplication sets remember a hash: a token lives for its day and the next.
 const REMEMBER: Duration = Duration::from_secs(2 * 24 * 3600);
-/// Most hashes each de-duplication set holds (about 100 bytes each).
-const MAX_REMEMBERED: u64 = 1_000_000;
+/// Most hashes each de-duplication set holds (about 100 bytes each, so some 25 MiB at most).
+const MAX_REMEMBERED: u64 = 250_000;
 /// Token layout: format version, day (Julian day number), walkthrough, browser id, nonce, MAC.
 const TOKEN_VERSION: u8 = 1;
 const TOKEN_BYTES: usize = 1 + 4 + 1 + 16 + 16 + 32;
@@ -119,14 +119,20 @@ pub struct ViewDecision {
 impl CountingGate {
     /// The rules under `key` (the deployment's shared secret).
     pub fn new(key: [u8; 32]) -> Self {
+        Self::with_new_browser_rate(key, NEW_BROWSERS_PER_HOUR, NEW_BROWSERS_BURST)
+    }
+
+    /// The rules under `key`, with one address bringing at most `per_hour` new browsers an hour,
+    /// `burst` at once.
+    pub fn with_new_browser_rate(key: [u8; 32], per_hour: u32, burst: u32) -> Self {
         let remembered = || {
             moka::sync::Cache::builder()
                 .max_capacity(MAX_REMEMBERED)
                 .time_to_live(REMEMBER)
                 .build()
         };
-        let per_hour = NonZeroU32::new(NEW_BROWSERS_PER_HOUR).unwrap_or(NonZeroU32::MIN);
-        let burst = NonZeroU32::new(NEW_BROWSERS_BURST).unwrap_or(NonZeroU32::MIN);
+        let per_hour = NonZeroU32::new(per_hour).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
         Self {
             key,
             counted: remembered(),
@@ -186,6 +192,18 @@ impl CountingGate {
         }
         self.spent.insert(spent, ());
         Ok(self.first_time(claims.browser, tenant, today, &key))
+    }
+
+    /// Drop the new-browser allowances of addresses that have earned their whole burst back (they
+    /// would behave exactly like new ones), so the map stays as small as the traffic.
+    pub fn forget_idle(&self) {
+        self.new_browsers.retain_recent();
+        self.new_browsers.shrink_to_fit();
+    }
+
+    /// How many addresses' new-browser allowances are tracked (for tests and debugging).
+    pub fn tracked_addresses(&self) -> usize {
+        self.new_browsers.len()
     }
 
     /// Mark (browser, tenant, day, event) counted; `true` if it was not yet.
@@ -465,6 +483,38 @@ mod tests {
         // A page opened yesterday still counts its Done today.
         let tomorrow = TODAY.next_day().unwrap();
         assert_eq!(gate.event(TENANT, tomorrow, done, &[token]), Ok(true));
+    }
+
+    #[test]
+    fn recovered_address_allowances_are_forgotten_and_owed_ones_kept() {
+        // One new browser a millisecond for 192.0.2.7's gate; the default (hourly) for the other.
+        let fast = CountingGate::with_new_browser_rate([7; 32], 3_600_000, 1);
+        fast.page_view(
+            TENANT,
+            TODAY,
+            WalkthroughKind::Ios,
+            client("192.0.2.7"),
+            &[],
+        );
+        let hourly = gate();
+        hourly.page_view(
+            TENANT,
+            TODAY,
+            WalkthroughKind::Ios,
+            client("192.0.2.7"),
+            &[],
+        );
+        assert_eq!(
+            (fast.tracked_addresses(), hourly.tracked_addresses()),
+            (1, 1)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        fast.forget_idle();
+        hourly.forget_idle();
+        assert_eq!(
+            (fast.tracked_addresses(), hourly.tracked_addresses()),
+            (0, 1)
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub mod image;
 pub mod palette;
 pub mod slots;
 mod sniff;
-pub mod svg;
+mod svg;
 
 use std::io::Cursor;
 
