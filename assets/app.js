@@ -68,7 +68,8 @@
 
 // --- adoption: count troubleshooting opens (anonymous; src/web/events.rs) ---
 // When someone opens a troubleshooting entry, tell the server which one, once per entry per page
-// view. The beacon carries only the entry's key: no cookie, nothing about the visitor.
+// view. The beacon carries only the entry's key, and the browser adds the page view's counting
+// cookie (HttpOnly: this script never sees it); nothing about the visitor.
 (() => {
   "use strict";
   const form = document.querySelector("form.done-form[data-events-url]");

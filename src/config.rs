@@ -50,6 +50,21 @@ pub const DEFAULT_CHALLENGE_RATE: &str = "10/h burst 5";
 /// once.
 pub const DEFAULT_CHALLENGE_DOMAIN_RATE: &str = "30/h burst 15";
 
+/// Default of `AUTHWALK_LOGO_UPLOAD_RATE`: 20 logo uploads an hour per tenant, 5 at once.
+pub const DEFAULT_LOGO_UPLOAD_RATE: &str = "20/h burst 5";
+
+/// Default of `AUTHWALK_UPLOAD_DECODE_WAIT`: how long an upload waits for a decode slot.
+pub const DEFAULT_UPLOAD_DECODE_WAIT: &str = "5s";
+
+/// Default of `AUTHWALK_MAX_CONNECTIONS`: open client connections served at once. Each costs a file
+/// descriptor and a little memory; 512 leaves room under the common 1024-descriptor limit for the
+/// database pool, outbound requests and resolver sockets, and is far more than two cores need to
+/// stay busy.
+pub const DEFAULT_MAX_CONNECTIONS: &str = "512";
+
+/// Default of `AUTHWALK_ASSET_SWEEP_INTERVAL`: how often unreferenced images are deleted.
+pub const DEFAULT_ASSET_SWEEP_INTERVAL: &str = "1h";
+
 /// Raw options as typed by the operator (flags or environment variables).
 #[derive(Debug, Clone, Args)]
 pub struct RawConfig {
@@ -176,7 +191,8 @@ pub struct RawConfig {
     )]
     pub max_resolutions: String,
 
-    /// How long a client may take to send a request's line and headers.
+    /// How long a client may take to send a request's line and headers (also how long an idle
+    /// HTTP/1 or HTTP/2 connection stays open).
     #[arg(
         long,
         env = "AUTHWALK_HEADER_READ_TIMEOUT",
@@ -211,6 +227,42 @@ pub struct RawConfig {
         global = true
     )]
     pub security_info_china: String,
+
+    /// Most client connections open at once; further clients wait in the listen queue.
+    #[arg(
+        long,
+        env = "AUTHWALK_MAX_CONNECTIONS",
+        default_value = DEFAULT_MAX_CONNECTIONS,
+        global = true
+    )]
+    pub max_connections: String,
+
+    /// How often one tenant's admins may upload a logo (`N/period`, optional `burst B`).
+    #[arg(
+        long,
+        env = "AUTHWALK_LOGO_UPLOAD_RATE",
+        default_value = DEFAULT_LOGO_UPLOAD_RATE,
+        global = true
+    )]
+    pub logo_upload_rate: String,
+
+    /// How long a logo upload waits for an image decode slot before it is answered busy (503).
+    #[arg(
+        long,
+        env = "AUTHWALK_UPLOAD_DECODE_WAIT",
+        default_value = DEFAULT_UPLOAD_DECODE_WAIT,
+        global = true
+    )]
+    pub upload_decode_wait: String,
+
+    /// How often images no tenant or page refers to any more are deleted from the database.
+    #[arg(
+        long,
+        env = "AUTHWALK_ASSET_SWEEP_INTERVAL",
+        default_value = DEFAULT_ASSET_SWEEP_INTERVAL,
+        global = true
+    )]
+    pub asset_sweep_interval: String,
 
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
@@ -391,10 +443,19 @@ pub struct Config {
     pub challenge_domain_rate: Rate,
     /// Most domain resolutions running at once.
     pub max_resolutions: usize,
-    /// Longest time a client may take to send a request's line and headers.
+    /// Longest time a client may take to send a request's line and headers; also how long an
+    /// idle connection stays open.
     pub header_read_timeout: Duration,
     /// Where each cloud's employees add sign-in methods.
     pub security_info: SecurityInfoPages,
+    /// Most client connections open at once.
+    pub max_connections: usize,
+    /// Per-tenant rate of logo uploads.
+    pub logo_upload_rate: Rate,
+    /// Longest wait of an upload for an image decode slot.
+    pub upload_decode_wait: Duration,
+    /// How often unreferenced images are deleted.
+    pub asset_sweep_interval: Duration,
     /// Log filter directive.
     pub rust_log: String,
     /// Log format.
@@ -524,6 +585,16 @@ impl RawConfig {
                     &self.security_info_china,
                 )?,
             },
+            max_connections: parse_count("AUTHWALK_MAX_CONNECTIONS", &self.max_connections, "512")?,
+            logo_upload_rate: parse_rate("AUTHWALK_LOGO_UPLOAD_RATE", &self.logo_upload_rate)?,
+            upload_decode_wait: parse_duration(
+                "AUTHWALK_UPLOAD_DECODE_WAIT",
+                &self.upload_decode_wait,
+            )?,
+            asset_sweep_interval: parse_duration(
+                "AUTHWALK_ASSET_SWEEP_INTERVAL",
+                &self.asset_sweep_interval,
+            )?,
             rust_log: self.rust_log.clone(),
             log_format,
         })
@@ -554,6 +625,10 @@ impl Default for RawConfig {
             security_info_public: DEFAULT_SECURITY_INFO_PUBLIC.into(),
             security_info_usgov: DEFAULT_SECURITY_INFO_USGOV.into(),
             security_info_china: DEFAULT_SECURITY_INFO_CHINA.into(),
+            max_connections: DEFAULT_MAX_CONNECTIONS.into(),
+            logo_upload_rate: DEFAULT_LOGO_UPLOAD_RATE.into(),
+            upload_decode_wait: DEFAULT_UPLOAD_DECODE_WAIT.into(),
+            asset_sweep_interval: DEFAULT_ASSET_SWEEP_INTERVAL.into(),
             rust_log: "info".into(),
             log_format: "pretty".into(),
         }
@@ -724,6 +799,17 @@ fn parse_rate(variable: &'static str, raw: &str) -> Result<Rate, ConfigError> {
         period,
         burst,
     })
+}
+
+/// A whole number above zero (`example` goes into the message).
+fn parse_count(variable: &'static str, raw: &str, example: &str) -> Result<usize, ConfigError> {
+    match raw.trim().parse::<usize>() {
+        Ok(count) if count > 0 => Ok(count),
+        _ => Err(bad(
+            variable,
+            format!("invalid count {raw:?} (a whole number above zero, e.g. {example})"),
+        )),
+    }
 }
 
 fn parse_max_resolutions(raw: &str) -> Result<usize, ConfigError> {
@@ -1167,6 +1253,51 @@ mod tests {
             ),
         ] {
             assert_eq!(raw.validate().unwrap_err().variable, variable);
+        }
+    }
+
+    #[test]
+    fn abuse_limits_have_defaults_and_refuse_bad_values() {
+        let config = raw().validate().unwrap();
+        assert_eq!(config.max_connections, 512);
+        assert_eq!(config.upload_decode_wait, Duration::from_secs(5));
+        assert_eq!(config.asset_sweep_interval, Duration::from_secs(3600));
+        assert_eq!(config.logo_upload_rate.count.get(), 20);
+        assert_eq!(config.logo_upload_rate.period, Duration::from_secs(3600));
+        assert_eq!(config.logo_upload_rate.burst.get(), 5);
+        let refusals: [(RawConfig, &str); 4] = [
+            (
+                RawConfig {
+                    max_connections: "0".into(),
+                    ..raw()
+                },
+                "AUTHWALK_MAX_CONNECTIONS",
+            ),
+            (
+                RawConfig {
+                    logo_upload_rate: "often".into(),
+                    ..raw()
+                },
+                "AUTHWALK_LOGO_UPLOAD_RATE",
+            ),
+            (
+                RawConfig {
+                    upload_decode_wait: "0ms".into(),
+                    ..raw()
+                },
+                "AUTHWALK_UPLOAD_DECODE_WAIT",
+            ),
+            (
+                RawConfig {
+                    asset_sweep_interval: "soon".into(),
+                    ..raw()
+                },
+                "AUTHWALK_ASSET_SWEEP_INTERVAL",
+            ),
+        ];
+        for (config, variable) in refusals {
+            let err = config.validate().unwrap_err();
+            assert_eq!(err.variable, variable, "{err}");
         }
     }
 

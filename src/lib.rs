@@ -78,6 +78,8 @@ pub struct Services {
     pub discovery: Discovery,
     /// The shared resolver (admin domain-control checks query it uncached).
     pub dns: Dns,
+    /// Image decode slots: discovery's pool and the uploads' pool.
+    pub decode_slots: branding::slots::DecodeSlots,
 }
 
 impl Services {
@@ -87,10 +89,13 @@ impl Services {
         store.migrate().await?;
         let dns = Dns::new(&config.dns_servers, config.upstream_timeout)?;
         let client = OutboundClient::new(config, dns.clone())?;
+        let decode_slots =
+            branding::slots::DecodeSlots::with_upload_wait(config.upload_decode_wait);
         let discovery = Discovery::new(
             store.clone(),
             client,
             dns.clone(),
+            decode_slots.clone(),
             DiscoverySettings {
                 branding_hosts: config.branding_hosts.clone(),
                 upstream_timeout: config.upstream_timeout,
@@ -104,6 +109,7 @@ impl Services {
             store,
             discovery,
             dns,
+            decode_slots,
         })
     }
 }
@@ -114,7 +120,8 @@ pub struct App {
     listener: TcpListener,
     local_addr: SocketAddr,
     state: AppState,
-    admin_purge: BackgroundTask,
+    /// The periodic clean-ups (admin records, unreferenced images), stopped with the app.
+    background: Vec<BackgroundTask>,
 }
 
 /// A task that ends with its owner (aborted when dropped).
@@ -152,6 +159,7 @@ impl App {
         if let Some(warning) = config.plain_http_warning() {
             tracing::warn!("INSECURE: {warning}");
         }
+        let counting_key = counting_key(&services.store).await?;
         let limits = web::limits::Limits::from_config(&config);
         limits.spawn_cleanup(web::limits::CLEANUP_INTERVAL);
         let admin_purge = spawn_admin_purge(services.store.clone(), ADMIN_PURGE_INTERVAL);
@@ -163,7 +171,12 @@ impl App {
             services.dns.clone(),
             customizations.clone(),
             config.public_url.clone(),
+            services.decode_slots.clone(),
         );
+        let asset_sweep = BackgroundTask(tokio::spawn(branding::collect::sweep_every(
+            services.store.clone(),
+            config.asset_sweep_interval,
+        )));
         let state = AppState::new(web::SharedState {
             customizations,
             admin,
@@ -171,9 +184,10 @@ impl App {
             limits,
             images: web::assets::TenantImages::new(services.store.clone()),
             qr_codes: web::qr::QrCache::default(),
-            adoption: admin::adoption::Adoption::start(
+            adoption: admin::adoption::Adoption::start_with_key(
                 services.store.clone(),
                 ADOPTION_FLUSH_INTERVAL,
+                counting_key,
             ),
             rendered_pages: web::page_cache::PageCache::default(),
             store: services.store,
@@ -183,7 +197,7 @@ impl App {
             listener,
             local_addr,
             state,
-            admin_purge,
+            background: vec![admin_purge, asset_sweep],
         })
     }
 
@@ -205,15 +219,15 @@ impl App {
         let Self {
             listener,
             state,
-            admin_purge,
+            background,
             ..
         } = self;
         let store = state.store.clone();
         let adoption = state.adoption.clone();
-        let header_read_timeout = state.config.header_read_timeout;
+        let limits = web::server::ConnectionLimits::from_config(&state.config);
         let router = app(state);
-        web::server::serve(listener, router, header_read_timeout, shutdown).await;
-        drop(admin_purge);
+        web::server::serve(listener, router, limits, shutdown).await;
+        drop(background);
         let result = Ok(());
         // Counters still in memory would die with the process.
         if let Err(error) = adoption.flush().await {
@@ -238,6 +252,26 @@ fn spawn_admin_purge(store: Store, every: std::time::Duration) -> BackgroundTask
             }
         }
     }))
+}
+
+/// The deployment's key for counting tokens: made by the first instance to start, then shared.
+async fn counting_key(store: &Store) -> Result<[u8; 32], StartError> {
+    let mut fresh = [0u8; 32];
+    getrandom::fill(&mut fresh).map_err(|error| {
+        StartError::Store(StoreError::Corrupt {
+            what: "the counting secret".into(),
+            detail: format!("no randomness available: {error}"),
+        })
+    })?;
+    let stored = store
+        .service_secret(admin::counting::SECRET_NAME, &fresh)
+        .await?;
+    stored.try_into().map_err(|stored: Vec<u8>| {
+        StartError::Store(StoreError::Corrupt {
+            what: "the counting secret".into(),
+            detail: format!("{} bytes instead of 32", stored.len()),
+        })
+    })
 }
 
 /// Completes on Ctrl-C or SIGTERM (the container runtime's stop signal).

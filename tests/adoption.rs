@@ -1,5 +1,6 @@
 //! Adoption counters end to end, on both backends: batched writes that add up and survive a failing
-//! store, the 30-day report, and the tenant page's two anonymous counting endpoints.
+//! store, the 30-day report, and the tenant page's two anonymous counting endpoints with the
+//! counting cookie of a real page view.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 #![allow(
     clippy::disallowed_methods,
@@ -316,7 +317,7 @@ both_backends!(
 );
 
 #[test]
-fn csv_of_a_small_fixture_is_exact() {
+fn csv_of_a_small_fixture_is_exact_and_hides_small_counts() {
     let today = date!(2024 - 03 - 10);
     let report = authwalk::admin::adoption::AdoptionReport::from_counts(
         today,
@@ -350,8 +351,11 @@ fn csv_of_a_small_fixture_is_exact() {
         ));
         day = day.next_day().unwrap();
     }
-    expected.push_str("2024-03-09,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1,0,0,0,0,0\r\n");
-    expected.push_str("2024-03-10,12,0,3,0,4,0,0,0,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n");
+    // Counts from 1 to 4 never appear as numbers: no single employee can be singled out.
+    expected.push_str("2024-03-09,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,fewer than 5,0,0,0,0,0\r\n");
+    expected.push_str(
+        "2024-03-10,12,0,fewer than 5,0,fewer than 5,0,0,0,fewer than 5,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n",
+    );
     assert_eq!(csv, expected);
 }
 
@@ -471,14 +475,23 @@ impl CountingApp {
 
     /// Resolve contoso.com through the fakes, as the first visit to its page does.
     async fn visit_contoso(&self) -> String {
+        self.open_contoso("ios").await.0
+    }
+
+    /// Open contoso.com's `device` walkthrough as a browser navigates to it, without cookies (a
+    /// new browser): the page and the counting cookie it sets (`name=value`).
+    async fn open_contoso(&self, device: &str) -> (String, String) {
         let response = self
             .client
-            .get(self.url("/t/contoso.com?wait=1"))
+            .get(self.url(&format!("/t/contoso.com?device={device}&wait=1")))
+            .header("sec-fetch-dest", "document")
+            .header("sec-fetch-mode", "navigate")
             .send()
             .await
             .unwrap();
         assert_eq!(response.status(), 200);
-        response.text().await.unwrap()
+        let cookie = view_cookie(&response).expect("a page view sets its counting cookie");
+        (response.text().await.unwrap(), cookie)
     }
 
     /// Contoso's counts around today (yesterday to tomorrow: a test may run across midnight),
@@ -520,6 +533,18 @@ fn counted(metric: &str, dimension: &str, count: i64) -> ((String, String), i64)
     ((metric.to_owned(), dimension.to_owned()), count)
 }
 
+/// The counting cookie a response sets, as the browser sends it back (`aw_view=…`).
+fn view_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with("aw_view="))
+        .and_then(|value| value.split(';').next())
+        .map(str::to_owned)
+}
+
 fn assert_no_cookie(response: &reqwest::Response) {
     assert!(
         response.headers().get(header::SET_COOKIE).is_none(),
@@ -533,7 +558,7 @@ async fn done_and_troubleshooting_opens_are_counted(backend: Backend) {
     let Some(app) = CountingApp::spawn(backend, &upstreams).await else {
         return;
     };
-    let page = app.visit_contoso().await;
+    let (page, view) = app.open_contoso("ios").await;
     // The page carries the "Done" form and a key on every troubleshooting entry.
     assert!(page.contains(
         "<form class=\"done-form\" method=\"post\" action=\"/t/contoso.com/done\" \
@@ -543,7 +568,9 @@ async fn done_and_troubleshooting_opens_are_counted(backend: Backend) {
     assert!(page.contains("data-trouble=\"biometric_failed\""));
     let before = app.contoso_counts().await;
 
-    let response = app.post("/t/contoso.com/done", "device=ios", &[]).await;
+    let response = app
+        .post("/t/contoso.com/done", "device=ios", &[("cookie", &view)])
+        .await;
     assert_eq!(response.status(), 200);
     assert_no_cookie(&response);
     assert_eq!(
@@ -563,11 +590,22 @@ async fn done_and_troubleshooting_opens_are_counted(backend: Backend) {
         .post(
             "/t/contoso.com/events",
             "kind=troubleshoot_open&key=biometric_failed",
-            &[("sec-fetch-site", "same-origin")],
+            &[("sec-fetch-site", "same-origin"), ("cookie", &view)],
         )
         .await;
     assert_eq!(response.status(), 204);
     assert_no_cookie(&response);
+    // The same view cannot count them twice.
+    for (path, body) in [
+        ("/t/contoso.com/done", "device=ios"),
+        (
+            "/t/contoso.com/events",
+            "kind=troubleshoot_open&key=biometric_failed",
+        ),
+    ] {
+        let response = app.post(path, body, &[("cookie", &view)]).await;
+        assert!(response.status().is_success(), "{path}");
+    }
 
     let after = app.contoso_counts().await;
     let mut expected = before.clone();
@@ -587,7 +625,7 @@ async fn refused_requests_count_nothing(backend: Backend) {
     let Some(app) = CountingApp::spawn(backend, &upstreams).await else {
         return;
     };
-    app.visit_contoso().await;
+    let (_, view) = app.open_contoso("ios").await;
     let before = app.contoso_counts().await;
     let microsoft_requests = upstreams.microsoft.total_requests();
 
@@ -669,7 +707,10 @@ async fn refused_requests_count_nothing(backend: Backend) {
         ),
     ];
     for (path, body, headers, status, message) in cases {
-        let response = app.post(path, body, headers).await;
+        // Each with a real view's counting cookie: the refusal is about the request itself.
+        let mut headers = headers.to_vec();
+        headers.push(("cookie", &view));
+        let response = app.post(path, body, &headers).await;
         assert_eq!(response.status(), status, "{path} {body:?} {headers:?}");
         assert_no_cookie(&response);
         let text = response.text().await.unwrap();
@@ -704,15 +745,23 @@ async fn pending_counters_are_written_at_shutdown(backend: Backend) {
         return;
     };
     app.visit_contoso().await;
-    // The app also writes every few seconds: confirm until this "Done" is the only thing
-    // pending, then stop at once, so only the shutdown can write it.
+    // The app also writes every few seconds: view and confirm (a new browser each time) until
+    // this view and "Done" are the only things pending, then stop at once, so only the shutdown
+    // can write them.
     let mut confirmed = 0;
     loop {
         app.adoption.flush().await.unwrap();
-        let response = app.post("/t/contoso.com/done", "device=samsung", &[]).await;
+        let (_, view) = app.open_contoso("samsung").await;
+        let response = app
+            .post(
+                "/t/contoso.com/done",
+                "device=samsung",
+                &[("cookie", &view)],
+            )
+            .await;
         assert_eq!(response.status(), 200);
         confirmed += 1;
-        if app.adoption.pending_counters() == 1 {
+        if app.adoption.pending_counters() == 2 {
             break;
         }
     }

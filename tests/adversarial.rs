@@ -1562,3 +1562,1058 @@ async fn a_refresh_that_half_fails_keeps_what_it_could_not_learn() {
     assert_eq!(apple["branding"]["source"], "website", "{apple}");
     app.stop().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Abuse (issue 14): lookups that outlive their client, counting, connections, uploads, logs
+// ---------------------------------------------------------------------------------------------
+
+/// Wait (at most 20 s) until `done` holds.
+async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A client opens a new domain's page, waits for the result, and hangs up mid-lookup: the lookup
+/// finishes and is stored all the same, leaves no progress behind, and the next visitor gets the
+/// page from memory without a second lookup.
+async fn a_client_that_hangs_up_mid_lookup_leaves_a_finished_lookup(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    // Every answer from Microsoft takes a moment: the client is gone long before the lookup ends.
+    upstreams.microsoft.set_delay(Duration::from_millis(1500));
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
+        config.upstream_timeout = "15s".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let contoso = DomainName::parse("contoso.com").unwrap();
+    let mut stream = TcpStream::connect(app.addr).await.unwrap();
+    stream
+        .write_all(&get_request("/t/contoso.com?wait=1", &[]))
+        .await
+        .unwrap();
+    eventually("the lookup to reach Microsoft", || {
+        upstreams.microsoft.requests(Endpoint::OpenIdConfiguration) > 0
+    })
+    .await;
+    assert!(
+        app.state.discovery.progress(&contoso).is_some(),
+        "the lookup is in flight"
+    );
+    // The client hangs up.
+    drop(stream);
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while app.store.load_profile(&contoso).await.unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the lookup was never stored");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let stored = app.store.load_profile(&contoso).await.unwrap().unwrap();
+    assert_eq!(stored.tenant.unwrap().tenant_id.to_string(), CONTOSO_TENANT);
+    eventually("the flight to land", || {
+        app.state.discovery.flights_in_the_air() == 0
+    })
+    .await;
+    assert!(app.state.discovery.progress(&contoso).is_none());
+    // Its progress stream, opened now, ends at once.
+    let progress = app.get("/t/contoso.com/progress").await;
+    assert_eq!(progress.status(), 200);
+    assert_eq!(
+        progress.text().await.unwrap(),
+        "event: done\ndata: done\n\n"
+    );
+    // The next visitor is served from memory.
+    let asked = upstreams.microsoft.requests(Endpoint::OpenIdConfiguration);
+    let page = app.get("/t/contoso.com").await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Contoso"));
+    assert_eq!(
+        upstreams.microsoft.requests(Endpoint::OpenIdConfiguration),
+        asked
+    );
+    app.stop().await;
+}
+both_backends!(
+    client_hangs_up_mid_lookup,
+    a_client_that_hangs_up_mid_lookup_leaves_a_finished_lookup
+);
+
+/// A hundred employees behind one corporate NAT open a fresh link at once, with an allowance of
+/// one new domain per hour for their shared address: one lookup runs, its cost is charged once,
+/// and everyone gets the page.
+async fn a_crowd_behind_one_address_opening_a_fresh_link_all_get_the_page(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    upstreams.microsoft.set_delay(Duration::from_millis(800));
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
+        config.new_domain_rate = "1/h burst 1".into();
+        config.upstream_timeout = "15s".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let pages = futures_util::future::join_all((0..100).map(|_| {
+        let request = app.client.get(app.url("/t/contoso.com?wait=1"));
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    }))
+    .await;
+    for (status, html) in &pages {
+        assert_eq!(*status, StatusCode::OK, "{html}");
+        assert!(html.contains("Contoso"));
+    }
+    assert_eq!(
+        upstreams.microsoft.requests(Endpoint::OpenIdConfiguration),
+        1,
+        "one lookup for the whole crowd"
+    );
+    // Starting it did cost the address its allowance: another new domain is refused now.
+    let asked = upstreams.microsoft.total_requests();
+    let refused = app.get("/t/northwind.com?wait=1").await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(upstreams.microsoft.total_requests(), asked);
+    app.stop().await;
+}
+both_backends!(
+    crowd_behind_one_address,
+    a_crowd_behind_one_address_opening_a_fresh_link_all_get_the_page
+);
+
+// --- counting (item 8) ---
+
+/// Contoso's stored counters of yesterday to tomorrow, after writing everything pending, as
+/// "metric:dimension" → count (zero counters left out).
+async fn contoso_counts(app: &TestApp) -> std::collections::BTreeMap<String, i64> {
+    app.state.adoption.flush().await.unwrap();
+    let today = time::OffsetDateTime::now_utc().date();
+    let rows = app
+        .store
+        .adoption_counts(
+            CONTOSO_TENANT.parse().unwrap(),
+            today.previous_day().unwrap(),
+            today.next_day().unwrap(),
+        )
+        .await
+        .unwrap();
+    let mut counts = std::collections::BTreeMap::new();
+    for row in rows {
+        *counts
+            .entry(format!("{}:{}", row.metric, row.dimension))
+            .or_default() += row.count;
+    }
+    counts.retain(|_, count| *count > 0);
+    counts
+}
+
+/// The counting cookie a page sets (`aw_view=…`), if any.
+fn counting_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with("aw_view="))
+        .and_then(|value| value.split(';').next())
+        .map(str::to_owned)
+}
+
+/// A browser's top-level navigation to `path` (a new browser: no cookies), and the counting
+/// cookie it got.
+async fn navigate(app: &TestApp, path: &str) -> String {
+    let response = app
+        .client
+        .get(app.url(path))
+        .header("sec-fetch-dest", "document")
+        .header("sec-fetch-mode", "navigate")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    counting_cookie(&response).expect("a navigation gets a counting cookie")
+}
+
+/// A counting POST as a script sends it, with `cookie` if any.
+async fn counting_post(app: &TestApp, path: &str, body: &str, cookie: Option<&str>) -> u16 {
+    let mut request = app
+        .client
+        .post(app.url(path))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(body.to_owned());
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+/// Scripted counting: a hundred "Done" and troubleshooting posts without a page view — no
+/// token, a forged one, another tenant's — count nothing; fetching the page as an embedded image,
+/// a frame, a script or a prefetch counts no view and hands out no token; a script that does
+/// open the page once counts one view, one "Done" and one troubleshooting open, however often it
+/// posts.
+async fn scripted_counting_counts_nothing_without_a_real_view(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |_| {}).await else {
+        return;
+    };
+    for domain in ["contoso.com", "northwind.com"] {
+        let (status, _) = app.get_json(&format!("/api/v1/tenants/{domain}")).await;
+        assert_eq!(status, 200);
+    }
+    assert!(contoso_counts(&app).await.is_empty());
+    let northwind_view = navigate(&app, "/t/northwind.com?device=ios").await;
+    let forged = format!("aw_view={}", "A".repeat(92));
+    let presented = [
+        None,
+        Some("aw_view=forged"),
+        Some(forged.as_str()),
+        Some(northwind_view.as_str()),
+    ];
+    for attempt in 0..100 {
+        let cookie = presented[attempt % presented.len()];
+        let done = counting_post(&app, "/t/contoso.com/done", "device=ios", cookie).await;
+        // Whoever posts "Done" gets the page; it just does not count.
+        assert_eq!(done, 200, "{cookie:?}");
+        let event = counting_post(
+            &app,
+            "/t/contoso.com/events",
+            "kind=troubleshoot_open&key=biometric_failed",
+            cookie,
+        )
+        .await;
+        assert_eq!(event, 403, "{cookie:?}");
+    }
+    assert!(
+        contoso_counts(&app).await.is_empty(),
+        "{:?}",
+        contoso_counts(&app).await
+    );
+
+    // The page fetched as anything but a top-level navigation: no view, no token.
+    let not_navigations: [&[(&str, &str)]; 7] = [
+        &[],
+        &[("sec-fetch-dest", "image")],
+        &[("sec-fetch-dest", "iframe")],
+        &[("sec-fetch-dest", "empty"), ("sec-fetch-mode", "cors")],
+        &[("sec-fetch-dest", "document"), ("sec-purpose", "prefetch")],
+        &[
+            ("sec-fetch-dest", "document"),
+            ("sec-purpose", "prefetch;prerender"),
+        ],
+        &[("sec-fetch-dest", "document"), ("purpose", "prefetch")],
+    ];
+    for headers in not_navigations {
+        let mut request = app.client.get(app.url("/t/contoso.com?device=ios"));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200, "{headers:?}");
+        assert_eq!(counting_cookie(&response), None, "{headers:?}");
+    }
+    assert!(contoso_counts(&app).await.is_empty());
+
+    // One real view: its token counts one "Done" and one troubleshooting open, once each.
+    let view = navigate(&app, "/t/contoso.com?device=ios").await;
+    for _ in 0..100 {
+        assert_eq!(
+            counting_post(&app, "/t/contoso.com/done", "device=ios", Some(&view)).await,
+            200
+        );
+        assert_eq!(
+            counting_post(
+                &app,
+                "/t/contoso.com/events",
+                "kind=troubleshoot_open&key=biometric_failed",
+                Some(&view),
+            )
+            .await,
+            204
+        );
+    }
+    // A token of this view is no good for another device's walkthrough.
+    assert_eq!(
+        counting_post(&app, "/t/contoso.com/done", "device=android", Some(&view)).await,
+        200
+    );
+    let expected: std::collections::BTreeMap<String, i64> = [
+        ("done:ios".to_owned(), 1),
+        ("troubleshoot_open:biometric_failed".to_owned(), 1),
+        ("view:ios".to_owned(), 1),
+    ]
+    .into();
+    assert_eq!(contoso_counts(&app).await, expected);
+    app.stop().await;
+}
+both_backends!(
+    scripted_counting,
+    scripted_counting_counts_nothing_without_a_real_view
+);
+
+/// A browser that reloads its page counts once; each new browser counts (a crowd behind one
+/// address included); the rendered page is the same for all of them — only the cookie differs.
+async fn views_count_once_per_browser_and_the_page_stays_shared(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |_| {}).await else {
+        return;
+    };
+    let first = app
+        .client
+        .get(app.url("/t/contoso.com?device=android&wait=1"))
+        .header("sec-fetch-dest", "document")
+        .send()
+        .await
+        .unwrap();
+    let first_cookie = counting_cookie(&first).unwrap();
+    let set_cookie = first.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        set_cookie.ends_with("; Path=/t/contoso.com; Max-Age=172800; HttpOnly; SameSite=Strict"),
+        "{set_cookie}"
+    );
+    let first_page = first.text().await.unwrap();
+    for _ in 0..5 {
+        let again = app
+            .client
+            .get(app.url("/t/contoso.com?device=android"))
+            .header("sec-fetch-dest", "document")
+            .header(header::COOKIE, &first_cookie)
+            .send()
+            .await
+            .unwrap();
+        assert!(counting_cookie(&again).is_some(), "a fresh token each view");
+        assert_eq!(again.text().await.unwrap(), first_page);
+    }
+    let second = navigate(&app, "/t/contoso.com?device=android").await;
+    assert_ne!(second, first_cookie);
+    assert_eq!(
+        contoso_counts(&app).await.get("view:android"),
+        Some(&2),
+        "two browsers, however often the first reloaded"
+    );
+    app.stop().await;
+}
+both_backends!(
+    views_once_per_browser,
+    views_count_once_per_browser_and_the_page_stays_shared
+);
+
+/// Small counts cannot single anyone out: 3 iPhone views and 1 "Done" read "fewer than 5" on the
+/// dashboard, in its chart and in the CSV, and no total gives them away.
+async fn small_counts_never_show_on_the_dashboard_chart_or_csv(backend: Backend) {
+    use support::admin_client::{AdminClient, text_of};
+    let upstreams = Upstreams::start().await;
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |_| {}).await else {
+        return;
+    };
+    let admin = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let iphone = navigate(&app, "/t/contoso.com?device=ios").await;
+    assert_eq!(
+        counting_post(&app, "/t/contoso.com/done", "device=ios", Some(&iphone)).await,
+        200
+    );
+    for _ in 0..2 {
+        navigate(&app, "/t/contoso.com?device=ios").await;
+    }
+    for _ in 0..6 {
+        navigate(&app, "/t/contoso.com?device=android").await;
+    }
+    app.state.adoption.flush().await.unwrap();
+
+    let (status, dashboard) = admin.get_text("/admin").await;
+    assert_eq!(status, 200);
+    let document = scraper::Html::parse_document(&dashboard);
+    let rows = scraper::Selector::parse("#adoption-table tr").unwrap();
+    let cells = scraper::Selector::parse("th, td").unwrap();
+    let table: Vec<Vec<String>> = document
+        .select(&rows)
+        .map(|row| {
+            row.select(&cells)
+                .map(|cell| cell.text().collect::<String>().trim().to_owned())
+                .collect()
+        })
+        .collect();
+    let row = |label: &str| {
+        table
+            .iter()
+            .find(|row| row.first().is_some_and(|first| first == label))
+            .cloned()
+            .unwrap_or_else(|| panic!("no {label} row in {table:?}"))
+    };
+    assert_eq!(row("iPhone"), ["iPhone", "fewer than 5", "fewer than 5"]);
+    assert_eq!(row("Android"), ["Android", "6", "0"]);
+    assert_eq!(
+        row("All devices"),
+        ["All devices", "at least 7", "fewer than 5"]
+    );
+    let chart = text_of(&dashboard, "#adoption-chart-desc").unwrap();
+    assert!(chart.contains("iPhone fewer than 5"), "{chart}");
+    assert!(chart.contains("At least 7 page views"), "{chart}");
+    for revealing in ["iPhone 3", "9 page views", "1 person", " 3 view"] {
+        assert!(!dashboard.contains(revealing), "{revealing}");
+    }
+
+    let csv = admin.get("/admin/adoption.csv").await.text().await.unwrap();
+    let mut lines = csv.lines();
+    let header_row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let today: Vec<&str> = lines.last().unwrap().split(',').collect();
+    let column = |name: &str| today[header_row.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(column("view_ios"), "fewer than 5");
+    assert_eq!(column("done_ios"), "fewer than 5");
+    assert_eq!(column("view_android"), "6");
+    for cell in &today[1..] {
+        assert!(!["1", "2", "3", "4"].contains(cell), "{today:?}");
+    }
+    app.stop().await;
+}
+both_backends!(
+    small_counts_hidden,
+    small_counts_never_show_on_the_dashboard_chart_or_csv
+);
+
+// --- connections (item 10) ---
+
+/// Just enough HTTP/2 to talk to the server over cleartext with prior knowledge (h2c): frames,
+/// and a GET whose header block uses only literal HPACK fields.
+mod h2c {
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    pub const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    pub const DATA: u8 = 0x0;
+    pub const HEADERS: u8 = 0x1;
+    pub const SETTINGS: u8 = 0x4;
+    pub const PING: u8 = 0x6;
+    pub const GOAWAY: u8 = 0x7;
+    pub const END_STREAM: u8 = 0x1;
+    pub const ACK: u8 = 0x1;
+    pub const SETTINGS_MAX_CONCURRENT_STREAMS: u16 = 0x3;
+
+    /// One frame as read.
+    #[derive(Debug)]
+    pub struct Frame {
+        pub kind: u8,
+        pub flags: u8,
+        pub stream: u32,
+        pub payload: Vec<u8>,
+    }
+
+    pub fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+        let length = u32::try_from(payload.len()).unwrap().to_be_bytes();
+        let mut bytes = vec![length[1], length[2], length[3], kind, flags];
+        bytes.extend_from_slice(&stream.to_be_bytes());
+        bytes.extend_from_slice(payload);
+        bytes
+    }
+
+    /// `GET path` on `stream` (END_STREAM, END_HEADERS): `:method GET` and `:scheme http` from
+    /// the static table, `:path` and `:authority` as literals with indexed names.
+    pub fn get(stream: u32, path: &str) -> Vec<u8> {
+        let mut block = vec![0x82, 0x86];
+        for (name_index, value) in [(0x04u8, path), (0x01, "authwalk.test")] {
+            block.push(name_index);
+            block.push(u8::try_from(value.len()).unwrap());
+            block.extend_from_slice(value.as_bytes());
+        }
+        frame(HEADERS, END_STREAM | 0x4, stream, &block)
+    }
+
+    /// Connect, send the preface and empty SETTINGS, and acknowledge the server's SETTINGS;
+    /// returns the stream and the server's settings.
+    pub async fn connect(addr: std::net::SocketAddr) -> (TcpStream, Vec<(u16, u32)>) {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(PREFACE).await.unwrap();
+        stream.write_all(&frame(SETTINGS, 0, 0, &[])).await.unwrap();
+        loop {
+            let frame = read(&mut stream, Duration::from_secs(5))
+                .await
+                .expect("the server's SETTINGS");
+            if frame.kind == SETTINGS && frame.flags & ACK == 0 {
+                let settings = frame
+                    .payload
+                    .chunks_exact(6)
+                    .map(|entry| {
+                        (
+                            u16::from_be_bytes([entry[0], entry[1]]),
+                            u32::from_be_bytes([entry[2], entry[3], entry[4], entry[5]]),
+                        )
+                    })
+                    .collect();
+                stream
+                    .write_all(&self::frame(SETTINGS, ACK, 0, &[]))
+                    .await
+                    .unwrap();
+                return (stream, settings);
+            }
+        }
+    }
+
+    /// The next frame, or `None` when the connection closed (or nothing came within `limit`:
+    /// then the test's own deadline fails it).
+    pub async fn read(stream: &mut TcpStream, limit: Duration) -> Option<Frame> {
+        let next = async {
+            let mut head = [0u8; 9];
+            stream.read_exact(&mut head).await.ok()?;
+            let length = u32::from_be_bytes([0, head[0], head[1], head[2]]) as usize;
+            let mut payload = vec![0u8; length];
+            stream.read_exact(&mut payload).await.ok()?;
+            Some(Frame {
+                kind: head[3],
+                flags: head[4],
+                stream: u32::from_be_bytes([head[5], head[6], head[7], head[8]]) & 0x7fff_ffff,
+                payload,
+            })
+        };
+        tokio::time::timeout(limit, next)
+            .await
+            .unwrap_or_else(|_| panic!("neither a frame nor the close within {limit:?}"))
+    }
+}
+
+/// An HTTP/2 client (h2c, prior knowledge) that makes one request and then sits on its
+/// connection is sent GOAWAY and disconnected after the header timeout, as an idle HTTP/1
+/// keep-alive connection is; the server announces its cap on concurrent streams.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_http2_connections_are_closed_after_the_header_timeout() {
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, |config| {
+        config.header_read_timeout = "1s".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let (mut stream, settings) = h2c::connect(app.addr).await;
+    assert!(
+        settings.contains(&(h2c::SETTINGS_MAX_CONCURRENT_STREAMS, 100)),
+        "{settings:?}"
+    );
+    stream.write_all(&h2c::get(1, "/healthz")).await.unwrap();
+    let mut body = Vec::new();
+    loop {
+        let frame = h2c::read(&mut stream, Duration::from_secs(5))
+            .await
+            .expect("the answer");
+        if frame.stream == 1 && frame.kind == h2c::DATA {
+            body.extend_from_slice(&frame.payload);
+        }
+        if frame.stream == 1
+            && matches!(frame.kind, h2c::DATA | h2c::HEADERS)
+            && frame.flags & h2c::END_STREAM != 0
+        {
+            break;
+        }
+    }
+    assert_eq!(body, b"ok\n");
+    // Now idle: GOAWAY, then the close.
+    let started = Instant::now();
+    let mut goaway = false;
+    while let Some(frame) = h2c::read(&mut stream, Duration::from_secs(10)).await {
+        goaway |= frame.kind == h2c::GOAWAY;
+    }
+    assert!(
+        goaway,
+        "an idle HTTP/2 connection is told GOAWAY before the close"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "closed by the idle timeout, not at once"
+    );
+
+    // A connection that never sends a request is dropped too.
+    let (mut silent, _) = h2c::connect(app.addr).await;
+    while h2c::read(&mut silent, Duration::from_secs(10))
+        .await
+        .is_some()
+    {}
+    app.stop().await;
+}
+
+/// A request in flight keeps its HTTP/2 connection past the idle timeout, but a peer that stops
+/// answering the server's pings is dropped even then.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_peers_are_pinged_and_dropped_when_they_stop_answering() {
+    let upstreams = Upstreams::start().await;
+    upstreams.microsoft.set_delay(Duration::from_secs(4));
+    let Some(app) = TestApp::spawn_wired(Backend::Sqlite, &upstreams, |config| {
+        config.header_read_timeout = "1s".into();
+        config.upstream_timeout = "20s".into();
+    })
+    .await
+    else {
+        return;
+    };
+    // A peer that answers pings gets its slow answer (4 s, four idle timeouts long).
+    let (mut stream, _) = h2c::connect(app.addr).await;
+    stream
+        .write_all(&h2c::get(1, "/api/v1/tenants/northwind.com"))
+        .await
+        .unwrap();
+    let mut pinged = false;
+    loop {
+        let frame = h2c::read(&mut stream, Duration::from_secs(15))
+            .await
+            .expect("the slow answer, not the close");
+        if frame.kind == h2c::PING && frame.flags & h2c::ACK == 0 {
+            pinged = true;
+            stream
+                .write_all(&h2c::frame(h2c::PING, h2c::ACK, 0, &frame.payload))
+                .await
+                .unwrap();
+        }
+        if frame.stream == 1 && frame.flags & h2c::END_STREAM != 0 {
+            break;
+        }
+    }
+    assert!(
+        pinged,
+        "the server checks on a connection with a request in flight"
+    );
+
+    // A peer that never answers a ping is dropped while its request is still in flight.
+    let (mut deaf, _) = h2c::connect(app.addr).await;
+    deaf.write_all(&h2c::get(1, "/api/v1/tenants/fabrikam.com"))
+        .await
+        .unwrap();
+    let mut answered = false;
+    while let Some(frame) = h2c::read(&mut deaf, Duration::from_secs(15)).await {
+        answered |= frame.stream == 1 && frame.flags & h2c::END_STREAM != 0;
+    }
+    assert!(!answered, "dropped before its 4 s answer");
+    app.stop().await;
+}
+
+/// A flood of connections beyond `AUTHWALK_MAX_CONNECTIONS` waits in the listen queue instead of
+/// costing the server a file descriptor each: with two idle connections open, a third client is
+/// answered only once one of them closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_cap_wait_for_a_free_slot() {
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, |config| {
+        config.max_connections = "2".into();
+        config.header_read_timeout = "30s".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let first = TcpStream::connect(app.addr).await.unwrap();
+    let _second = TcpStream::connect(app.addr).await.unwrap();
+    let mut third = TcpStream::connect(app.addr).await.unwrap();
+    third
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buffer = [0u8; 1024];
+    let early = tokio::time::timeout(Duration::from_millis(700), third.read(&mut buffer)).await;
+    assert!(early.is_err(), "answered beyond the cap: {early:?}");
+    drop(first);
+    let read = tokio::time::timeout(Duration::from_secs(10), third.read(&mut buffer))
+        .await
+        .expect("answered once a slot is free")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&buffer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    app.stop().await;
+}
+
+// --- uploads and branding (item 11) ---
+
+/// A distinct small logo per `seed` (each a different image, so a different stored asset).
+fn logo(seed: u8) -> Vec<u8> {
+    support::fake_web::images::square_icon(96, [seed, 0x2F, 0xA0], true).png()
+}
+
+/// How many stored image rows (one per format) the database holds.
+async fn asset_rows(app: &TestApp) -> i64 {
+    app.database
+        .row_counts()
+        .await
+        .into_iter()
+        .find(|(table, _)| *table == "assets")
+        .map(|(_, count)| count)
+        .unwrap()
+}
+
+/// A tenant's admins uploading logo after logo exhaust their tenant's allowance (429 with
+/// `Retry-After`, on the logo page, nothing stored), while another tenant's admins still can.
+async fn logo_uploads_are_rate_limited_per_tenant(backend: Backend) {
+    use support::admin_client::AdminClient;
+    let upstreams = Upstreams::start().await;
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
+        config.logo_upload_rate = "2/h burst 2".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let northwind = AdminClient::sign_in(&app, &upstreams, "northwind.com").await;
+    let csrf = northwind.csrf().await;
+    for seed in [1, 2] {
+        let response = northwind.upload_logo(&csrf, "logo.png", &logo(seed)).await;
+        assert_eq!(response.status(), 303, "upload {seed}");
+    }
+    let stored = asset_rows(&app).await;
+    let refused = northwind.upload_logo(&csrf, "logo.png", &logo(3)).await;
+    assert_eq!(refused.status(), 429);
+    let wait: u64 = refused.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((60..=3600).contains(&wait), "{wait}");
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("uploaded several logos in a short time")
+            && page.contains("nothing was saved"),
+        "{page}"
+    );
+    assert!(
+        page.contains("type=\"file\""),
+        "the upload form is still there"
+    );
+    assert_eq!(asset_rows(&app).await, stored, "nothing decoded or stored");
+    // Another tenant has its own allowance.
+    let contoso = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let csrf = contoso.csrf().await;
+    assert_eq!(
+        contoso
+            .upload_logo(&csrf, "logo.png", &logo(4))
+            .await
+            .status(),
+        303
+    );
+    app.stop().await;
+}
+both_backends!(logo_upload_rate, logo_uploads_are_rate_limited_per_tenant);
+
+/// While every upload decode slot is taken, an upload waits its bounded time and is answered
+/// busy (503, `Retry-After`, nothing stored) — and a new domain's branding images are decoded
+/// meanwhile, in discovery's own slots. Once a slot is free the same upload goes through.
+async fn busy_upload_slots_answer_503_and_never_starve_discovery(backend: Backend) {
+    use authwalk::branding::slots::DecodeLane;
+    use support::admin_client::AdminClient;
+    let upstreams = Upstreams::start().await;
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
+        config.upload_decode_wait = "300ms".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let admin = AdminClient::sign_in(&app, &upstreams, "northwind.com").await;
+    let csrf = admin.csrf().await;
+    let slots = app.state.admin.decode_slots().clone();
+    let held = slots.acquire(DecodeLane::Upload).await.unwrap();
+    assert_eq!(slots.available(DecodeLane::Upload), 0);
+    let stored = asset_rows(&app).await;
+
+    let busy = admin.upload_logo(&csrf, "logo.png", &logo(9)).await;
+    assert_eq!(busy.status(), 503);
+    let wait: u64 = busy.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait >= 1, "{wait}");
+    let page = busy.text().await.unwrap();
+    assert!(page.contains("processing many images"), "{page}");
+    assert_eq!(asset_rows(&app).await, stored);
+
+    // Discovery decodes Contoso's branding images while uploads wait.
+    let (status, contoso) = app.get_json("/api/v1/tenants/contoso.com").await;
+    assert_eq!(status, 200);
+    assert_eq!(contoso["branding"]["source"], "entra", "{contoso}");
+    assert!(contoso["branding"]["logo_url"].is_string(), "{contoso}");
+    assert!(asset_rows(&app).await > stored);
+
+    drop(held);
+    assert_eq!(
+        admin
+            .upload_logo(&csrf, "logo.png", &logo(9))
+            .await
+            .status(),
+        303
+    );
+    app.stop().await;
+}
+both_backends!(
+    busy_upload_slots,
+    busy_upload_slots_answer_503_and_never_starve_discovery
+);
+
+/// An admin who uploads logo after logo does not fill the database for good: once a replaced
+/// preview is old enough, the sweep deletes it, and keeps every image a page can still show.
+async fn replaced_uploads_are_swept_and_shown_images_kept(backend: Backend) {
+    use support::admin_client::AdminClient;
+    let upstreams = Upstreams::start().await;
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |_| {}).await else {
+        return;
+    };
+    let admin = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let csrf = admin.csrf().await;
+    for seed in [21, 22, 23] {
+        assert_eq!(
+            admin
+                .upload_logo(&csrf, "logo.png", &logo(seed))
+                .await
+                .status(),
+            303
+        );
+    }
+    let with_replaced = asset_rows(&app).await;
+    // A day later (every image last saved long ago), the sweep runs.
+    age_every_asset(&app.database).await;
+    let deleted =
+        authwalk::branding::collect::sweep_once(&app.store, time::OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+    assert!(deleted >= 2, "the two replaced previews go: {deleted}");
+    assert_eq!(
+        asset_rows(&app).await,
+        with_replaced - i64::try_from(deleted).unwrap()
+    );
+    // Everything shown is still served: Contoso's Entra images and the pending preview.
+    let (_, contoso) = app.get_json("/api/v1/tenants/contoso.com").await;
+    for image in ["logo_url", "illustration_url"] {
+        let url = contoso["branding"][image].as_str().unwrap();
+        let fresh = app.client.get(app.url(url)).send().await.unwrap();
+        assert_eq!(fresh.status(), 200, "{image}: {url}");
+    }
+    let (_, logo_page) = admin.get_text("/admin/logo").await;
+    assert!(
+        logo_page.contains("/assets/t/"),
+        "the preview is still shown"
+    );
+    app.stop().await;
+}
+both_backends!(
+    replaced_uploads_swept,
+    replaced_uploads_are_swept_and_shown_images_kept
+);
+
+/// Mark every stored image as last saved long ago (time passing, without waiting).
+async fn age_every_asset(database: &support::TestDatabase) {
+    use sqlx::Connection;
+    let statement = "UPDATE assets SET saved_at = '2020-01-01T00:00:00.000Z'";
+    match database.backend {
+        Backend::Sqlite => {
+            let mut connection = sqlx::SqliteConnection::connect(&database.url)
+                .await
+                .unwrap();
+            sqlx::query(statement)
+                .execute(&mut connection)
+                .await
+                .unwrap();
+        }
+        Backend::Postgres => {
+            let mut connection = sqlx::PgConnection::connect(&database.url).await.unwrap();
+            sqlx::query(statement)
+                .execute(&mut connection)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Microsoft's CDN answering a branding image with a redirect off the CDN or to plain http gets
+/// nothing fetched there; a redirect to another CDN host over https is followed.
+async fn branding_redirects_off_the_cdn_or_to_http_are_refused(backend: Backend) {
+    use support::fake_microsoft::{CDN_REDIRECT_TILE_DARK_TARGET, CDN_REDIRECT_TILE_LOGO};
+    use support::fake_web::EVIL_CDN_LOGO;
+    let upstreams = Upstreams::start().await;
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |_| {}).await else {
+        return;
+    };
+    let (status, profile) = app.get_json("/api/v1/tenants/cdn-redirect.com").await;
+    assert_eq!(status, 200);
+    assert_eq!(profile["status"], "entra");
+    assert_eq!(
+        upstreams.web.requests_for(EVIL_CDN_LOGO),
+        0,
+        "the redirect off the CDN was not followed"
+    );
+    assert_eq!(upstreams.microsoft.cdn_requests(CDN_REDIRECT_TILE_LOGO), 1);
+    assert_eq!(
+        upstreams
+            .microsoft
+            .cdn_requests(CDN_REDIRECT_TILE_DARK_TARGET),
+        1,
+        "a redirect within the CDN is followed"
+    );
+    let stored = app
+        .store
+        .load_profile(&DomainName::parse("cdn-redirect.com").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let branding = stored.default_branding().unwrap();
+    assert_eq!(branding.banner_logo_sha256, None);
+    assert_eq!(branding.square_logo_sha256, None);
+    assert!(branding.square_logo_dark_sha256.is_some());
+    app.stop().await;
+}
+both_backends!(
+    branding_redirects,
+    branding_redirects_off_the_cdn_or_to_http_are_refused
+);
+
+// --- logs (item 12) ---
+
+/// An operator's logs never hold a one-time admin link: the binary, at the most verbose level
+/// and in JSON, is sent the link's token every way a path can carry it, and no log line or span
+/// repeats it; a rate-limited client is logged by its network only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_link_tokens_and_full_client_addresses_stay_out_of_the_logs() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let upstreams = Upstreams::start().await;
+    let database = support::TestDatabase::create(Backend::Sqlite)
+        .await
+        .unwrap();
+    let environment: Vec<(&str, String)> = vec![
+        ("PATH", "/usr/bin:/bin".to_owned()),
+        ("DATABASE_URL", database.url.clone()),
+        ("AUTHWALK_CONNECT_TO", upstreams.connect_to()),
+        (
+            "AUTHWALK_EXTRA_CA",
+            upstreams.ca.pem_path().display().to_string(),
+        ),
+        ("AUTHWALK_DNS_SERVERS", upstreams.dns.addr().to_string()),
+        ("AUTHWALK_NEW_DOMAIN_RATE", "1/h burst 1".to_owned()),
+        ("AUTHWALK_LOG_FORMAT", "json".to_owned()),
+        ("RUST_LOG", "trace".to_owned()),
+    ];
+    let command = |arguments: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_authwalk"));
+        command.env_clear().args(arguments);
+        for (name, value) in &environment {
+            command.env(name, value);
+        }
+        command
+    };
+    let mut issue = command(&["admin-link", "contoso.com"]);
+    let issued = tokio::task::spawn_blocking(move || issue.output().unwrap())
+        .await
+        .unwrap();
+    assert!(issued.status.success(), "{issued:?}");
+    let link = String::from_utf8(issued.stdout).unwrap();
+    let token = link
+        .trim()
+        .rsplit("/admin/link/")
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(token.len() >= 40, "{link}");
+
+    let mut server = command(&[])
+        .env("AUTHWALK_LISTEN", "127.0.0.1:0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines_sender, lines) = std::sync::mpsc::channel::<String>();
+    let stderr = server.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if lines_sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut logged: Vec<String> = Vec::new();
+    let address = loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the server logs its address");
+        let entry: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+        logged.push(line);
+        if let Some(address) = entry["fields"]["address"].as_str() {
+            break address.to_owned();
+        }
+    };
+    let client = app_client();
+    let base = format!("http://{address}");
+    for path in [
+        format!("/admin/link/{token}"),
+        format!("/admin/%6Cink/{token}"),
+        format!("/Admin/Link/{token}/extra"),
+    ] {
+        let response = client.get(format!("{base}{path}")).send().await.unwrap();
+        assert!(response.status().as_u16() < 500, "{path}");
+    }
+    let redeemed = client
+        .post(format!("{base}/admin/link/{token}"))
+        .header(header::ORIGIN, &base)
+        .send()
+        .await
+        .unwrap();
+    assert!(redeemed.status().as_u16() < 500);
+    // One new domain is allowed, the next is refused (and logged).
+    let first = client
+        .get(format!("{base}/t/fabrikam.com?wait=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    let refused = client
+        .get(format!("{base}/t/northwind.com?wait=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 429);
+
+    let stopped = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    let exit = tokio::task::spawn_blocking(move || server.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(exit.success(), "{exit:?}");
+    logged.extend(lines.try_iter());
+
+    let leaks: Vec<&String> = logged.iter().filter(|line| line.contains(&token)).collect();
+    assert!(
+        leaks.is_empty(),
+        "the admin-link token was logged: {leaks:#?}"
+    );
+    assert!(
+        logged
+            .iter()
+            .any(|line| line.contains("\"path\":\"/admin/link/{token}\"")),
+        "the link's requests are logged with the route's placeholder"
+    );
+    let limited: Vec<&String> = logged
+        .iter()
+        .filter(|line| line.contains("rate limited"))
+        .collect();
+    assert_eq!(limited.len(), 1, "{limited:#?}");
+    assert!(
+        limited[0].contains("\"client\":\"127.0.0.0/24\""),
+        "{}",
+        limited[0]
+    );
+    assert!(!limited[0].contains("127.0.0.1"), "{}", limited[0]);
+}
+
+/// A plain client for a server this test started itself (no redirects followed).
+fn app_client() -> reqwest::Client {
+    #[expect(clippy::disallowed_methods, reason = "a client for our own server")]
+    let builder = reqwest::Client::builder();
+    builder
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}

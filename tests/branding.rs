@@ -307,3 +307,89 @@ both_backends!(
     brand_stylesheet,
     brand_colours_reach_pages_through_an_immutable_stylesheet
 );
+
+/// An image of our own that nothing names (its bytes need not decode: the store keeps bytes).
+fn orphan(seed: u8) -> authwalk::store::models::NewAsset {
+    authwalk::store::models::NewAsset {
+        sha256: format!("{seed:02x}").repeat(32),
+        width: 16,
+        height: 16,
+        dominant_color: None,
+        png: vec![seed; 64],
+        webp: None,
+    }
+}
+
+/// Run `statement` on the test database, past the app.
+async fn execute(database: &TestDatabase, statement: &str) {
+    use sqlx::Connection;
+    let statement = sqlx::AssertSqlSafe(statement.to_owned());
+    match database.backend {
+        Backend::Sqlite => {
+            let mut connection = sqlx::SqliteConnection::connect(&database.url)
+                .await
+                .unwrap();
+            sqlx::query(statement)
+                .execute(&mut connection)
+                .await
+                .unwrap();
+        }
+        Backend::Postgres => {
+            let mut connection = sqlx::PgConnection::connect(&database.url).await.unwrap();
+            sqlx::query(statement)
+                .execute(&mut connection)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Images nothing names are deleted by the periodic sweep once last saved long ago; images a
+/// tenant's branding names stay, recently saved ones stay, and an old image saved again (a save
+/// about to name it) is never swept from under it.
+async fn unreferenced_images_are_swept_periodically(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
+        config.asset_sweep_interval = "200ms".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let contoso = tenant(&app, "contoso.com").await;
+    let logo_url = contoso["branding"]["logo_url"].as_str().unwrap().to_owned();
+    let named = logo_url
+        .trim_start_matches("/assets/t/")
+        .trim_end_matches(".png")
+        .to_owned();
+    let (recent, old, saved_again) = (orphan(0xa1), orphan(0xa2), orphan(0xa3));
+    for asset in [&recent, &old, &saved_again] {
+        app.store.save_asset(asset).await.unwrap();
+    }
+    // Every image but `recent` was last saved long ago…
+    execute(
+        &app.database,
+        &format!(
+            "UPDATE assets SET saved_at = '2020-01-01T00:00:00.000Z' WHERE sha256 <> '{}'",
+            recent.sha256
+        ),
+    )
+    .await;
+    // …and `saved_again` is being saved once more right now.
+    app.store.save_asset(&saved_again).await.unwrap();
+
+    let stored = |sha256: String| {
+        let store = app.store.clone();
+        async move { store.load_asset(&sha256, "png").await.unwrap().is_some() }
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while stored(old.sha256.clone()).await {
+        assert!(std::time::Instant::now() < deadline, "never swept");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(stored(recent.sha256.clone()).await, "recently saved");
+    assert!(stored(saved_again.sha256.clone()).await, "saved again");
+    assert!(stored(named).await, "named by Contoso's branding");
+    app.stop().await;
+}
+both_backends!(sweep, unreferenced_images_are_swept_periodically);

@@ -214,6 +214,53 @@ both_backends!(
     concurrent_first_requests_share_one_resolution
 );
 
+/// A request that gives up — its handler dropped by the router's timeout, or its client gone —
+/// cancels nothing: the lookup it started goes on in its own task, a request arriving meanwhile
+/// joins it, and it lands stored with no flight left in the air.
+async fn a_lookup_outlives_the_request_that_started_it(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    upstreams.microsoft.set_delay(Duration::from_millis(1000));
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
+        config.upstream_timeout = "15s".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let discovery = app.state.discovery.clone();
+    let contoso = DomainName::parse("contoso.com").unwrap();
+    let gave_up =
+        tokio::time::timeout(Duration::from_millis(300), discovery.try_profile(&contoso)).await;
+    assert!(gave_up.is_err(), "the first request gave up waiting");
+    assert_eq!(
+        discovery.flights_in_the_air(),
+        1,
+        "its lookup is still in the air"
+    );
+    let joined = discovery.try_profile(&contoso).await.unwrap();
+    assert_eq!(
+        joined.tenant.as_ref().unwrap().tenant_id.to_string(),
+        CONTOSO_TENANT
+    );
+    assert_eq!(
+        upstreams.microsoft.requests(Endpoint::OpenIdConfiguration),
+        1,
+        "joined, not started again"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while discovery.flights_in_the_air() > 0 {
+        assert!(Instant::now() < deadline, "the flight never left the map");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(discovery.progress(&contoso).is_none());
+    assert!(app.store.load_profile(&contoso).await.unwrap().is_some());
+    app.stop().await;
+}
+both_backends!(
+    lookup_outlives_its_request,
+    a_lookup_outlives_the_request_that_started_it
+);
+
 async fn upstream_failures_are_unreachable_and_never_remembered(backend: Backend) {
     let upstreams = Upstreams::start().await;
     let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {

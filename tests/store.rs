@@ -8,13 +8,14 @@ use authwalk::store::{BackendKind, Store};
 use sqlx::Connection;
 use support::{Backend, TestDatabase};
 
-const TABLES: [&str; 9] = [
+const TABLES: [&str; 10] = [
     "admin_challenges",
     "admin_sessions",
     "adoption_daily",
     "assets",
     "brandings",
     "domains",
+    "service_secrets",
     "tenant_settings",
     "tenants",
     "verified_domains",
@@ -54,6 +55,26 @@ async fn migrations_create_the_whole_schema_and_can_run_twice(backend: Backend) 
 both_backends!(
     migrations,
     migrations_create_the_whole_schema_and_can_run_twice
+);
+
+/// The deployment secret is made once: the first instance's stays, whatever later ones offer.
+async fn a_service_secret_is_made_by_the_first_caller_and_kept(backend: Backend) {
+    let Some(database) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let store = open(&database).await;
+    store.migrate().await.unwrap();
+    let first = store.service_secret("counting", &[1; 32]).await.unwrap();
+    assert_eq!(first, [1; 32]);
+    let second = store.service_secret("counting", &[2; 32]).await.unwrap();
+    assert_eq!(second, [1; 32], "the first secret stays");
+    let other = store.service_secret("other", &[3; 32]).await.unwrap();
+    assert_eq!(other, [3; 32]);
+    store.close().await;
+}
+both_backends!(
+    service_secret,
+    a_service_secret_is_made_by_the_first_caller_and_kept
 );
 
 #[tokio::test]

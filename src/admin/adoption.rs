@@ -4,7 +4,8 @@
 //!
 //! Nothing personal is counted or stored: a counter is (tenant, day, metric, dimension) → count,
 //! and every metric and dimension is one of the typed [`Event`]s below — no IP address, no
-//! User-Agent, no cookie, no free text.
+//! User-Agent, no cookie, no free text. What counts as a real visit (top-level views only, events
+//! only with a view's token, once per browser) is decided by [`super::counting`] first.
 //!
 //! Counting must not slow the page: [`Adoption::record`] only bumps an in-memory map behind a short
 //! mutex. A background task adds the batch to the store every few seconds in one transaction
@@ -20,6 +21,7 @@ use std::time::Duration;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use super::counting::{Client, CountingGate, NotCounted, ViewToken};
 use crate::device::{Device, InApp, OsCheck, WalkthroughKind};
 use crate::store::{AdoptionCount, Store, StoreError};
 use crate::walkthrough::text::tab_label;
@@ -303,6 +305,8 @@ struct Pending {
 
 struct Inner {
     store: Store,
+    /// What counts as a real visit.
+    gate: CountingGate,
     pending: Mutex<Pending>,
     /// One flush at a time, and no report while a batch is on its way to the store.
     flushing: tokio::sync::Mutex<()>,
@@ -327,11 +331,22 @@ const MIN_FLUSH_INTERVAL: Duration = Duration::from_millis(100);
 
 impl Adoption {
     /// Counters over `store`, written every `flush_every` by a background task (which ends when
-    /// the last handle is dropped). Must be called inside a Tokio runtime.
+    /// the last handle is dropped), with view tokens signed by a key of this process only. Must be
+    /// called inside a Tokio runtime.
     pub fn start(store: Store, flush_every: Duration) -> Self {
+        let mut key = [0u8; 32];
+        // Without randomness the key is fixed; tokens are then only as good as a checksum.
+        let _ = getrandom::fill(&mut key);
+        Self::start_with_key(store, flush_every, key)
+    }
+
+    /// Like [`Adoption::start`], with view tokens signed by `key` (the deployment's shared secret,
+    /// so every instance accepts the others' tokens).
+    pub fn start_with_key(store: Store, flush_every: Duration, key: [u8; 32]) -> Self {
         let adoption = Self {
             inner: Arc::new(Inner {
                 store,
+                gate: CountingGate::new(key),
                 pending: Mutex::new(Pending::default()),
                 flushing: tokio::sync::Mutex::new(()),
             }),
@@ -366,12 +381,49 @@ impl Adoption {
         }
     }
 
-    /// Count a walkthrough page view: the view by the device class shown and, from the device
-    /// verdict, an old OS and an in-app browser as prerequisite failures. Bots count nothing.
-    pub fn record_page_view(&self, tenant_id: Uuid, device: &Device, shown: WalkthroughKind) {
-        for event in page_view_events(device, shown) {
-            self.record(tenant_id, event);
+    /// A walkthrough page opened as a top-level navigation (the caller checks that): count the
+    /// view by the device class shown and, from the device verdict, an old OS and an in-app
+    /// browser as prerequisite failures — once per browser, tenant, day and walkthrough. Returns
+    /// the token the page's events must carry; bots count nothing and get none.
+    pub fn page_view(
+        &self,
+        tenant_id: Uuid,
+        device: &Device,
+        shown: WalkthroughKind,
+        client: Client<'_>,
+        presented: &[&str],
+    ) -> Option<ViewToken> {
+        if device.bot {
+            return None;
         }
+        let today = OffsetDateTime::now_utc().date();
+        let decision = self
+            .inner
+            .gate
+            .page_view(tenant_id, today, shown, client, presented);
+        if decision.counts {
+            for event in page_view_events(device, shown) {
+                self.record_on(tenant_id, today, event);
+            }
+        }
+        Some(decision.token)
+    }
+
+    /// An event posted from a walkthrough page ("Done", a troubleshooting entry opened): counted
+    /// only with a valid token of one of this tenant's page views, once per token and browser.
+    /// `Ok(false)`: genuine, but already counted.
+    pub fn page_event(
+        &self,
+        tenant_id: Uuid,
+        event: Event,
+        presented: &[&str],
+    ) -> Result<bool, NotCounted> {
+        let today = OffsetDateTime::now_utc().date();
+        let counts = self.inner.gate.event(tenant_id, today, event, presented)?;
+        if counts {
+            self.record_on(tenant_id, today, event);
+        }
+        Ok(counts)
     }
 
     /// How many counters wait to be written.
@@ -486,6 +538,7 @@ async fn flush_periodically(inner: Weak<Inner>, every: Duration) {
             return;
         };
         let adoption = Adoption { inner };
+        adoption.inner.gate.forget_idle();
         if let Err(error) = adoption.flush().await {
             tracing::warn!(%error, "adoption counters not written; keeping them for the next try");
         }
@@ -607,9 +660,35 @@ impl AdoptionReport {
         self.totals.is_empty()
     }
 
+    /// The 30-day figures as the dashboard shows them (small counts hidden).
+    pub fn figures(&self) -> ReportFigures {
+        ReportFigures {
+            report: self.clone(),
+        }
+    }
+
+    /// The figure of the events `include` selects on one day (small counts hidden).
+    pub fn day_figure(day: &DayCounts, include: impl Fn(Event) -> bool) -> Figure {
+        Figure::sum(
+            Event::all()
+                .filter(|event| include(*event))
+                .map(|event| day.counts.get(event)),
+        )
+    }
+
+    /// The figure of the events `include` selects over every day (small counts hidden).
+    fn figure_of(&self, include: impl Fn(Event) -> bool) -> Figure {
+        Figure::sum(self.days.iter().flat_map(|day| {
+            Event::all()
+                .filter(|event| include(*event))
+                .map(|event| day.counts.get(event))
+                .collect::<Vec<_>>()
+        }))
+    }
+
     /// The report as CSV (RFC 4180: CRLF line ends, quoted where needed): a header row, then
     /// one row per day, oldest first; columns `day` (YYYY-MM-DD) and one per [`Event`] in
-    /// [`Event::all`] order.
+    /// [`Event::all`] order. Counts from 1 to 4 read "fewer than 5".
     pub fn to_csv(&self) -> String {
         let mut csv = String::new();
         let header: Vec<String> = std::iter::once("day".to_owned())
@@ -618,11 +697,123 @@ impl AdoptionReport {
         push_csv_row(&mut csv, &header);
         for day in &self.days {
             let row: Vec<String> = std::iter::once(iso_date(day.day))
-                .chain(Event::all().map(|event| day.counts.get(event).to_string()))
+                .chain(Event::all().map(|event| Figure::cell(day.counts.get(event)).to_string()))
                 .collect();
             push_csv_row(&mut csv, &row);
         }
         csv
+    }
+}
+
+/// Counts below this are never shown exactly, so that no single employee can be singled out.
+pub const SMALL_COUNT: u64 = 5;
+
+/// A count as reports show it: counts from 1 to 4 are hidden as "fewer than 5", and a sum that
+/// includes a hidden count is shown only as a lower bound, so no hidden count can be worked out by
+/// subtracting shown figures from each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figure {
+    /// Shown as it is (0, or 5 and more of exactly shown counts).
+    Exact(u64),
+    /// Between 1 and 4.
+    FewerThanFive,
+    /// A sum with hidden parts: at least this much (never below 5).
+    AtLeast(u64),
+}
+
+impl Figure {
+    /// One count of the report (a CSV cell: one event on one day).
+    pub fn cell(count: u64) -> Self {
+        if count == 0 || count >= SMALL_COUNT {
+            Figure::Exact(count)
+        } else {
+            Figure::FewerThanFive
+        }
+    }
+
+    /// A sum of report cells: exact only when every cell is shown exactly; otherwise hidden
+    /// when below 5, else a lower bound counting each hidden cell as 1.
+    pub fn sum(cells: impl IntoIterator<Item = u64>) -> Self {
+        let (mut total, mut shown, mut hidden) = (0u64, 0u64, 0u64);
+        for cell in cells {
+            total = total.saturating_add(cell);
+            match Figure::cell(cell) {
+                Figure::Exact(count) => shown = shown.saturating_add(count),
+                _ => hidden = hidden.saturating_add(1),
+            }
+        }
+        if hidden == 0 {
+            Figure::cell(total)
+        } else if total < SMALL_COUNT {
+            Figure::FewerThanFive
+        } else {
+            Figure::AtLeast(shown.saturating_add(hidden).max(SMALL_COUNT))
+        }
+    }
+
+    /// Whether the true count is hidden.
+    pub fn is_hidden(self) -> bool {
+        !matches!(self, Figure::Exact(_))
+    }
+
+    /// The value a chart draws: the count, the threshold for a hidden one, the bound for a sum.
+    pub fn plotted(self) -> u64 {
+        match self {
+            Figure::Exact(count) | Figure::AtLeast(count) => count,
+            Figure::FewerThanFive => SMALL_COUNT,
+        }
+    }
+
+    /// Whether nothing was counted.
+    pub fn is_zero(self) -> bool {
+        self == Figure::Exact(0)
+    }
+}
+
+impl fmt::Display for Figure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Figure::Exact(count) => write!(f, "{count}"),
+            Figure::FewerThanFive => write!(f, "fewer than {SMALL_COUNT}"),
+            Figure::AtLeast(count) => write!(f, "at least {count}"),
+        }
+    }
+}
+
+/// A report's 30-day figures, as the dashboard shows them.
+#[derive(Debug, Clone)]
+pub struct ReportFigures {
+    report: AdoptionReport,
+}
+
+impl ReportFigures {
+    /// One event over the 30 days.
+    pub fn get(&self, event: Event) -> Figure {
+        self.report.figure_of(|candidate| candidate == event)
+    }
+
+    /// Page views of every device class.
+    pub fn views(&self) -> Figure {
+        self.report
+            .figure_of(|event| matches!(event, Event::View(_)))
+    }
+
+    /// "Done" confirmations of every device class.
+    pub fn done(&self) -> Figure {
+        self.report
+            .figure_of(|event| matches!(event, Event::Done(_)))
+    }
+
+    /// Prerequisite failures of both kinds.
+    pub fn prereq_failures(&self) -> Figure {
+        self.report
+            .figure_of(|event| matches!(event, Event::PrereqFail(_)))
+    }
+
+    /// Troubleshooting entries opened, all entries together.
+    pub fn troubleshoot_opens(&self) -> Figure {
+        self.report
+            .figure_of(|event| matches!(event, Event::TroubleshootOpen(_)))
     }
 }
 
@@ -867,11 +1058,11 @@ mod tests {
         let report = AdoptionReport::from_counts(
             today,
             [
-                (today, Event::View(WalkthroughKind::Desktop), 4),
+                (today, Event::View(WalkthroughKind::Desktop), 14),
                 (
                     today,
                     Event::TroubleshootOpen("in_app_browser".parse().unwrap()),
-                    2,
+                    6,
                 ),
             ],
         );
@@ -885,9 +1076,68 @@ mod tests {
         let last: Vec<&str> = lines[REPORT_DAYS].split(',').collect();
         let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
         assert_eq!(last[0], "2024-01-05");
-        assert_eq!(last[column("view_desktop")], "4");
-        assert_eq!(last[column("troubleshoot_open_in_app_browser")], "2");
+        assert_eq!(last[column("view_desktop")], "14");
+        assert_eq!(last[column("troubleshoot_open_in_app_browser")], "6");
         assert_eq!(last[column("done_ios")], "0");
+    }
+
+    #[test]
+    fn small_counts_are_hidden_and_sums_never_reveal_them() {
+        assert_eq!(Figure::cell(0), Figure::Exact(0));
+        for small in 1..5 {
+            assert_eq!(Figure::cell(small), Figure::FewerThanFive);
+        }
+        assert_eq!(Figure::cell(5), Figure::Exact(5));
+        assert_eq!(Figure::FewerThanFive.to_string(), "fewer than 5");
+        // Sums of exact cells are exact.
+        assert_eq!(Figure::sum([5, 0, 12]), Figure::Exact(17));
+        // A sum with a hidden cell: 57 + 3 would reveal the 3 next to an exact 57.
+        assert_eq!(Figure::sum([57, 3]), Figure::AtLeast(58));
+        assert_eq!(Figure::AtLeast(58).to_string(), "at least 58");
+        // Small sums of hidden cells stay hidden; larger ones are at least 5.
+        assert_eq!(Figure::sum([1, 1]), Figure::FewerThanFive);
+        assert_eq!(Figure::sum([4, 4]), Figure::AtLeast(5));
+        assert_eq!(Figure::sum([1, 4]), Figure::AtLeast(5));
+        assert_eq!(Figure::sum([]), Figure::Exact(0));
+        assert_eq!(Figure::sum([0, 0]), Figure::Exact(0));
+    }
+
+    #[test]
+    fn csv_and_figures_hide_counts_below_five() {
+        let today = date!(2024 - 01 - 05);
+        let yesterday = date!(2024 - 01 - 04);
+        let report = AdoptionReport::from_counts(
+            today,
+            [
+                (today, Event::View(WalkthroughKind::Ios), 12),
+                (yesterday, Event::View(WalkthroughKind::Ios), 2),
+                (today, Event::Done(WalkthroughKind::Ios), 1),
+                (today, Event::View(WalkthroughKind::Android), 5),
+            ],
+        );
+        let csv = report.to_csv();
+        let lines: Vec<&str> = csv.split_terminator("\r\n").collect();
+        let header: Vec<&str> = lines[0].split(',').collect();
+        let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+        let last: Vec<&str> = lines[REPORT_DAYS].split(',').collect();
+        let before: Vec<&str> = lines[REPORT_DAYS - 1].split(',').collect();
+        assert_eq!(last[column("view_ios")], "12");
+        assert_eq!(last[column("done_ios")], "fewer than 5");
+        assert_eq!(last[column("view_android")], "5");
+        assert_eq!(before[column("view_ios")], "fewer than 5");
+        assert!(!csv.contains(",1,") && !csv.contains(",2,") && !csv.contains(",1\r"));
+        let figures = report.figures();
+        assert_eq!(
+            figures.get(Event::View(WalkthroughKind::Ios)),
+            Figure::AtLeast(13)
+        );
+        assert_eq!(
+            figures.get(Event::View(WalkthroughKind::Android)),
+            Figure::Exact(5)
+        );
+        assert_eq!(figures.views(), Figure::AtLeast(18));
+        assert_eq!(figures.done(), Figure::FewerThanFive);
+        assert_eq!(figures.prereq_failures(), Figure::Exact(0));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 pub mod adoption;
 pub mod challenge;
 pub mod chart;
+pub mod counting;
 pub mod customizations;
 pub mod kit;
 pub mod link;

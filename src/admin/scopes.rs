@@ -7,6 +7,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::branding::image::ImageRole;
+use crate::branding::slots::DecodeLane;
 use crate::domain::DomainName;
 use crate::profile::TenantProfile;
 use crate::store::models::{GrantStatus, LogoChange, LogoChanged, SettingsSaved};
@@ -210,14 +211,17 @@ impl AdminService {
     }
 
     /// Check and store an uploaded logo as the scope's preview; returns its SHA-256. The
-    /// published logo is untouched until [`Self::change_logo`] publishes it.
+    /// published logo is untouched until [`Self::change_logo`] publishes it. Waits a bounded time
+    /// for a decode slot ([`ImageError::Busy`](crate::branding::image::ImageError::Busy) past it).
     pub async fn upload_logo(
         &self,
         session: &AdminSession,
         scope: &DomainName,
         bytes: Bytes,
     ) -> Result<String, AdminError> {
-        let asset = crate::branding::prepare(bytes, ImageRole::Logo).await?;
+        let slots = &self.decode_slots;
+        let asset =
+            crate::branding::prepare(bytes, ImageRole::Logo, slots, DecodeLane::Upload).await?;
         self.store.save_asset(&asset).await?;
         self.store
             .change_scope_logo(

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use url::Url;
 use uuid::Uuid;
 
+use crate::branding::slots::DecodeSlots;
 use crate::discovery::Discovery;
 use crate::discovery::openid::{OpenIdOutcome, OpenIdTenant};
 use crate::domain::DomainName;
@@ -39,6 +40,8 @@ pub struct AdminService {
     dns: Dns,
     pub(super) customizations: TenantCustomizations,
     pub(super) public_url: Url,
+    /// Uploads decode in their own pool (with a bounded wait), apart from discovery's.
+    pub(super) decode_slots: DecodeSlots,
 }
 
 /// The tenant id of an Entra domain as discovery knows it (memory, store or a resolution); a
@@ -84,6 +87,7 @@ impl AdminService {
         dns: Dns,
         customizations: TenantCustomizations,
         public_url: Url,
+        decode_slots: DecodeSlots,
     ) -> Self {
         Self {
             store,
@@ -91,7 +95,13 @@ impl AdminService {
             dns,
             customizations,
             public_url,
+            decode_slots,
         }
+    }
+
+    /// The image decode slots uploads draw from.
+    pub fn decode_slots(&self) -> &DecodeSlots {
+        &self.decode_slots
     }
 
     /// The tenant settings cache this service invalidates.

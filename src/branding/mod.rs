@@ -1,10 +1,16 @@
 //! Branding: the images we may serve and the colours we may use.
 //!
-//! `image` turns untrusted bytes into our own re-encoded copies; `palette` turns a brand colour into
-//! page colours that stay readable. [`prepare`] is what fetchers and uploads call.
+//! `image` turns untrusted bytes into our own re-encoded copies (`sniff` says what the bytes are,
+//! `svg` checks and rasterises SVG); `palette` turns a brand colour into page colours that stay readable; `slots` decides
+//! how many images are decoded at once, and for whom; `collect` deletes stored images nothing
+//! names any more. [`prepare`] is what fetchers and uploads call.
 
+pub mod collect;
 pub mod image;
 pub mod palette;
+pub mod slots;
+mod sniff;
+mod svg;
 
 use std::io::Cursor;
 
@@ -13,10 +19,17 @@ use bytes::Bytes;
 
 use crate::store::models::NewAsset;
 use image::{ImageError, ImageRole, normalize};
+use slots::{DecodeLane, DecodeSlots};
 
-/// Normalise untrusted image bytes and describe the result for the store (with its dominant colour).
-pub async fn prepare(bytes: Bytes, role: ImageRole) -> Result<NewAsset, ImageError> {
-    let image = normalize(bytes, role).await?;
+/// Normalise untrusted image bytes in one of `lane`'s decode slots and describe the result for the
+/// store (with its dominant colour).
+pub async fn prepare(
+    bytes: Bytes,
+    role: ImageRole,
+    slots: &DecodeSlots,
+    lane: DecodeLane,
+) -> Result<NewAsset, ImageError> {
+    let image = normalize(bytes, role, slots, lane).await?;
     // Our own small PNG: decoding it again costs little, but keep CPU work off the runtime.
     let png = image.png.clone();
     let dominant_color = tokio::task::spawn_blocking(move || dominant_hex(&png))

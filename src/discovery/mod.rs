@@ -1,11 +1,18 @@
 //! Discovery: a `DomainName` becomes a `TenantProfile`.
 //!
-//! Order of answers: memory cache → store → resolve. Resolution runs every lookup concurrently, each
-//! with its own deadline, and merges what came back (partial results are normal). One flight per
-//! domain: concurrent requests for the same unknown domain share one resolution (moka's
-//! `try_get_with` coalesces them), and with Postgres an advisory lock stops several instances from
-//! resolving the same domain at once. A stale profile is served at once and refreshed in the
-//! background; a failed refresh keeps the old one. `unreachable` is returned but never remembered.
+//! Order of answers: memory cache → store → resolve. Resolution (`resolve.rs`) runs every lookup
+//! concurrently, each with its own deadline, and merges what came back (partial results are
+//! normal). A stale profile is served at once and refreshed in the background; a failed refresh
+//! keeps the old one. `unreachable` is returned but never remembered.
+//!
+//! One flight per domain: the first request for an unknown domain starts a *flight* — the store
+//! check and the resolution in a task of their own — and every later request joins it until it
+//! lands. The flight never belongs to a request: a client that disconnects, or a request that
+//! times out, stops waiting but neither cancels the lookups nor leaves its progress behind. Whether
+//! a request joins (free) or starts a flight (charged to the client's allowance) is decided under
+//! the one lock that registers flights, so a crowd behind one address opening a fresh link at once
+//! costs that address one lookup. With Postgres an advisory lock also stops several instances from
+//! resolving the same domain at once.
 //!
 //! Parsing lives in one file per endpoint (pure functions, unit-tested); I/O goes through `net`.
 
@@ -14,6 +21,7 @@ pub mod dns_signals;
 mod fresh;
 pub mod openid;
 pub mod realm;
+mod resolve;
 pub mod website;
 
 use std::collections::{HashMap, HashSet};
@@ -21,27 +29,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::Bytes;
 use time::OffsetDateTime;
 use tokio::sync::watch;
-use url::Url;
-
 use tracing::Instrument;
 
-use crate::branding::image::ImageRole;
-use crate::branding::prepare;
+use crate::branding::slots::DecodeSlots;
 use crate::domain::DomainName;
 use crate::metrics::{self, CacheResult};
-use crate::net::client::IMAGE_CAP;
 use crate::net::{Dns, FetchError, OutboundClient};
-use crate::profile::{
-    Branding, Cloud, DomainStatus, NamespaceType, Signals, Tenant, TenantProfile, WebsiteLogo,
-};
+use crate::profile::{DomainStatus, Signals, TenantProfile};
 use crate::store::Store;
 use crate::store::models::NewAsset;
-use credential_type::BrandingOutcome;
-use openid::OpenIdOutcome;
-use realm::Realm;
 
 /// Why one lookup gave no usable answer.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -101,6 +99,10 @@ pub struct Busy {
 /// Most profiles kept in memory.
 const CACHE_CAPACITY: u64 = 50_000;
 
+/// Longest a progress stream follows a resolution; every lookup has its own deadline, so a
+/// resolution normally ends well before, but a stream must end even if one does not.
+pub const PROGRESS_STREAM_LIMIT: Duration = Duration::from_secs(60);
+
 /// The discovery service; cheap to clone.
 #[derive(Clone)]
 pub struct Discovery {
@@ -111,6 +113,8 @@ struct Inner {
     store: Store,
     client: OutboundClient,
     dns: Dns,
+    /// Image decoding for branding and website logos (discovery's own pool).
+    decode_slots: DecodeSlots,
     settings: DiscoverySettings,
     /// One permit per running resolution (`max_resolutions`).
     resolutions: tokio::sync::Semaphore,
@@ -121,8 +125,23 @@ struct Inner {
     /// Whether `unsaved` holds anything; read without the lock on every warm request, written
     /// only while holding it.
     any_unsaved: AtomicBool,
-    progress: Mutex<HashMap<DomainName, watch::Sender<Progress>>>,
+    /// Flights in the air: the domains being loaded or resolved right now.
+    flights: Mutex<HashMap<DomainName, Flight>>,
+    /// Numbers flights, so a finished one removes its own entry and nothing else.
+    next_flight: std::sync::atomic::AtomicU64,
 }
+
+/// One domain being loaded from the store or resolved, in a task of its own.
+struct Flight {
+    id: u64,
+    /// Each lookup as it finishes (the progress page follows it).
+    progress: watch::Sender<Progress>,
+    /// `None` while in the air; the outcome every joined request gets.
+    outcome: watch::Receiver<Option<Outcome>>,
+}
+
+/// What a flight lands with, shared by every request that joined it.
+type Outcome = Result<Arc<TenantProfile>, Unanswered>;
 
 impl std::fmt::Debug for Discovery {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -191,11 +210,11 @@ pub struct Resolution {
 /// Most resolutions kept for a later save while the store refuses them.
 const MAX_UNSAVED: usize = 1_000;
 
-/// The error moka shares between coalesced callers: nothing servable to remember.
-#[derive(Debug)]
+/// A flight that landed with nothing servable to remember.
+#[derive(Debug, Clone)]
 enum Unanswered {
     /// The lookups ran and failed: the unreachable profile itself.
-    Unreachable(Box<TenantProfile>),
+    Unreachable(Arc<TenantProfile>),
     /// No resolution slot was free in time; nothing was looked up.
     Busy,
 }
@@ -211,11 +230,12 @@ enum Freshness {
 }
 
 impl Discovery {
-    /// A discovery service over the shared store, client and resolver.
+    /// A discovery service over the shared store, client, resolver and decode slots.
     pub fn new(
         store: Store,
         client: OutboundClient,
         dns: Dns,
+        decode_slots: DecodeSlots,
         settings: DiscoverySettings,
     ) -> Self {
         Self {
@@ -223,6 +243,7 @@ impl Discovery {
                 store,
                 client,
                 dns,
+                decode_slots,
                 // A zero would refuse every resolution; the configuration refuses it too.
                 resolutions: tokio::sync::Semaphore::new(settings.max_resolutions.max(1)),
                 settings,
@@ -232,7 +253,8 @@ impl Discovery {
                 refreshing: Mutex::new(HashSet::new()),
                 unsaved: Mutex::new(HashMap::new()),
                 any_unsaved: AtomicBool::new(false),
-                progress: Mutex::new(HashMap::new()),
+                flights: Mutex::new(HashMap::new()),
+                next_flight: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }
@@ -253,53 +275,196 @@ impl Discovery {
     /// Like [`Discovery::profile`], but says [`Busy`] when the domain had to be resolved and too
     /// many resolutions were already running (pages answer 503 with `Retry-After`).
     pub async fn try_profile(&self, domain: &DomainName) -> Result<Arc<TenantProfile>, Busy> {
-        if let Some(profile) = self.inner.cache.get(domain).await {
-            match self.freshness(&profile) {
-                Freshness::Fresh => {
-                    metrics::cache_request(CacheResult::MemoryHit);
-                    self.save_if_unsaved(domain);
-                    return Ok(profile);
-                }
-                Freshness::Stale => {
-                    metrics::cache_request(CacheResult::MemoryHit);
-                    self.refresh_in_background(domain.clone(), Arc::clone(&profile));
-                    return Ok(profile);
-                }
-                Freshness::Expired => self.inner.cache.invalidate(domain).await,
-            }
-        }
-        // Boxed: the store load and the resolution are tens of KiB of state machine, which every
-        // caller's future would otherwise carry (and allocate and copy) on its warm path too.
-        Box::pin(self.load_into_cache(domain)).await
+        let answer = self
+            .profile_admitted(domain, None, || Ok::<(), Busy>(()))
+            .await?;
+        // Without a wait limit the answer always comes.
+        Ok(answer.unwrap_or_else(|| Arc::new(unreachable(domain))))
     }
 
-    /// The profile from the store or a resolution, put in the cache (one per domain however many
-    /// ask at once); a stale stored profile is served and refreshed in the background.
-    async fn load_into_cache(&self, domain: &DomainName) -> Result<Arc<TenantProfile>, Busy> {
+    /// The profile of `domain` for a visitor: from memory, else the store, else a resolution.
+    /// Joining a resolution already in flight is free; starting one first asks `admit` (the
+    /// visitor's allowance), and the two are decided under the lock that registers flights, so
+    /// of many simultaneous first requests exactly one is charged. With `wait`, stops waiting
+    /// after that long and answers `Ok(None)`: the flight goes on (follow it with
+    /// [`Discovery::progress`]). Busy (no resolution slot in time) is an error.
+    pub async fn profile_admitted<E: From<Busy>>(
+        &self,
+        domain: &DomainName,
+        wait: Option<Duration>,
+        admit: impl FnOnce() -> Result<(), E>,
+    ) -> Result<Option<Arc<TenantProfile>>, E> {
+        if let Some(profile) = self.servable_in_memory(domain).await {
+            return Ok(Some(profile));
+        }
+        // Boxed: the store load and the flight's bookkeeping are state every caller's future would
+        // otherwise carry (and allocate and copy) on its warm path too.
+        Box::pin(self.load_or_fly(domain, wait, admit)).await
+    }
+
+    /// A profile in memory that may be served (a stale one is, and refreshed in the background).
+    async fn servable_in_memory(&self, domain: &DomainName) -> Option<Arc<TenantProfile>> {
+        let profile = self.inner.cache.get(domain).await?;
+        match self.freshness(&profile) {
+            Freshness::Fresh => {
+                metrics::cache_request(CacheResult::MemoryHit);
+                self.save_if_unsaved(domain);
+                Some(profile)
+            }
+            Freshness::Stale => {
+                metrics::cache_request(CacheResult::MemoryHit);
+                self.refresh_in_background(domain.clone(), Arc::clone(&profile));
+                Some(profile)
+            }
+            Freshness::Expired => {
+                self.inner.cache.invalidate(domain).await;
+                None
+            }
+        }
+    }
+
+    /// The cold path of [`Discovery::profile_admitted`]: join a flight, read the store, or start
+    /// a flight.
+    async fn load_or_fly<E: From<Busy>>(
+        &self,
+        domain: &DomainName,
+        wait: Option<Duration>,
+        admit: impl FnOnce() -> Result<(), E>,
+    ) -> Result<Option<Arc<TenantProfile>>, E> {
+        let mut admit = Some(admit);
+        loop {
+            // Joining costs nothing, not even a store read.
+            if let Some(landing) = self.joinable(domain) {
+                return Self::await_landing(domain, landing, wait)
+                    .await
+                    .map_err(E::from);
+            }
+            if let Some(stored) = self.load_stored(domain).await {
+                metrics::cache_request(CacheResult::StoreHit);
+                let stored = Arc::new(stored);
+                self.inner
+                    .cache
+                    .insert(domain.clone(), Arc::clone(&stored))
+                    .await;
+                if self.freshness(&stored) == Freshness::Stale {
+                    self.refresh_in_background(domain.clone(), Arc::clone(&stored));
+                }
+                return Ok(Some(stored));
+            }
+            match self.join_or_start(domain, &mut admit)? {
+                Some(landing) => {
+                    return Self::await_landing(domain, landing, wait)
+                        .await
+                        .map_err(E::from);
+                }
+                // A flight landed in the instant since we looked: serve what it left in memory
+                // (or, if that is no longer servable, look again as a new request would).
+                None => {
+                    if let Some(profile) = self.servable_in_memory(domain).await {
+                        return Ok(Some(profile));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The outcome of the flight of `domain` in the air, if there is one.
+    fn joinable(&self, domain: &DomainName) -> Option<watch::Receiver<Option<Outcome>>> {
+        let flights = self.flights();
+        flights.get(domain).map(|flight| flight.outcome.clone())
+    }
+
+    /// Under the flights lock: join the flight of `domain`, or start one if `admit` allows (it is
+    /// asked at most once, and only then). `None` when a flight just landed: the profile is in
+    /// memory.
+    fn join_or_start<E>(
+        &self,
+        domain: &DomainName,
+        admit: &mut Option<impl FnOnce() -> Result<(), E>>,
+    ) -> Result<Option<watch::Receiver<Option<Outcome>>>, E> {
+        let mut flights = self.flights();
+        if let Some(flight) = flights.get(domain) {
+            return Ok(Some(flight.outcome.clone()));
+        }
+        // A flight inserts its profile in memory before it leaves the map.
+        if self.inner.cache.contains_key(domain) {
+            return Ok(None);
+        }
+        if let Some(admit) = admit.take() {
+            admit()?;
+        }
+        let id = self.inner.next_flight.fetch_add(1, Ordering::Relaxed);
+        let (progress, _) = watch::channel(Progress::default());
+        let (landed, outcome) = watch::channel(None);
+        flights.insert(
+            domain.clone(),
+            Flight {
+                id,
+                progress: progress.clone(),
+                outcome: outcome.clone(),
+            },
+        );
+        drop(flights);
         let this = self.clone();
         let key = domain.clone();
-        let result = self
-            .inner
-            .cache
-            .try_get_with(
-                domain.clone(),
-                async move { this.load_or_resolve(&key).await },
-            )
-            .await;
-        match result {
-            Ok(profile) => {
-                if self.freshness(&profile) == Freshness::Stale {
-                    self.refresh_in_background(domain.clone(), Arc::clone(&profile));
-                }
-                Ok(profile)
+        let flight = async move {
+            let _leaves = LeaveOnDrop {
+                discovery: this.clone(),
+                domain: key.clone(),
+                id,
+            };
+            let result = this.load_or_resolve(&key, &progress).await;
+            if let Ok(profile) = &result {
+                this.inner
+                    .cache
+                    .insert(key.clone(), Arc::clone(profile))
+                    .await;
             }
-            Err(unanswered) => match unanswered.as_ref() {
-                Unanswered::Unreachable(profile) => Ok(Arc::new(TenantProfile::clone(profile))),
-                Unanswered::Busy => Err(Busy {
-                    retry_after: BUSY_RETRY_AFTER,
-                }),
+            landed.send_replace(Some(result));
+            // `_leaves` takes the flight off the map only now, after the cache holds the profile:
+            // a request that finds no flight then finds the profile.
+        };
+        // The flight outlives the request that started it and keeps its span (request id).
+        tokio::spawn(flight.instrument(tracing::Span::current()));
+        Ok(Some(outcome))
+    }
+
+    /// Wait for a flight to land (at most `wait`, when given).
+    async fn await_landing(
+        domain: &DomainName,
+        mut landing: watch::Receiver<Option<Outcome>>,
+        wait: Option<Duration>,
+    ) -> Result<Option<Arc<TenantProfile>>, Busy> {
+        let landed = async {
+            match landing.wait_for(Option::is_some).await {
+                Ok(outcome) => outcome.clone(),
+                // The flight's task ended without an outcome (the runtime is shutting down).
+                Err(_) => None,
+            }
+        };
+        let outcome = match wait {
+            None => landed.await,
+            Some(wait) => match tokio::time::timeout(wait, landed).await {
+                Ok(outcome) => outcome,
+                Err(_) => return Ok(None),
             },
+        };
+        match outcome {
+            Some(Ok(profile)) => Ok(Some(profile)),
+            Some(Err(Unanswered::Unreachable(profile))) => Ok(Some(profile)),
+            Some(Err(Unanswered::Busy)) => Err(Busy {
+                retry_after: BUSY_RETRY_AFTER,
+            }),
+            None => Ok(Some(Arc::new(unreachable(domain)))),
         }
+    }
+
+    fn flights(&self) -> std::sync::MutexGuard<'_, HashMap<DomainName, Flight>> {
+        // The map stays consistent whatever panicked while holding it.
+        self.inner
+            .flights
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The profile if `domain` is already known — in memory or stored and still servable —
@@ -310,42 +475,29 @@ impl Discovery {
         {
             return Some(profile);
         }
-        // Boxed for the same reason as the load in `try_profile`.
+        // Boxed for the same reason as the load in `profile_admitted`.
         Box::pin(self.load_stored(domain)).await.map(Arc::new)
     }
 
-    /// The profile if it is ready within `wait`; otherwise `None`, while the lookup goes on in the
-    /// background (watch it with [`Discovery::progress`]).
-    pub async fn profile_within(
-        &self,
-        domain: &DomainName,
-        wait: Duration,
-    ) -> Option<Arc<TenantProfile>> {
-        // Warm path: no task, no timer.
-        if self.inner.cache.contains_key(domain) {
-            return Some(self.profile(domain).await);
-        }
-        let this = self.clone();
-        let key = domain.clone();
-        // The lookup outlives this request's wait: it keeps the request's span (request id).
-        let lookup = tokio::spawn(
-            async move { this.try_profile(&key).await }.instrument(tracing::Span::current()),
-        );
-        // Busy: not ready; the progress page's retry gets the busy answer.
-        tokio::time::timeout(wait, lookup).await.ok()?.ok()?.ok()
-    }
-
     /// Whether answering for `domain` now would start a new resolution (upstream requests): it is
-    /// neither known ([`Discovery::known`]) nor being resolved already. Rate limits charge only
-    /// for these.
+    /// neither known ([`Discovery::known`]) nor in flight already. A hint only: the page and the
+    /// API decide it under the flights lock with [`Discovery::profile_admitted`].
     pub async fn would_resolve(&self, domain: &DomainName) -> bool {
-        self.progress(domain).is_none() && self.known(domain).await.is_none()
+        self.joinable(domain).is_none() && self.known(domain).await.is_none()
     }
 
-    /// Progress of the running resolution of `domain`; `None` when none is running.
+    /// Progress of the flight of `domain`; `None` when none is in the air. The sender leaves with
+    /// the flight, so a receiver sees the end even if it missed the `done` mark.
     pub fn progress(&self, domain: &DomainName) -> Option<watch::Receiver<Progress>> {
-        let running = self.inner.progress.lock().ok()?;
-        running.get(domain).map(watch::Sender::subscribe)
+        let flights = self.flights();
+        flights
+            .get(domain)
+            .map(|flight| flight.progress.subscribe())
+    }
+
+    /// How many flights are in the air (for tests and debugging).
+    pub fn flights_in_the_air(&self) -> usize {
+        self.flights().len()
     }
 
     /// The profile if it is in memory and fresh: the warm path of every page, one cache lookup,
@@ -378,7 +530,11 @@ impl Discovery {
     }
 
     /// Store first; resolve (under the cross-instance lock) when the store has nothing usable.
-    async fn load_or_resolve(&self, domain: &DomainName) -> Result<Arc<TenantProfile>, Unanswered> {
+    async fn load_or_resolve(
+        &self,
+        domain: &DomainName,
+        progress: &watch::Sender<Progress>,
+    ) -> Result<Arc<TenantProfile>, Unanswered> {
         if let Some(stored) = self.load_stored(domain).await {
             metrics::cache_request(CacheResult::StoreHit);
             return Ok(Arc::new(stored));
@@ -405,12 +561,12 @@ impl Discovery {
             release(lock).await;
             return Ok(Arc::new(stored));
         }
-        let resolution = self.resolve(domain).await;
+        let resolution = self.resolve_reporting(domain, progress).await;
         let outcome = self.remember(resolution).await;
         release(lock).await;
         outcome
             .map(Arc::new)
-            .map_err(|profile| Unanswered::Unreachable(Box::new(profile)))
+            .map_err(|profile| Unanswered::Unreachable(Arc::new(profile)))
     }
 
     /// A resolution slot, waiting at most `resolution_queue_wait` for one; `None` when busy.
@@ -553,274 +709,31 @@ impl Discovery {
         // Logged lines of the refresh carry the request that noticed the stale profile.
         tokio::spawn(refresh.instrument(tracing::Span::current()));
     }
+}
 
-    /// Run every lookup for `domain` now (no cache, no store) and merge the answers, publishing
-    /// progress while it runs.
-    pub async fn resolve(&self, domain: &DomainName) -> Resolution {
-        let (sender, _) = watch::channel(Progress::default());
-        if let Ok(mut running) = self.inner.progress.lock() {
-            running.insert(domain.clone(), sender.clone());
-        }
-        let started = std::time::Instant::now();
-        let resolution = self.resolve_lookups(domain, &sender).await;
-        tracing::info!(
-            %domain,
-            outcome = resolution.profile.status.as_str(),
-            elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            "domain resolved"
-        );
-        metrics::resolution(resolution.profile.status.as_str(), started.elapsed());
-        sender.send_modify(|progress| progress.done = true);
-        if let Ok(mut running) = self.inner.progress.lock() {
-            running.remove(domain);
-        }
-        resolution
-    }
+/// Takes a flight off the map when its task ends, however it ends (landed, panicked, or dropped
+/// with the runtime), so no flight or progress entry outlives its lookups.
+struct LeaveOnDrop {
+    discovery: Discovery,
+    domain: DomainName,
+    id: u64,
+}
 
-    async fn resolve_lookups(
-        &self,
-        domain: &DomainName,
-        progress: &watch::Sender<Progress>,
-    ) -> Resolution {
-        let client = &self.inner.client;
-        let public = Cloud::Public.login_host();
-        let website_budget = self.inner.settings.upstream_timeout * 2;
-        let finished = |lookup: Lookup| {
-            progress.send_modify(|progress| progress.finished.push(lookup));
-        };
-        let (openid, realm, branding, signals, website) = tokio::join!(
-            async {
-                let answer = self
-                    .deadline("openid", openid::fetch(client, public, domain))
-                    .await;
-                finished(Lookup::Tenant);
-                answer
-            },
-            async {
-                let answer = self
-                    .deadline("realm", realm::fetch(client, public, domain))
-                    .await;
-                finished(Lookup::SignIn);
-                answer
-            },
-            async {
-                let answer = self.branding_with_images(public, domain).await;
-                finished(Lookup::Branding);
-                answer
-            },
-            async {
-                let answer = dns_signals::gather(&self.inner.dns, domain).await;
-                finished(Lookup::Dns);
-                answer
-            },
-            async {
-                let answer = website::find_logo(client, domain, website_budget).await;
-                finished(Lookup::Website);
-                answer
-            },
-        );
-        let tenant = match openid {
-            Ok(OpenIdOutcome::Found(tenant)) => tenant,
-            Ok(OpenIdOutcome::NotFound) => {
-                return Resolution {
-                    profile: not_entra(domain.clone(), signals),
-                    assets: Vec::new(),
-                };
-            }
-            Err(error) => {
-                metrics::upstream_error("openid");
-                tracing::warn!(%domain, %error, "OpenID lookup failed: outcome unreachable");
-                return Resolution {
-                    profile: TenantProfile::unreachable(domain.clone(), signals),
-                    assets: Vec::new(),
-                };
-            }
-        };
-        // Sovereign tenants: the public host knows the tenant id but not its realm or branding.
-        let (realm, (branding, mut assets)) = if tenant.cloud == Cloud::Public {
-            (realm, branding)
-        } else {
-            let host = tenant.cloud.login_host();
-            tokio::join!(
-                self.deadline("realm", realm::fetch(client, host, domain)),
-                async {
-                    if tenant.cloud == Cloud::China {
-                        // 21Vianet tenants have no custom branding.
-                        (Ok(BrandingOutcome::Unbranded), Vec::new())
-                    } else {
-                        self.branding_with_images(host, domain).await
-                    }
-                },
-            )
-        };
-        let realm = realm.unwrap_or_else(|error| {
-            metrics::upstream_error("realm");
-            tracing::warn!(%domain, %error, "user realm lookup failed: sign-in type unknown");
-            Realm {
-                namespace_type: NamespaceType::Unknown,
-                brand_name: None,
-                federation: None,
-            }
-        });
-        let brandings = match branding {
-            Ok(BrandingOutcome::Branded(brandings)) => Some(brandings),
-            Ok(BrandingOutcome::Unbranded) => Some(Vec::new()),
-            Ok(BrandingOutcome::Throttled) => {
-                tracing::info!(%domain, "branding lookup throttled: branding unknown this time");
-                None
-            }
-            Err(error) => {
-                metrics::upstream_error("credential_type");
-                tracing::warn!(%domain, %error, "branding lookup failed: branding unknown");
-                None
-            }
-        };
-        let website_logo = website.map(|found| {
-            let logo = WebsiteLogo {
-                sha256: found.asset.sha256.clone(),
-                source_url: found.source_url.to_string(),
-            };
-            assets.push(found.asset);
-            logo
-        });
-        let mut profile = TenantProfile {
-            domain: domain.clone(),
-            status: DomainStatus::Entra,
-            tenant: Some(Tenant {
-                tenant_id: tenant.tenant_id,
-                display_name: realm.brand_name,
-                cloud: tenant.cloud,
-                region_scope: tenant.region_scope,
-                region_sub_scope: tenant.region_sub_scope,
-            }),
-            namespace_type: realm.namespace_type,
-            federation: realm.federation,
-            brandings,
-            signals,
-            website_logo,
-            brand_color: None,
-            resolved_at: OffsetDateTime::now_utc(),
-        };
-        profile.brand_color = brand_colour(&profile, &assets);
-        Resolution { profile, assets }
-    }
-
-    /// GetCredentialType on `host`, then the default branding's images, downloaded and normalised
-    /// as soon as their URLs are known (concurrently with the other lookups).
-    async fn branding_with_images(
-        &self,
-        host: &str,
-        domain: &DomainName,
-    ) -> (Result<BrandingOutcome, LookupError>, Vec<NewAsset>) {
-        let outcome = self
-            .deadline(
-                "credential_type",
-                credential_type::fetch(&self.inner.client, host, domain),
-            )
-            .await;
-        let Ok(BrandingOutcome::Branded(mut brandings)) = outcome else {
-            return (outcome, Vec::new());
-        };
-        let mut assets = Vec::new();
-        if let Some(default) = brandings.iter_mut().find(|branding| branding.locale == 0) {
-            assets = self.download_images(default).await;
-        }
-        (Ok(BrandingOutcome::Branded(brandings)), assets)
-    }
-
-    /// Download and normalise a branding's images; record our copies' hashes in it.
-    async fn download_images(&self, branding: &mut Branding) -> Vec<NewAsset> {
-        let (banner, square, square_dark, illustration) = tokio::join!(
-            self.fetch_image(branding.banner_logo_url.as_deref(), ImageRole::Logo),
-            self.fetch_image(branding.square_logo_url.as_deref(), ImageRole::Logo),
-            self.fetch_image(branding.square_logo_dark_url.as_deref(), ImageRole::Logo),
-            self.fetch_image(
-                branding.illustration_url.as_deref(),
-                ImageRole::Illustration
-            ),
-        );
-        let mut assets = Vec::new();
-        for (asset, slot) in [
-            (banner, &mut branding.banner_logo_sha256),
-            (square, &mut branding.square_logo_sha256),
-            (square_dark, &mut branding.square_logo_dark_sha256),
-            (illustration, &mut branding.illustration_sha256),
-        ] {
-            if let Some(asset) = asset {
-                *slot = Some(asset.sha256.clone());
-                assets.push(asset);
-            }
-        }
-        assets
-    }
-
-    /// One branding image from an allowed host, normalised; `None` (logged) when refused or broken.
-    async fn fetch_image(&self, url: Option<&str>, role: ImageRole) -> Option<NewAsset> {
-        let url = Url::parse(url?).ok()?;
-        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-        // Strict allow-list: a pin only decides where an allowed host is reached.
-        if !self.inner.settings.branding_hosts.contains(&host) {
-            tracing::warn!(%url, "branding image outside Microsoft's CDN: not downloaded");
-            return None;
-        }
-        let response = match self.inner.client.get(url.clone(), IMAGE_CAP).await {
-            Ok(response) if response.status.is_success() => response,
-            Ok(response) => {
-                metrics::upstream_error("image");
-                tracing::info!(%url, status = %response.status, "branding image not served");
-                return None;
-            }
-            Err(error) => {
-                metrics::upstream_error("image");
-                tracing::info!(%url, %error, "branding image not downloadable");
-                return None;
-            }
-        };
-        match prepare(Bytes::clone(&response.body), role).await {
-            Ok(asset) => Some(asset),
-            Err(error) => {
-                tracing::warn!(%url, %error, "branding image refused");
-                None
-            }
-        }
-    }
-
-    /// Bound one lookup by the upstream timeout (the client has its own; this covers the rest).
-    async fn deadline<T>(
-        &self,
-        lookup: &'static str,
-        future: impl Future<Output = Result<T, LookupError>>,
-    ) -> Result<T, LookupError> {
-        let limit = self.inner.settings.upstream_timeout;
-        match tokio::time::timeout(limit, future).await {
-            Ok(result) => {
-                result.inspect_err(|error| tracing::debug!(lookup, %error, "lookup failed"))
-            }
-            Err(_) => Err(LookupError::Timeout(limit)),
+impl Drop for LeaveOnDrop {
+    fn drop(&mut self) {
+        let mut flights = self.discovery.flights();
+        if flights
+            .get(&self.domain)
+            .is_some_and(|flight| flight.id == self.id)
+        {
+            flights.remove(&self.domain);
         }
     }
 }
 
-/// Entra's background colour when set, else the dominant colour of the logo the page shows.
-fn brand_colour(profile: &TenantProfile, assets: &[NewAsset]) -> Option<String> {
-    if let Some(colour) = profile
-        .default_branding()
-        .and_then(|branding| branding.background_color.clone())
-    {
-        return Some(colour);
-    }
-    let logo = profile.shown_branding().logo_sha256?;
-    assets
-        .iter()
-        .find(|asset| asset.sha256 == logo)
-        .and_then(|asset| asset.dominant_color.clone())
-}
-
-fn not_entra(domain: DomainName, signals: Signals) -> TenantProfile {
-    TenantProfile {
-        status: DomainStatus::NotEntra,
-        ..TenantProfile::unreachable(domain, signals)
-    }
+/// The answer for a domain nothing could be learnt about.
+fn unreachable(domain: &DomainName) -> TenantProfile {
+    TenantProfile::unreachable(domain.clone(), Signals::default())
 }
 
 async fn release(lock: Option<crate::store::ResolutionLock>) {

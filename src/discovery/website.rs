@@ -14,6 +14,7 @@ use url::Url;
 
 use crate::branding::image::ImageRole;
 use crate::branding::prepare;
+use crate::branding::slots::{DecodeLane, DecodeSlots};
 use crate::domain::DomainName;
 use crate::net::client::{HTML_CAP, IMAGE_CAP, JSON_CAP};
 use crate::net::{Fetched, OutboundClient};
@@ -214,10 +215,11 @@ pub struct FoundLogo {
 /// Find the website's best logo within `budget`. `None` when the site has none we can use.
 pub async fn find_logo(
     client: &OutboundClient,
+    slots: &DecodeSlots,
     domain: &DomainName,
     budget: Duration,
 ) -> Option<FoundLogo> {
-    match tokio::time::timeout(budget, search(client, domain)).await {
+    match tokio::time::timeout(budget, search(client, slots, domain)).await {
         Ok(found) => found,
         Err(_) => {
             tracing::info!(%domain, ?budget, "website logo search ran out of time");
@@ -226,7 +228,11 @@ pub async fn find_logo(
     }
 }
 
-async fn search(client: &OutboundClient, domain: &DomainName) -> Option<FoundLogo> {
+async fn search(
+    client: &OutboundClient,
+    slots: &DecodeSlots,
+    domain: &DomainName,
+) -> Option<FoundLogo> {
     // Most sites answer on one of the two: ask both at once (a failed apex must not add a whole
     // lookup to the resolution) and prefer the apex.
     let apex = format!("https://{}/", domain.as_str());
@@ -252,7 +258,7 @@ async fn search(client: &OutboundClient, domain: &DomainName) -> Option<FoundLog
         });
     }
     for candidate in ranked(candidates) {
-        if let Some(found) = try_candidate(client, &candidate).await {
+        if let Some(found) = try_candidate(client, slots, &candidate).await {
             return Some(found);
         }
     }
@@ -276,7 +282,11 @@ async fn home_page(client: &OutboundClient, url: &str) -> Option<Fetched> {
     }
 }
 
-async fn try_candidate(client: &OutboundClient, candidate: &Candidate) -> Option<FoundLogo> {
+async fn try_candidate(
+    client: &OutboundClient,
+    slots: &DecodeSlots,
+    candidate: &Candidate,
+) -> Option<FoundLogo> {
     let response = match client.get(candidate.url.clone(), IMAGE_CAP).await {
         Ok(response) if response.status.is_success() => response,
         Ok(response) => {
@@ -288,7 +298,8 @@ async fn try_candidate(client: &OutboundClient, candidate: &Candidate) -> Option
             return None;
         }
     };
-    match prepare(Bytes::clone(&response.body), ImageRole::Logo).await {
+    let body = Bytes::clone(&response.body);
+    match prepare(body, ImageRole::Logo, slots, DecodeLane::Discovery).await {
         Ok(asset) => Some(FoundLogo {
             source_url: response.url,
             asset,

@@ -129,6 +129,10 @@ pub enum Payload {
     Json(serde_json::Value),
 }
 
+/// A caller's own rule for every URL of one fetch (the first and each redirect target): `Err`
+/// names the rule that refused it.
+pub type HopRule<'a> = &'a (dyn Fn(&Url) -> Result<(), &'static str> + Sync);
+
 /// The one outbound HTTP client; cheap to clone.
 #[derive(Clone)]
 pub struct OutboundClient {
@@ -213,6 +217,22 @@ impl OutboundClient {
         self.fetch(Method::GET, url, Payload::Empty, cap).await
     }
 
+    /// `GET url` like [`Self::get`], and `rule` must also allow the URL and every redirect target
+    /// before it is requested (an allow-list of hosts, say); a refused hop is
+    /// [`FetchError::NotAllowed`].
+    pub async fn get_checked(
+        &self,
+        url: Url,
+        cap: usize,
+        rule: HopRule<'_>,
+    ) -> Result<Fetched, FetchError> {
+        self.within_deadline(url.to_string(), async {
+            self.follow(Method::GET, url, Payload::Empty, cap, Some(rule))
+                .await
+        })
+        .await
+    }
+
     /// `POST url` with a JSON body, with the response body capped at `cap` bytes.
     pub async fn post_json(
         &self,
@@ -232,8 +252,19 @@ impl OutboundClient {
         payload: Payload,
         cap: usize,
     ) -> Result<Fetched, FetchError> {
-        let first = url.to_string();
-        match tokio::time::timeout(self.timeout, self.follow(method, url, payload, cap)).await {
+        self.within_deadline(
+            url.to_string(),
+            self.follow(method, url, payload, cap, None),
+        )
+        .await
+    }
+
+    async fn within_deadline(
+        &self,
+        first: String,
+        exchange: impl Future<Output = Result<Fetched, FetchError>>,
+    ) -> Result<Fetched, FetchError> {
+        match tokio::time::timeout(self.timeout, exchange).await {
             Ok(result) => result,
             Err(_) => Err(FetchError::Timeout {
                 url: first,
@@ -248,10 +279,17 @@ impl OutboundClient {
         mut url: Url,
         mut payload: Payload,
         cap: usize,
+        rule: Option<HopRule<'_>>,
     ) -> Result<Fetched, FetchError> {
         let first = url.to_string();
         for _hop in 0..=MAX_REDIRECTS {
             self.check_url(&url)?;
+            if let Some(rule) = rule {
+                rule(&url).map_err(|reason| FetchError::NotAllowed {
+                    url: url.to_string(),
+                    reason,
+                })?;
+            }
             let mut request = self.http.request(method.clone(), url.clone());
             if let Payload::Json(body) = &payload {
                 request = request.json(body);

@@ -190,6 +190,34 @@ impl Store {
         }
     }
 
+    /// Delete every image no domain, branding or tenant setting names and that was last saved
+    /// before `saved_before`; returns how many rows (one per format) went. Saving an image again
+    /// refreshes it, so an image a concurrent save is about to name is never deleted.
+    pub async fn sweep_unreferenced_assets(
+        &self,
+        saved_before: time::OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        match &self.backend {
+            Backend::Postgres(pool) => {
+                postgres::sweep_unreferenced_assets(pool, saved_before).await
+            }
+            Backend::Sqlite(pool) => sqlite::sweep_unreferenced_assets(pool, saved_before).await,
+        }
+    }
+
+    /// The deployment's secret called `name`: `fresh` if none was stored yet (the first caller
+    /// wins; every instance then reads the same one).
+    pub async fn service_secret(
+        &self,
+        name: &str,
+        fresh: &[u8; 32],
+    ) -> Result<Vec<u8>, StoreError> {
+        match &self.backend {
+            Backend::Postgres(pool) => postgres::service_secret(pool, name, fresh).await,
+            Backend::Sqlite(pool) => sqlite::service_secret(pool, name, fresh).await,
+        }
+    }
+
     /// One stored image in one format (`png` or `webp`).
     pub async fn load_asset(
         &self,

@@ -199,11 +199,13 @@ pub(super) async fn save_asset(pool: &PgPool, asset: &NewAsset) -> Result<(), St
         let Some(bytes) = bytes else {
             continue;
         };
-        // Content-addressed: the same hash always holds the same bytes, so a conflict is a no-op.
+        // Content-addressed: the same hash always holds the same bytes, so a conflict only marks
+        // the image as saved again (the sweep spares recently saved images).
         sqlx::query(
             "INSERT INTO assets (sha256, format, content_type, width, height, byte_size, bytes, \
-               dominant_color) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sha256, format) DO NOTHING",
+               dominant_color, saved_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now()) \
+             ON CONFLICT (sha256, format) DO UPDATE SET saved_at = excluded.saved_at",
         )
         .bind(&asset.sha256)
         .bind(format)
@@ -238,6 +240,50 @@ pub(super) async fn load_asset(
 // --- admin ---
 
 pub(super) mod admin;
+
+pub(super) async fn sweep_unreferenced_assets(
+    pool: &PgPool,
+    saved_before: time::OffsetDateTime,
+) -> Result<u64, StoreError> {
+    // Under READ COMMITTED a save racing this delete either commits first (its saved_at then fails
+    // the re-checked condition and the row stays) or comes after (it inserts the image afresh).
+    // The NOT IN list is hashed once, not evaluated per image.
+    let result = sqlx::query(
+        "DELETE FROM assets WHERE COALESCE(saved_at, created_at) < $1 AND sha256 NOT IN ( \
+           SELECT website_logo_sha256 FROM domains WHERE website_logo_sha256 IS NOT NULL \
+           UNION SELECT banner_logo_sha256 FROM brandings WHERE banner_logo_sha256 IS NOT NULL \
+           UNION SELECT square_logo_sha256 FROM brandings WHERE square_logo_sha256 IS NOT NULL \
+           UNION SELECT square_logo_dark_sha256 FROM brandings \
+             WHERE square_logo_dark_sha256 IS NOT NULL \
+           UNION SELECT illustration_sha256 FROM brandings WHERE illustration_sha256 IS NOT NULL \
+           UNION SELECT logo_sha256 FROM tenant_settings WHERE logo_sha256 IS NOT NULL \
+           UNION SELECT pending_logo_sha256 FROM tenant_settings \
+             WHERE pending_logo_sha256 IS NOT NULL)",
+    )
+    .bind(saved_before)
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+pub(super) async fn service_secret(
+    pool: &PgPool,
+    name: &str,
+    fresh: &[u8; 32],
+) -> Result<Vec<u8>, StoreError> {
+    sqlx::query(
+        "INSERT INTO service_secrets (name, secret) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(name)
+    .bind(fresh.as_slice())
+    .execute(pool)
+    .await?;
+    let secret = sqlx::query_scalar("SELECT secret FROM service_secrets WHERE name = $1")
+        .bind(name)
+        .fetch_one(pool)
+        .await?;
+    Ok(secret)
+}
 
 // --- adoption ---
 

@@ -208,11 +208,13 @@ pub(super) async fn save_asset(pool: &SqlitePool, asset: &NewAsset) -> Result<()
         let Some(bytes) = bytes else {
             continue;
         };
-        // Content-addressed: the same hash always holds the same bytes, so a conflict is a no-op.
+        // Content-addressed: the same hash always holds the same bytes, so a conflict only marks
+        // the image as saved again (the sweep spares recently saved images).
         sqlx::query(
             "INSERT INTO assets (sha256, format, content_type, width, height, byte_size, bytes, \
-               dominant_color) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256, format) DO NOTHING",
+               dominant_color, saved_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) \
+             ON CONFLICT (sha256, format) DO UPDATE SET saved_at = excluded.saved_at",
         )
         .bind(&asset.sha256)
         .bind(format)
@@ -242,6 +244,62 @@ pub(super) async fn load_asset(
     .fetch_optional(pool)
     .await?;
     Ok(asset)
+}
+
+/// Timestamps written by SQL's `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`: text that sorts in time
+/// order, so a bound cut-off must be written the same way.
+const SQL_TIMESTAMP: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
+    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+);
+
+pub(super) async fn sweep_unreferenced_assets(
+    pool: &SqlitePool,
+    saved_before: time::OffsetDateTime,
+) -> Result<u64, StoreError> {
+    let cutoff = saved_before
+        .to_offset(time::UtcOffset::UTC)
+        .format(SQL_TIMESTAMP)
+        .map_err(|error| StoreError::Corrupt {
+            what: "asset sweep cut-off".to_owned(),
+            detail: error.to_string(),
+        })?;
+    // One statement: SQLite runs one writer at a time, so no save can slip in between the check
+    // and the delete. The NOT IN list is built once, not per image.
+    let result = sqlx::query(
+        "DELETE FROM assets WHERE COALESCE(saved_at, created_at) < ? AND sha256 NOT IN ( \
+           SELECT website_logo_sha256 FROM domains WHERE website_logo_sha256 IS NOT NULL \
+           UNION SELECT banner_logo_sha256 FROM brandings WHERE banner_logo_sha256 IS NOT NULL \
+           UNION SELECT square_logo_sha256 FROM brandings WHERE square_logo_sha256 IS NOT NULL \
+           UNION SELECT square_logo_dark_sha256 FROM brandings \
+             WHERE square_logo_dark_sha256 IS NOT NULL \
+           UNION SELECT illustration_sha256 FROM brandings WHERE illustration_sha256 IS NOT NULL \
+           UNION SELECT logo_sha256 FROM tenant_settings WHERE logo_sha256 IS NOT NULL \
+           UNION SELECT pending_logo_sha256 FROM tenant_settings \
+             WHERE pending_logo_sha256 IS NOT NULL)",
+    )
+    .bind(cutoff)
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+pub(super) async fn service_secret(
+    pool: &SqlitePool,
+    name: &str,
+    fresh: &[u8; 32],
+) -> Result<Vec<u8>, StoreError> {
+    sqlx::query(
+        "INSERT INTO service_secrets (name, secret) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(name)
+    .bind(fresh.as_slice())
+    .execute(pool)
+    .await?;
+    let secret = sqlx::query_scalar("SELECT secret FROM service_secrets WHERE name = ?")
+        .bind(name)
+        .fetch_one(pool)
+        .await?;
+    Ok(secret)
 }
 
 // --- adoption ---

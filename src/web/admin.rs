@@ -31,7 +31,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::admin::adoption::Event;
+use crate::admin::adoption::{Event, Figure};
 use crate::admin::chart;
 use crate::admin::session::{AdminCookies, AdminSession, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE};
 use crate::admin::{AdminError, Customization, secret};
@@ -42,6 +42,7 @@ use crate::store::models::LogoChange;
 
 use super::AppState;
 use super::assets;
+use super::client_ip::ClientIp;
 use super::error::AppError;
 use super::views::{AdminDashboardPage, AdminLogoPage, AdminNav, AdoptionRow, Layout, ScopeChoice};
 
@@ -448,20 +449,26 @@ async fn dashboard(
         .adoption
         .report(session.tenant_id(), OffsetDateTime::now_utc().date())
         .await?;
+    // Small counts are hidden ("fewer than 5"): no employee can be singled out.
+    let figures = report.figures();
     let adoption_rows = WalkthroughKind::ALL
         .into_iter()
         .map(|kind| AdoptionRow {
             label: device_label(kind),
-            views: report.totals.get(Event::View(kind)),
-            done: report.totals.get(Event::Done(kind)),
+            views: figures.get(Event::View(kind)),
+            done: figures.get(Event::Done(kind)),
         })
         .collect();
-    let mut adoption_problems: Vec<(String, u64)> = Event::all()
+    let mut adoption_problems: Vec<(String, Figure)> = Event::all()
         .filter(|event| matches!(event, Event::PrereqFail(_) | Event::TroubleshootOpen(_)))
-        .map(|event| (event.label(), report.totals.get(event)))
-        .filter(|(_, count)| *count > 0)
+        .map(|event| (event.label(), figures.get(event)))
+        .filter(|(_, figure)| !figure.is_zero())
         .collect();
-    adoption_problems.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
+    // Most first by what is shown; hidden ones after, in label order (their order would tell).
+    adoption_problems.sort_by_key(|(label, figure)| match figure {
+        Figure::Exact(count) | Figure::AtLeast(count) => (std::cmp::Reverse(*count), String::new()),
+        Figure::FewerThanFive => (std::cmp::Reverse(0), label.clone()),
+    });
     let customization = &context.customization;
     let html = AdminDashboardPage {
         layout: Layout::new(format!("{} · authwalk admin", context.company)),
@@ -479,7 +486,7 @@ async fn dashboard(
         sign_in_csrf,
         adoption_chart: chart::render_svg(&report),
         adoption_rows,
-        adoption_totals: report.totals.clone(),
+        adoption_totals: figures,
         adoption_problems,
     }
     .render()?;
@@ -546,9 +553,11 @@ fn render_logo(
 }
 
 /// `POST /admin/logo` (multipart: `csrf`, `scope`, `logo`): check the image and keep it as the
-/// scope's preview.
+/// scope's preview. Limited per tenant (429) and by free decode slots (503), both with
+/// `Retry-After`.
 pub async fn upload_logo(
     State(state): State<AppState>,
+    client: ClientIp,
     Admin(session): Admin,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
@@ -580,18 +589,49 @@ pub async fn upload_logo(
     };
     session.check_csrf(&upload.csrf)?;
     let scope = state.admin.scope(&session, Some(&upload.scope))?;
+    if let Err(AppError::RateLimited { retry_after }) =
+        state.limits.logo_upload(session.tenant_id(), &client)
+    {
+        let context = context(&state, &session, Some(scope.as_str())).await?;
+        let message = format!(
+            "Your company's admins have uploaded several logos in a short time. Try again in {} \
+             seconds; nothing was saved.",
+            retry_after.as_secs().max(1)
+        );
+        let page = render_logo(&context, Some(message), StatusCode::TOO_MANY_REQUESTS)?;
+        return Ok(with_retry_after(page, retry_after));
+    }
     let result = match upload.file {
         Some(bytes) if !bytes.is_empty() => state.admin.upload_logo(&session, &scope, bytes).await,
         _ => Err(AdminError::NoFile),
     };
     match result {
         Ok(_) => Ok(back_to("/admin/logo", &session, &scope)),
+        Err(AdminError::Image(ImageError::Busy { retry_after })) => {
+            let context = context(&state, &session, Some(scope.as_str())).await?;
+            let message = format!(
+                "We're processing many images right now, so yours wasn't checked. Try again in \
+                 {} seconds; nothing was saved.",
+                retry_after.as_secs().max(1)
+            );
+            let page = render_logo(&context, Some(message), StatusCode::SERVICE_UNAVAILABLE)?;
+            Ok(with_retry_after(page, retry_after))
+        }
         Err(error) if !error.is_server_side() => {
             let context = context(&state, &session, Some(scope.as_str())).await?;
             render_logo(&context, Some(error.to_string()), StatusCode::BAD_REQUEST)
         }
         Err(error) => Err(error.into()),
     }
+}
+
+/// `response` with `Retry-After` in whole seconds (at least 1).
+fn with_retry_after(mut response: Response, wait: std::time::Duration) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    response
 }
 
 /// The fields of an upload form.

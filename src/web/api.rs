@@ -1,5 +1,7 @@
 //! The JSON API (`/api/v1/…`): stable shapes; the pages show the same data.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
@@ -115,11 +117,19 @@ pub async fn tenant(
     Path(raw): Path<String>,
 ) -> Result<Response, AppError> {
     let domain = DomainName::parse(&raw)?;
-    // Only a domain we would have to look up costs the caller part of their allowance.
-    if state.discovery.would_resolve(&domain).await {
-        state.limits.new_domain(&client)?;
-    }
-    let profile = state.discovery.try_profile(&domain).await?;
+    // Only a request that starts a lookup costs the caller part of their allowance; joining one
+    // already running is free.
+    let admit = || state.limits.new_domain(&client);
+    let profile = state
+        .discovery
+        .profile_admitted(&domain, None, admit)
+        .await?
+        .unwrap_or_else(|| {
+            Arc::new(TenantProfile::unreachable(
+                domain.clone(),
+                Signals::default(),
+            ))
+        });
     let customization = customization_of(&state, &profile).await;
     let cache_control = match profile.status {
         DomainStatus::Unreachable => "no-store",

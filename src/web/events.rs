@@ -1,10 +1,14 @@
 //! The tenant page's two counting endpoints: `POST /t/{domain}/done` ("I've set up my passkey")
-//! and `POST /t/{domain}/events` (a troubleshooting entry was opened, sent as a beacon).
+//! and `POST /t/{domain}/events` (a troubleshooting entry was opened, sent as a beacon), and the
+//! counting cookie that ties them to a real page view.
 //!
-//! Both are anonymous: no session, no cookie, and nothing about the visitor is stored — only a
-//! tenant's counter is bumped (see `admin::adoption`). Without a session there is no CSRF token,
-//! so both refuse browser requests from other sites (`Sec-Fetch-Site`, else `Origin`) with 403.
-//! Only domains already known as Entra tenants count: these endpoints never start a lookup.
+//! Both are anonymous: no session, and nothing about the visitor is stored — only a tenant's
+//! counter is bumped (see `admin::adoption`). An event counts only when it brings the token of a
+//! real page view (`admin::counting`): the walkthrough page sets it as a cookie scoped to the
+//! tenant's page (`HttpOnly`, `SameSite=Strict`, two days), so the rendered page stays one shared,
+//! cacheable page and the "Done" form works without JavaScript. Without a session there is no CSRF
+//! token, so both refuse browser requests from other sites (`Sec-Fetch-Site`, else `Origin`) with
+//! 403. Only domains already known as Entra tenants count: these endpoints never start a lookup.
 
 use std::sync::Arc;
 
@@ -17,6 +21,7 @@ use url::Url;
 use uuid::Uuid;
 
 use crate::admin::adoption::{Event, TroubleKey, UnknownTroubleKey};
+use crate::admin::counting::{NotCounted, ViewToken};
 use crate::device::{UnknownWalkthrough, WalkthroughKind};
 use crate::domain::DomainName;
 use crate::profile::{DomainStatus, TenantProfile};
@@ -49,13 +54,16 @@ pub enum EventRejection {
     /// `kind` is not an event this endpoint counts.
     #[error("unknown event kind: only `troubleshoot_open` is counted here")]
     UnknownKind,
+    /// No token of a real page view came with it.
+    #[error("not counted: {0}")]
+    NotCounted(#[from] NotCounted),
 }
 
 impl EventRejection {
     /// The status it is answered with: 403 for another site, 400 for a malformed form.
     pub fn status(&self) -> StatusCode {
         match self {
-            EventRejection::CrossSite => StatusCode::FORBIDDEN,
+            EventRejection::CrossSite | EventRejection::NotCounted(_) => StatusCode::FORBIDDEN,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -64,6 +72,7 @@ impl EventRejection {
     pub fn heading(&self) -> &'static str {
         match self {
             EventRejection::CrossSite => "That came from another site",
+            EventRejection::NotCounted(_) => "That wasn't counted",
             _ => "We couldn't understand that request",
         }
     }
@@ -76,11 +85,15 @@ impl EventRejection {
             EventRejection::UnknownDevice(_) => "unknown_device",
             EventRejection::UnknownTroubleKey(_) => "unknown_trouble_key",
             EventRejection::UnknownKind => "unknown_event_kind",
+            EventRejection::NotCounted(NotCounted::NoToken) => "no_view_token",
+            EventRejection::NotCounted(NotCounted::InvalidToken) => "invalid_view_token",
+            EventRejection::NotCounted(NotCounted::OtherWalkthrough) => "other_walkthrough",
         }
     }
 }
 
-/// `POST /t/{domain}/done` with `device=<walkthrough>`: count a "Done" and say what comes next.
+/// `POST /t/{domain}/done` with `device=<walkthrough>`: count a "Done" (with a page view's token)
+/// and say what comes next. Whoever asks gets the page; only a real visit's "Done" counts.
 pub async fn done(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -93,7 +106,14 @@ pub async fn done(
         .parse()
         .map_err(EventRejection::from)?;
     let (tenant_id, profile) = known_tenant(&state, &domain).await?;
-    state.adoption.record(tenant_id, Event::Done(kind));
+    let presented = presented_view_tokens(&headers, &state.config.public_url);
+    let presented: Vec<&str> = presented.iter().map(String::as_str).collect();
+    if let Err(not_counted) = state
+        .adoption
+        .page_event(tenant_id, Event::Done(kind), &presented)
+    {
+        tracing::debug!(%domain, %not_counted, "a Done was not counted");
+    }
 
     // The same words as the page's "Done" section, for the device the visitor followed.
     let walkthrough = Walkthrough::build(
@@ -126,7 +146,8 @@ pub async fn done(
 }
 
 /// `POST /t/{domain}/events` with `kind=troubleshoot_open&key=<trouble key>`: count the opening
-/// of a troubleshooting entry; 204.
+/// of a troubleshooting entry; 204 (also when this view already counted it), 403 without a page
+/// view's token.
 pub async fn events(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -142,11 +163,80 @@ pub async fn events(
         .parse()
         .map_err(EventRejection::from)?;
     let (tenant_id, _) = known_tenant(&state, &domain).await?;
+    let presented = presented_view_tokens(&headers, &state.config.public_url);
+    let presented: Vec<&str> = presented.iter().map(String::as_str).collect();
     state
         .adoption
-        .record(tenant_id, Event::TroubleshootOpen(key));
+        .page_event(tenant_id, Event::TroubleshootOpen(key), &presented)
+        .map_err(EventRejection::from)?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Whether a request is a top-level navigation a person made: `Sec-Fetch-Dest: document` (not an
+/// image, frame or script fetch), and not announced as a prefetch or prerender.
+pub fn is_top_level_navigation(headers: &HeaderMap) -> bool {
+    let document = headers
+        .get("sec-fetch-dest")
+        .is_some_and(|dest| dest.as_bytes().eq_ignore_ascii_case(b"document"));
+    let speculative = ["sec-purpose", "purpose", "x-moz"].iter().any(|name| {
+        headers.get_all(*name).iter().any(|value| {
+            let value = value.to_str().unwrap_or_default().to_ascii_lowercase();
+            value.contains("prefetch") || value.contains("prerender")
+        })
+    });
+    document && !speculative
+}
+
+/// The counting cookie's name: `__Secure-` prefixed (and `Secure`) behind an https public URL.
+fn view_cookie_name(public_url: &Url) -> &'static str {
+    if public_url.scheme() == "https" {
+        "__Secure-aw_view"
+    } else {
+        "aw_view"
+    }
+}
+
+/// Most counting cookies read from one request (one per path at most, in practice).
+const MAX_PRESENTED_TOKENS: usize = 4;
+
+/// The counting tokens a request brings (most specific path first, as browsers send them).
+pub fn presented_view_tokens(headers: &HeaderMap, public_url: &Url) -> Vec<String> {
+    let name = view_cookie_name(public_url);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(|(key, _)| *key == name)
+        .map(|(_, value)| value.trim().to_owned())
+        .take(MAX_PRESENTED_TOKENS)
+        .collect()
+}
+
+/// The `Set-Cookie` that hands a page view's token to the browser: only the tenant's page and its
+/// counting endpoints see it, no script reads it, no other site sends it.
+pub fn view_cookie(
+    token: &ViewToken,
+    domain: &DomainName,
+    public_url: &Url,
+) -> Option<HeaderValue> {
+    let secure = if public_url.scheme() == "https" {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{}={}; Path={}; Max-Age={VIEW_COOKIE_SECONDS}; HttpOnly; SameSite=Strict{secure}",
+        view_cookie_name(public_url),
+        token.as_str(),
+        tenant_path(domain),
+    );
+    HeaderValue::from_str(&cookie).ok()
+}
+
+/// How long the counting cookie lives: its token is valid on its day and the next.
+const VIEW_COOKIE_SECONDS: u64 = 2 * 24 * 3600;
 
 /// Refuse what a browser sent from another site. `Sec-Fetch-Site` decides when present (only
 /// `same-origin` passes); otherwise an `Origin` must be ours (the public URL, or the `Host` the

@@ -11,6 +11,12 @@
 //! whole burst back hold no information and are dropped periodically; each map holds at most
 //! [`MAX_KEYS`] keys, past which new keys share one overflow bucket (a flood of addresses or
 //! domains cannot grow memory without bound).
+//!
+//! Logo uploads are limited per tenant ([`Limits::logo_upload`]): decoding is the costliest work
+//! an admin can ask for, and a tenant's allowance is shared by all its admins.
+//!
+//! A refusal is logged with the client's address truncated (IPv4 /24, IPv6 /48): enough to see
+//! an abusive network, not enough to name a person.
 
 use std::net::IpAddr;
 use std::sync::{Arc, Weak};
@@ -20,6 +26,7 @@ use std::hash::Hash;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, NotUntil, Quota, RateLimiter};
+use uuid::Uuid;
 
 use crate::config::{Config, Rate};
 use crate::domain::DomainName;
@@ -41,6 +48,8 @@ pub enum LimitKind {
     Verification,
     /// New admin DNS challenges, per client or per domain.
     Challenge,
+    /// Logo uploads, per tenant.
+    LogoUpload,
 }
 
 impl LimitKind {
@@ -50,6 +59,7 @@ impl LimitKind {
             LimitKind::NewDomain => "new_domain",
             LimitKind::Verification => "verification",
             LimitKind::Challenge => "challenge",
+            LimitKind::LogoUpload => "logo_upload",
         }
     }
 }
@@ -66,6 +76,7 @@ struct Inner {
     verification_by_domain: Bounded<DomainName>,
     challenge_by_client: Bounded<IpAddr>,
     challenge_by_domain: Bounded<DomainName>,
+    logo_uploads: Bounded<Uuid>,
     clock: DefaultClock,
 }
 
@@ -80,6 +91,8 @@ pub struct AdminRates {
     pub challenge_per_client: Rate,
     /// New DNS challenges per domain.
     pub challenge_per_domain: Rate,
+    /// Logo uploads per tenant.
+    pub logo_upload_per_tenant: Rate,
 }
 
 /// A keyed limiter whose map holds at most `max_keys` keys: past that, new keys are charged to
@@ -137,13 +150,15 @@ impl Limits {
                 verification_by_domain: Bounded::new(admin.verify_per_domain, max_keys),
                 challenge_by_client: Bounded::new(admin.challenge_per_client, max_keys),
                 challenge_by_domain: Bounded::new(admin.challenge_per_domain, max_keys),
+                logo_uploads: Bounded::new(admin.logo_upload_per_tenant, max_keys),
                 clock: DefaultClock::default(),
             }),
         }
     }
 
     /// Limits with the configured rates (`AUTHWALK_NEW_DOMAIN_RATE`, `AUTHWALK_VERIFY_RATE`,
-    /// `AUTHWALK_VERIFY_DOMAIN_RATE`, `AUTHWALK_CHALLENGE_RATE`, `AUTHWALK_CHALLENGE_DOMAIN_RATE`).
+    /// `AUTHWALK_VERIFY_DOMAIN_RATE`, `AUTHWALK_CHALLENGE_RATE`, `AUTHWALK_CHALLENGE_DOMAIN_RATE`,
+    /// `AUTHWALK_LOGO_UPLOAD_RATE`).
     pub fn from_config(config: &Config) -> Self {
         Self::new(
             config.new_domain_rate,
@@ -152,6 +167,7 @@ impl Limits {
                 verify_per_domain: config.verify_domain_rate,
                 challenge_per_client: config.challenge_rate,
                 challenge_per_domain: config.challenge_domain_rate,
+                logo_upload_per_tenant: config.logo_upload_rate,
             },
         )
     }
@@ -167,6 +183,21 @@ impl Limits {
                 not_until.wait_time_from(self.inner.clock.now()),
             )
         })
+    }
+
+    /// May an admin of `tenant_id` upload a logo now? One allowance per tenant, whichever admin
+    /// and address it comes from.
+    pub fn logo_upload(&self, tenant_id: Uuid, client: &ClientIp) -> Result<(), AppError> {
+        self.inner
+            .logo_uploads
+            .check(&tenant_id)
+            .map_err(|not_until| {
+                self.refused(
+                    LimitKind::LogoUpload,
+                    client,
+                    not_until.wait_time_from(self.inner.clock.now()),
+                )
+            })
     }
 
     /// May `client` try to verify control of `domain` now? The client's bucket first, then the
@@ -245,6 +276,7 @@ impl Limits {
             + self.inner.verification_by_domain.len()
             + self.inner.challenge_by_client.len()
             + self.inner.challenge_by_domain.len()
+            + self.inner.logo_uploads.len()
     }
 
     /// Drop idle keys every `every` until the last handle on these limits is gone.
@@ -271,12 +303,28 @@ impl Limits {
         inner.verification_by_domain.forget_idle();
         inner.challenge_by_client.forget_idle();
         inner.challenge_by_domain.forget_idle();
+        inner.logo_uploads.forget_idle();
     }
 
     fn refused(&self, kind: LimitKind, client: &ClientIp, wait: Duration) -> AppError {
         crate::metrics::rate_limited(kind.as_str());
-        tracing::info!(limit = kind.as_str(), %client, ?wait, "rate limited");
+        let network = truncated(client.ip());
+        tracing::info!(limit = kind.as_str(), client = %network, ?wait, "rate limited");
         AppError::RateLimited { retry_after: wait }
+    }
+}
+
+/// An address as logs may carry it: its network, IPv4 /24 or IPv6 /48 (`203.0.113.0/24`).
+pub fn truncated(address: IpAddr) -> String {
+    match address.to_canonical() {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & !((1u128 << 80) - 1);
+            format!("{}/48", std::net::Ipv6Addr::from(network))
+        }
     }
 }
 
@@ -307,6 +355,7 @@ mod tests {
             verify_per_domain: domain,
             challenge_per_client: client,
             challenge_per_domain: domain,
+            logo_upload_per_tenant: domain,
         }
     }
 
@@ -378,6 +427,45 @@ mod tests {
         assert!(limits.verification(&busy, &northwind).is_ok());
         let other = DomainName::parse("example.org").unwrap();
         assert!(limits.verification(&busy, &other).is_err());
+    }
+
+    #[test]
+    fn logo_uploads_are_limited_per_tenant_whoever_uploads() {
+        let limits = Limits::new(
+            rate(20, Duration::from_secs(60), 20),
+            AdminRates {
+                logo_upload_per_tenant: rate(2, Duration::from_secs(3600), 2),
+                ..admin(hourly(5), hourly(5))
+            },
+        );
+        let contoso = Uuid::from_u128(1);
+        assert!(limits.logo_upload(contoso, &client("192.0.2.1")).is_ok());
+        assert!(limits.logo_upload(contoso, &client("198.51.100.1")).is_ok());
+        // A third upload of the same tenant, from yet another address.
+        let wait = retry_after(
+            limits
+                .logo_upload(contoso, &client("203.0.113.1"))
+                .unwrap_err(),
+        );
+        assert!(wait > Duration::from_secs(60), "{wait:?}");
+        assert!(
+            limits
+                .logo_upload(Uuid::from_u128(2), &client("192.0.2.1"))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn logged_addresses_are_truncated_to_their_network() {
+        assert_eq!(truncated("203.0.113.77".parse().unwrap()), "203.0.113.0/24");
+        assert_eq!(
+            truncated("::ffff:198.51.100.9".parse().unwrap()),
+            "198.51.100.0/24"
+        );
+        assert_eq!(
+            truncated("2001:db8:abcd:12:34:56:78:9a".parse().unwrap()),
+            "2001:db8:abcd::/48"
+        );
     }
 
     #[test]

@@ -149,7 +149,7 @@ pub fn router(state: AppState) -> Router {
                 tracing::info_span!(
                     "request",
                     method = %request.method(),
-                    path = %request.uri().path(),
+                    path = %loggable_path(request.uri().path()),
                     request_id = %request_id,
                 )
             }),
@@ -191,6 +191,64 @@ pub fn router(state: AppState) -> Router {
     routes.layer(middleware)
 }
 
+/// Paths that carry a secret, and what logs show instead of the whole path: everything from the
+/// prefix on, whatever follows or however it is spelt, so a one-time admin link never reaches a
+/// log line or span.
+const SECRET_PATHS: [(&str, &str); 1] = [("/admin/link", "/admin/link/{token}")];
+
+/// The request path as logs may show it (see [`SECRET_PATHS`]).
+fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    // Judge the path as a lenient reader would: percent-decoded, case-folded, slashes collapsed.
+    let mut plain = String::with_capacity(path.len());
+    let bytes = path.as_bytes();
+    let mut index = 0;
+    while let Some(&byte) = bytes.get(index) {
+        let decoded = (byte == b'%')
+            .then(|| bytes.get(index + 1..index + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
+        let (byte, width) = decoded.map_or((byte, 1), |decoded| (decoded, 3));
+        let byte = byte.to_ascii_lowercase();
+        if !(byte == b'/' && plain.ends_with('/')) {
+            plain.push(char::from(byte));
+        }
+        index += width;
+    }
+    for (prefix, shown) in SECRET_PATHS {
+        if plain.starts_with(prefix) {
+            return std::borrow::Cow::Borrowed(shown);
+        }
+    }
+    std::borrow::Cow::Borrowed(path)
+}
+
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_link_tokens_never_reach_the_logged_path() {
+        for path in [
+            "/admin/link/3q2-7wEAAQ_secret",
+            "/admin/link/3q2-7wEAAQ_secret/extra",
+            "/Admin/Link/3q2-7wEAAQ_secret",
+            "//admin//link/3q2-7wEAAQ_secret",
+            "/admin/%6Cink/3q2-7wEAAQ_secret",
+            "/%61dmin/link%2F3q2-7wEAAQ_secret",
+            "/admin/link",
+            // Not the link route, but spelt like it: hidden all the same.
+            "/admin/linked",
+        ] {
+            let logged = loggable_path(path);
+            assert_eq!(logged, "/admin/link/{token}", "{path}");
+            assert!(!logged.contains("secret"));
+        }
+        for path in ["/t/contoso.com", "/admin", "/admin/logo", "/", "/%zz"] {
+            assert_eq!(loggable_path(path), path);
+        }
+    }
 }

@@ -9,11 +9,13 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
+use tokio::sync::watch;
 
 use crate::admin::Customization;
+use crate::admin::counting::Client;
 use crate::device::{self, ClientHints, Device, InApp, WalkthroughKind};
-use crate::discovery::Lookup;
+use crate::discovery::{Lookup, PROGRESS_STREAM_LIMIT, Progress};
 use crate::domain::DomainName;
 use crate::profile::{BrandingSource, DomainStatus, ShownBranding, TenantProfile};
 use crate::walkthrough::{Guide, ShownDevice, Walkthrough};
@@ -22,6 +24,7 @@ use super::AppState;
 use super::assets;
 use super::client_ip::ClientIp;
 use super::error::AppError;
+use super::events;
 use super::page_cache::PageKey;
 use super::views::{
     DetectedAttributes, LandingPage, Layout, PosterColours, ProgressPage, TenantPage,
@@ -112,21 +115,18 @@ pub async fn tenant(
     let profile = match state.discovery.fresh_in_memory(&domain).await {
         Some(profile) => profile,
         None => {
-            // Only a domain we would have to look up costs the visitor part of their allowance.
-            if state.discovery.would_resolve(&domain).await {
-                state.limits.new_domain(&client)?;
-            }
-            if wait_for_result {
-                state.discovery.try_profile(&domain).await?
-            } else {
-                match state
-                    .discovery
-                    .profile_within(&domain, FIRST_VISIT_WAIT)
-                    .await
-                {
-                    Some(profile) => profile,
-                    None => return progress_page(&state, &domain, chosen),
-                }
+            // A first visit shows progress if the lookup takes a moment; its retry waits.
+            let wait = (!wait_for_result).then_some(FIRST_VISIT_WAIT);
+            // Only a request that starts a lookup costs the visitor part of their allowance:
+            // joining one already running (a crowd opening a fresh link at once) is free.
+            let admit = || state.limits.new_domain(&client);
+            match state
+                .discovery
+                .profile_admitted(&domain, wait, admit)
+                .await?
+            {
+                Some(profile) => profile,
+                None => return progress_page(&state, &domain, chosen),
             }
         }
     };
@@ -156,7 +156,9 @@ pub async fn tenant(
             }
             Ok(response)
         }
-        DomainStatus::Entra => Ok(walkthrough_page(&state, &profile, chosen, &headers).await?),
+        DomainStatus::Entra => {
+            Ok(walkthrough_page(&state, &profile, chosen, &headers, &client).await?)
+        }
     }
 }
 
@@ -213,42 +215,71 @@ fn progress_page(
 }
 
 /// `GET /t/{domain}/progress`: Server-Sent Events — one `lookup` event per finished lookup, then
-/// `done`. A domain with no running resolution gets `done` at once.
+/// `done` when the lookup ends, or after [`PROGRESS_STREAM_LIMIT`] in any case. A domain with no
+/// lookup in flight gets `done` at once.
 pub async fn progress_events(
     State(state): State<AppState>,
     Path(raw): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let domain = DomainName::parse(&raw)?;
     let receiver = state.discovery.progress(&domain);
-    let stream = futures_util::stream::unfold(
+    let events = progress_updates(receiver, PROGRESS_STREAM_LIMIT).map(|update| {
+        Ok(match update {
+            ProgressUpdate::Lookup(lookup) => {
+                Event::default().event("lookup").data(lookup.as_str())
+            }
+            ProgressUpdate::Done => Event::default().event("done").data("done"),
+        })
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}
+
+/// What the progress stream tells the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProgressUpdate {
+    /// This lookup finished.
+    Lookup(Lookup),
+    /// Stop listening: the lookup is over (or the stream has run for its limit).
+    Done,
+}
+
+/// Each finished lookup of `receiver`'s flight, then `Done` — when the flight ends, when its sender
+/// goes away, or after `limit`, whichever comes first.
+fn progress_updates(
+    receiver: Option<watch::Receiver<Progress>>,
+    limit: Duration,
+) -> impl Stream<Item = ProgressUpdate> {
+    let deadline = tokio::time::Instant::now() + limit;
+    futures_util::stream::unfold(
         (receiver, 0usize, false),
-        |(receiver, mut sent, finished)| async move {
+        move |(receiver, mut sent, finished)| async move {
             if finished {
                 return None;
             }
+            let done = |sent| Some((ProgressUpdate::Done, (None, sent, true)));
             let Some(mut receiver) = receiver else {
-                return Some((
-                    Ok(Event::default().event("done").data("done")),
-                    (None, sent, true),
-                ));
+                return done(sent);
             };
             loop {
                 let progress = receiver.borrow_and_update().clone();
                 if let Some(lookup) = progress.finished.get(sent) {
                     sent += 1;
-                    let event = Event::default().event("lookup").data(lookup.as_str());
-                    return Some((Ok(event), (Some(receiver), sent, false)));
-                }
-                if progress.done || receiver.changed().await.is_err() {
                     return Some((
-                        Ok(Event::default().event("done").data("done")),
-                        (None, sent, true),
+                        ProgressUpdate::Lookup(*lookup),
+                        (Some(receiver), sent, false),
                     ));
+                }
+                if progress.done {
+                    return done(sent);
+                }
+                match tokio::time::timeout_at(deadline, receiver.changed()).await {
+                    Ok(Ok(())) => {}
+                    // The flight is gone, or the stream has followed it long enough.
+                    Ok(Err(_)) | Err(_) => return done(sent),
                 }
             }
         },
-    );
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    )
 }
 
 async fn walkthrough_page(
@@ -256,19 +287,29 @@ async fn walkthrough_page(
     profile: &TenantProfile,
     chosen: Option<WalkthroughKind>,
     headers: &HeaderMap,
+    client: &ClientIp,
 ) -> Result<Response, AppError> {
     let header_text = |name: &'static str| headers.get(name).and_then(|v| v.to_str().ok());
     let hints = ClientHints::from_lookup(header_text);
     let device = Device::detect(header_text("user-agent"), &hints);
     let shown = chosen.unwrap_or_else(|| device.walkthrough());
     let customization = customization_of(state, profile).await;
-    if let Some(tenant) = &profile.tenant
-        && !device.bot
-    {
-        state
-            .adoption
-            .record_page_view(tenant.tenant_id, &device, shown);
-    }
+    // Only a real visit counts: not an embedded image, a prefetch or a script's fetch. Its token
+    // travels in a cookie, so the rendered page itself stays one shared, cacheable page.
+    let view_token = match &profile.tenant {
+        Some(tenant) if events::is_top_level_navigation(headers) => {
+            let presented = events::presented_view_tokens(headers, &state.config.public_url);
+            let presented: Vec<&str> = presented.iter().map(String::as_str).collect();
+            let visitor = Client {
+                address: client.limiter_key(),
+                user_agent: header_text("user-agent").unwrap_or_default(),
+            };
+            state
+                .adoption
+                .page_view(tenant.tenant_id, &device, shown, visitor, &presented)
+        }
+        _ => None,
+    };
     // The page depends on the device only through what it shows, and so does its cache key.
     let shown_device = ShownDevice::of(&device);
     let key = PageKey::new(
@@ -297,6 +338,11 @@ async fn walkthrough_page(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-cache"),
     );
+    if let Some(token) = view_token
+        && let Some(cookie) = events::view_cookie(&token, &profile.domain, &state.config.public_url)
+    {
+        response_headers.append(header::SET_COOKIE, cookie);
+    }
     Ok(response)
 }
 
@@ -397,4 +443,69 @@ pub(super) fn shown_branding(
         shown.brand_color = Some(colour.clone());
     }
     shown
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_progress_stream_ends_at_its_limit_even_if_the_lookup_does_not() {
+        let (sender, receiver) = watch::channel(Progress::default());
+        sender.send_modify(|progress| progress.finished.push(Lookup::Dns));
+        let started = tokio::time::Instant::now();
+        let updates: Vec<ProgressUpdate> =
+            progress_updates(Some(receiver), Duration::from_secs(60))
+                .collect()
+                .await;
+        assert_eq!(
+            updates,
+            [ProgressUpdate::Lookup(Lookup::Dns), ProgressUpdate::Done]
+        );
+        assert_eq!(started.elapsed(), Duration::from_secs(60));
+        // The lookup is still "running": only the stream gave up.
+        assert!(!sender.borrow().done);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_progress_stream_ends_when_its_lookup_ends_or_goes_away() {
+        let (sender, receiver) = watch::channel(Progress::default());
+        let follow = tokio::spawn(
+            progress_updates(Some(receiver), Duration::from_secs(60)).collect::<Vec<_>>(),
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        sender.send_modify(|progress| progress.finished.push(Lookup::Tenant));
+        sender.send_modify(|progress| {
+            progress.finished.push(Lookup::SignIn);
+            progress.done = true;
+        });
+        let started = tokio::time::Instant::now();
+        assert_eq!(
+            follow.await.unwrap(),
+            [
+                ProgressUpdate::Lookup(Lookup::Tenant),
+                ProgressUpdate::Lookup(Lookup::SignIn),
+                ProgressUpdate::Done
+            ]
+        );
+        assert_eq!(started.elapsed(), Duration::ZERO);
+
+        // A flight that vanishes without its `done` mark ends the stream too.
+        let (sender, receiver) = watch::channel(Progress::default());
+        let follow = tokio::spawn(
+            progress_updates(Some(receiver), Duration::from_secs(60)).collect::<Vec<_>>(),
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        drop(sender);
+        assert_eq!(follow.await.unwrap(), [ProgressUpdate::Done]);
+        // No flight at all: done at once.
+        assert_eq!(
+            progress_updates(None, Duration::from_secs(60))
+                .collect::<Vec<_>>()
+                .await,
+            [ProgressUpdate::Done]
+        );
+    }
 }

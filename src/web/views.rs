@@ -372,10 +372,11 @@ pub struct AdminDashboardPage {
     pub adoption_chart: String,
     /// Visits and confirmations per device class over the 30 days.
     pub adoption_rows: Vec<AdoptionRow>,
-    /// All visits, confirmations, prerequisite failures and troubleshooting opens.
-    pub adoption_totals: crate::admin::adoption::Counts,
-    /// Each prerequisite failure and troubleshooting entry seen, with its count (most first).
-    pub adoption_problems: Vec<(String, u64)>,
+    /// All visits, confirmations, prerequisite failures and troubleshooting opens (small counts
+    /// hidden).
+    pub adoption_totals: crate::admin::adoption::ReportFigures,
+    /// Each prerequisite failure and troubleshooting entry seen, with its figure (most first).
+    pub adoption_problems: Vec<(String, crate::admin::adoption::Figure)>,
 }
 
 /// One device class's line of the dashboard's adoption table.
@@ -383,10 +384,10 @@ pub struct AdminDashboardPage {
 pub struct AdoptionRow {
     /// The device class as people say it.
     pub label: &'static str,
-    /// Walkthroughs shown.
-    pub views: u64,
-    /// "Done" confirmations.
-    pub done: u64,
+    /// Walkthroughs shown (small counts hidden).
+    pub views: crate::admin::adoption::Figure,
+    /// "Done" confirmations (small counts hidden).
+    pub done: crate::admin::adoption::Figure,
 }
 
 /// One verified domain (grant) of the tenant on the overview page.

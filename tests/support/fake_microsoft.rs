@@ -97,6 +97,11 @@ pub const BIDI_BRAND_TENANT: &str = "b1d1b1d1-bbbb-4bbb-8bbb-00000000000b";
 pub const BIDI_BRAND_NAME: &str = "Fabrikam\u{202E}ksedpleH osotnoC\u{202C}\u{200B} IT";
 /// What the page must show of it: the same characters, without the invisible ones.
 pub const BIDI_BRAND_SHOWN: &str = "FabrikamksedpleH osotnoC IT";
+/// `cdn-redirect.com`: managed, public cloud, brand "CDN Redirect", branding whose images are on
+/// Microsoft's CDN but redirect: the banner logo off the CDN ([`CDN_REDIRECT_BANNER_LOGO`]), the
+/// square logo to plain http ([`CDN_REDIRECT_TILE_LOGO`]), the dark square logo to another CDN
+/// host ([`CDN_REDIRECT_TILE_DARK_LOGO`], the one that may be followed).
+pub const CDN_REDIRECT_TENANT: &str = "c0d1e2e3-bbbb-4cbb-acbb-00000000000b";
 /// How long `slow-tenant.com` makes every answer wait.
 pub const SLOW_TENANT_DELAY: Duration = Duration::from_secs(30);
 
@@ -132,6 +137,18 @@ pub const HOSTILE_BACKGROUND_COLOR: &str = "#000000";
 /// `cdn-elsewhere.com`'s banner logo: NOT on a Microsoft CDN host. It is served (a valid PNG) and
 /// counted by [`super::fake_web::FakeWeb`], so a test can assert the app never fetched it.
 pub const CDN_ELSEWHERE_BANNER_LOGO: &str = super::fake_web::EVIL_CDN_LOGO;
+/// `cdn-redirect.com`'s banner logo: on the CDN, answered 302 to [`CDN_ELSEWHERE_BANNER_LOGO`]
+/// (off the CDN, served and counted by the fake company websites).
+pub const CDN_REDIRECT_BANNER_LOGO: &str = "https://aadcdn.msftauthimages.net/c0d1e2e3-r3d1r3ctq0xw/logintenantbranding/0/bannerlogo?ts=638700000000000001";
+/// `cdn-redirect.com`'s square logo: on the CDN, answered 302 to the same path over plain http.
+pub const CDN_REDIRECT_TILE_LOGO: &str = "https://aadcdn.msftauthimages.net/c0d1e2e3-r3d1r3ctq0xw/logintenantbranding/0/tilelogo?ts=638700000000000002";
+/// `cdn-redirect.com`'s dark square logo: on the CDN, answered 302 to
+/// [`CDN_REDIRECT_TILE_DARK_TARGET`] on another CDN host, which serves a valid PNG.
+pub const CDN_REDIRECT_TILE_DARK_LOGO: &str = "https://aadcdn.msftauthimages.net/c0d1e2e3-r3d1r3ctq0xw/logintenantbranding/0/squarelogodark?ts=638700000000000003";
+/// Where [`CDN_REDIRECT_TILE_DARK_LOGO`] redirects: Contoso's dark square logo's bytes.
+pub const CDN_REDIRECT_TILE_DARK_TARGET: &str = "https://aadcdn.msauthimages.net/c0d1e2e3-r3d1r3ctq0xw/logintenantbranding/0/squarelogodark-moved";
+/// `cdn-redirect.com`'s background colour.
+pub const CDN_REDIRECT_BACKGROUND_COLOR: &str = "#2B579A";
 /// `cdn-elsewhere.com`'s background colour.
 pub const CDN_ELSEWHERE_BACKGROUND_COLOR: &str = "#5C2D91";
 
@@ -551,6 +568,7 @@ enum Branding {
     Throttled,
     Hostile,
     Elsewhere,
+    Redirecting,
 }
 
 #[derive(Clone, Debug)]
@@ -682,6 +700,17 @@ const TENANTS: &[Tenant] = &[
         brand: Cow::Borrowed(BIDI_BRAND_NAME),
         federated: false,
         branding: Branding::None,
+        slow: false,
+    },
+    Tenant {
+        domains: &["cdn-redirect.com"],
+        id: Cow::Borrowed(CDN_REDIRECT_TENANT),
+        cloud: Cloud::Public,
+        region: "EU",
+        sub_scope: None,
+        brand: Cow::Borrowed("CDN Redirect"),
+        federated: false,
+        branding: Branding::Redirecting,
         slow: false,
     },
     Tenant {
@@ -1243,6 +1272,17 @@ fn credential_document(ctx: &Ctx, tenant: &Tenant, username: &str) -> Value {
                 "UseTransparentLightBox": false,
             },
         ])),
+        Branding::Redirecting => Some(json!([
+            {
+                "Locale": 0,
+                "BannerLogo": CDN_REDIRECT_BANNER_LOGO,
+                "TileLogo": CDN_REDIRECT_TILE_LOGO,
+                "TileDarkLogo": CDN_REDIRECT_TILE_DARK_LOGO,
+                "BackgroundColor": CDN_REDIRECT_BACKGROUND_COLOR,
+                "KeepMeSignedInDisabled": false,
+                "UseTransparentLightBox": false,
+            },
+        ])),
         Branding::Agency if ctx.cloud == Cloud::UsGov => Some(json!([
             {
                 "Locale": 0,
@@ -1305,6 +1345,8 @@ enum CdnObject {
     Raw(&'static [u8], &'static str),
     /// [`HUGE_BODY_BYTES`] of JPEG start and zeros, streamed, with Content-Length.
     Huge,
+    /// `302 Found` to this URL.
+    Redirect(&'static str),
 }
 
 /// Every CDN object by (host, path), from the branding URLs above.
@@ -1343,6 +1385,24 @@ static CDN_OBJECTS: LazyLock<HashMap<(String, String), CdnObject>> = LazyLock::n
             CdnObject::Image(Asset::TruncatedJpeg, "image/jpeg"),
         ),
         (HOSTILE_ILLUSTRATION, CdnObject::Huge),
+        (
+            CDN_REDIRECT_BANNER_LOGO,
+            CdnObject::Redirect(CDN_ELSEWHERE_BANNER_LOGO),
+        ),
+        (
+            CDN_REDIRECT_TILE_LOGO,
+            CdnObject::Redirect(
+                "http://aadcdn.msftauthimages.net/c0d1e2e3-r3d1r3ctq0xw/logintenantbranding/0/tilelogo",
+            ),
+        ),
+        (
+            CDN_REDIRECT_TILE_DARK_LOGO,
+            CdnObject::Redirect(CDN_REDIRECT_TILE_DARK_TARGET),
+        ),
+        (
+            CDN_REDIRECT_TILE_DARK_TARGET,
+            CdnObject::Image(Asset::ContosoTileDark, "image/png"),
+        ),
     ]
     .into_iter()
     .map(|(address, object)| {
@@ -1370,6 +1430,16 @@ fn cdn(host: &str, parts: &axum::http::request::Parts) -> Response {
             "The specified blob does not exist.",
         );
     };
+    if let CdnObject::Redirect(location) = object {
+        return (
+            StatusCode::FOUND,
+            [
+                (header::LOCATION, location),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+        )
+            .into_response();
+    }
     let (content_type, body, length, tag) = match object {
         CdnObject::Image(asset, content_type) => {
             let bytes = images::asset(asset);
@@ -1386,6 +1456,7 @@ fn cdn(host: &str, parts: &axum::http::request::Parts) -> Response {
             HUGE_BODY_BYTES,
             0x2000_0000,
         ),
+        CdnObject::Redirect(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
     let etag = format!("\"0x8DC4DB1{tag:08X}\"");
     let not_modified = parts

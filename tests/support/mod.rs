@@ -185,6 +185,7 @@ pub fn test_config(database_url: &str) -> RawConfig {
         verify_domain_rate: GENEROUS_RATE.into(),
         challenge_rate: GENEROUS_RATE.into(),
         challenge_domain_rate: GENEROUS_RATE.into(),
+        logo_upload_rate: GENEROUS_RATE.into(),
         ..RawConfig::default()
     }
 }
@@ -197,6 +198,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The app's store, for asserting what was written.
     pub store: authwalk::store::Store,
+    /// The app's shared state (its discovery, counters, decode slots…), for tests that must
+    /// reach past HTTP.
+    pub state: authwalk::web::AppState,
     /// The database (kept alive as long as the app).
     pub database: TestDatabase,
     /// The configuration it was started with.
@@ -230,6 +234,7 @@ impl TestApp {
         let app = App::build(config).await.expect("app starts");
         let addr = app.local_addr();
         let store = app.state().store.clone();
+        let state = app.state().clone();
         let (shutdown, stop) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             app.run(async {
@@ -247,6 +252,7 @@ impl TestApp {
             addr,
             client,
             store,
+            state,
             database,
             raw_config,
             shutdown: Some(shutdown),
