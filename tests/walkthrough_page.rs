@@ -1292,6 +1292,10 @@ async fn the_landing_guide_follows_the_same_flow(backend: Backend) {
     let text = plain_text(&html);
     for label in [
         "tap the account, then tap “Create a passkey”",
+        "On your phone, open this page (or your company’s walkthrough link)",
+        "iPhone with iOS 17 or later (17.4 or later recommended), or Android 14 or later.",
+        "A policy that requires a passkey for all resources asks people for a passkey before they can add one: let the mobile policy accept Temporary Access Passes",
+        "An approved-client-app or app-protection policy blocks Authenticator, and a Temporary Access Pass won’t help",
         "If asked, set up a screen lock",
         "under “AutoFill From”, select Authenticator",
         "under “Additional providers”, switch on Authenticator",
@@ -1309,6 +1313,11 @@ async fn the_landing_guide_follows_the_same_flow(backend: Backend) {
         "Accepted wherever passkeys are allowed",
         "just called",
         "“Preferred service”, tap",
+        // The landing page has no QR code of its own, and the brief's unsourced claim is gone.
+        "Scan the QR code on this page",
+        "security-key prompt",
+        "iOS 17.4 or later",
+        "Save a passkey?",
     ] {
         assert!(
             !text.contains(wrong),
@@ -1318,6 +1327,14 @@ async fn the_landing_guide_follows_the_same_flow(backend: Backend) {
     for anchor in ["iphone", "android", "samsung", "computer"] {
         assert!(html.contains(&format!("id=\"{anchor}\"")), "#{anchor}");
     }
+    // The hero shows the screen the recommended flow starts at: the account with "Create a
+    // passkey", not a system sheet that flow never shows.
+    let hero = &html[html.find("<svg class=\"phone\"").unwrap()..];
+    let hero = plain_text(&hero[..hero.find("</svg>").unwrap()]);
+    assert!(
+        hero.contains("Create a passkey") && hero.contains("Contoso"),
+        "{hero}"
+    );
     assert!(
         html.contains(
             "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"bound-caption\">"
