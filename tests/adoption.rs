@@ -342,19 +342,21 @@ fn csv_of_a_small_fixture_is_exact_and_hides_small_counts() {
                   troubleshoot_open_phone_cannot_connect,troubleshoot_open_biometric_failed,\
                   troubleshoot_open_passkey_already_exists,troubleshoot_open_in_app_browser,\
                   troubleshoot_open_conditional_access,troubleshoot_open_work_profile,\
-                  troubleshoot_open_firefox_android,troubleshoot_open_network_blocks_cross_device\r\n";
+                  troubleshoot_open_firefox_android,troubleshoot_open_network_blocks_cross_device,\
+                  troubleshoot_open_app_not_approved\r\n";
     let mut expected = header.to_owned();
     let mut day = date!(2024 - 02 - 10);
     while day < date!(2024 - 03 - 09) {
         expected.push_str(&format!(
-            "{day},0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n"
+            "{day},0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n"
         ));
         day = day.next_day().unwrap();
     }
     // Counts from 1 to 4 never appear as numbers: no single employee can be singled out.
-    expected.push_str("2024-03-09,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,fewer than 5,0,0,0,0,0\r\n");
+    expected
+        .push_str("2024-03-09,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,fewer than 5,0,0,0,0,0,0\r\n");
     expected.push_str(
-        "2024-03-10,12,0,fewer than 5,0,fewer than 5,0,0,0,fewer than 5,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n",
+        "2024-03-10,12,0,fewer than 5,0,fewer than 5,0,0,0,fewer than 5,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n",
     );
     assert_eq!(csv, expected);
 }

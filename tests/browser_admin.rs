@@ -449,6 +449,23 @@ async fn admin_journey_in_headless_chromium_is_accessible() {
         run_on.is_empty(),
         "kit labels run on after a copy button: {run_on:?}"
     );
+    // The email's steps start in Authenticator (the sentence above them already sends people to
+    // the link on their phone), and a Galaxy owner keeps the Preferred service.
+    let email = value_of(&client, "#email-text").await;
+    assert_eq!(
+        email
+            .matches("the steps for the phone in your hand")
+            .count(),
+        1,
+        "{email}"
+    );
+    for words in [
+        "1. Open Authenticator on that phone.",
+        "(Samsung Galaxy: under “Additional providers”; leave “Preferred service” as it is)",
+        "iOS 17 or later (17.4 or later recommended)",
+    ] {
+        assert!(email.contains(words), "the email says {words}: {email}");
+    }
     press(&client, "a[href=\"/admin/kit/poster\"]").await;
     let poster_logo = wait_for(&client, ".poster--screen .poster__logo")
         .await
@@ -470,6 +487,10 @@ async fn admin_journey_in_headless_chromium_is_accessible() {
     );
     let steps = text_of(&client, ".poster--screen .poster__steps").await;
     assert!(steps.contains("Create a passkey"), "{steps}");
+    assert!(
+        steps.contains("leave “Preferred service” as it is"),
+        "{steps}"
+    );
     check(&client, &tools, "admin-poster", &mut failures).await;
     let pdf = client
         .print(PrintConfiguration::default())

@@ -878,7 +878,7 @@ async fn each_tab_and_os_version_shows_microsofts_current_flow(backend: Backend)
         assert_current_flow(name, &html);
         let in_app = plain_text(section_of(&html, "data-path=\"in_app\""));
         for label in [
-            "Open Authenticator and start from your work account",
+            "Open Authenticator",
             "tap the account, then tap “Create a passkey”",
             "“Add work or school account”",
             "“Work or school account”",
@@ -912,6 +912,8 @@ async fn each_tab_and_os_version_shows_microsofts_current_flow(backend: Backend)
                     && settings.contains("USE PASSWORDS AND PASSKEYS FROM:"),
                 "{name}: {settings}"
             );
+            // No source names Apple's own entry on iOS 17: drawn as a blank line.
+            assert!(!settings.contains("iCloud"), "{name}: {settings}");
         }
         assert!(settings.contains("Authenticator"), "{name}: {settings}");
         // The browser path is Security info's hand-off to the app.
@@ -922,10 +924,19 @@ async fn each_tab_and_os_version_shows_microsofts_current_flow(backend: Backend)
             "“Passkey in Microsoft Authenticator”",
             "Not the plain “Passkey”",
             "Open Authenticator and create the passkey there",
+            // After "If asked, get Authenticator": the first-run screen too.
+            "“Add work or school account”",
+            "Follow Authenticator’s prompts, then tap “Done” twice",
             "tap “Next”, then “Done”",
         ] {
             assert!(browser.contains(label), "{name}: {label} in {browser}");
         }
+        // Microsoft's minimum, and 17.4 only as the recommendation.
+        let os = plain_text(section_of(&html, "aria-labelledby=\"before\""));
+        assert!(
+            os.contains("iOS 17 or later (17.4 or later recommended)"),
+            "{name}: {os}"
+        );
     }
 
     // Android, per version: "Additional providers", and Android 15 only while it may help.
@@ -1002,9 +1013,12 @@ async fn each_tab_and_os_version_shows_microsofts_current_flow(backend: Backend)
     let security_info = plain_text(section_of(&html, "data-path=\"security_info\""));
     for label in [
         "From this computer: Security info",
+        "no Bluetooth connection needed",
         "“+ Add sign-in method” → “Passkey in Microsoft Authenticator”, then “Next”",
         "On your phone, open Authenticator and create the passkey there",
         "“Create a passkey”",
+        "“Add work or school account”",
+        "On the phone, follow Authenticator’s prompts, then tap “Done” twice",
         "select “Next”, then “Done”",
     ] {
         assert!(security_info.contains(label), "{label} in {security_info}");
@@ -1013,13 +1027,34 @@ async fn each_tab_and_os_version_shows_microsofts_current_flow(backend: Backend)
     for label in [
         "Having trouble? Create your passkey a different way",
         "If nothing else works",
-        "This route fails when Contoso requires attestation",
+        "If Contoso requires attestation for passkeys in Authenticator, this route doesn’t work: create the passkey in the Authenticator app instead",
+        "First, on the phone, turn on Authenticator as a passkey provider",
         "“iPhone, iPad, or Android device”",
-        "Camera app",
-        "Authenticator’s own scanner on iPhone can’t read this kind of code",
+        "Scan it with the phone’s Camera app (on iPhone, Authenticator’s own scanner can’t read this code).",
         "Bluetooth",
     ] {
         assert!(fallback.contains(label), "{label} in {fallback}");
+    }
+    for wrong in ["so does Authenticator’s scanner", "recommended setting"] {
+        assert!(!fallback.contains(wrong), "{wrong} in {fallback}");
+    }
+    assert!(
+        fallback.find("turn on Authenticator as a passkey provider")
+            < fallback.find("Scan it with"),
+        "the provider is on before the scan"
+    );
+    // The phone's confirmation drawn for any phone: no one maker's words.
+    let confirm = mockup(&html, "biometric");
+    let drawn = plain_text(&confirm[confirm.find('>').unwrap() + 1..]);
+    assert_eq!(drawn, "9:41", "only the clock is written");
+    let text = readable_text(&html);
+    for label in [
+        "Can’t scan it?",
+        "Signing in on a computer: when asked, choose “iPhone, iPad, or Android device”",
+        "You’re told the app isn’t approved or needs app protection",
+        "A Temporary Access Pass won’t help",
+    ] {
+        assert!(text.contains(label), "the computer tab says {label}");
     }
     let window = plain_text(figure(&html, "other_device_window"));
     assert!(
@@ -1042,6 +1077,56 @@ async fn each_tab_and_os_version_shows_microsofts_current_flow(backend: Backend)
 both_backends!(
     current_flow,
     each_tab_and_os_version_shows_microsofts_current_flow
+);
+
+/// A public address too long for a QR code: the computer tab draws no code, so it doesn't ask
+/// anyone to scan one.
+async fn a_page_without_a_qr_code_does_not_ask_to_scan_one(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let long = format!("https://passkeys.example.com/{}/", "rollout".repeat(400));
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
+        config.public_url = Some(long.clone());
+    })
+    .await
+    else {
+        return;
+    };
+    let (status, _, html) = page(&app, "/t/contoso.com", WINDOWS_EDGE, &[]).await;
+    assert_eq!(status, 200);
+    assert!(
+        !html.contains("data-qr"),
+        "the address is too long to encode"
+    );
+    let section = section_of(&html, "data-path=\"continue_on_phone\"");
+    assert!(
+        !section.contains("data-screen=\"qr_code\""),
+        "no camera mock-up for it"
+    );
+    let on_phone = plain_text(section);
+    assert!(!on_phone.contains("Scan the QR code"), "{on_phone}");
+    assert!(
+        on_phone.contains("On your phone, open Authenticator"),
+        "{on_phone}"
+    );
+    app.stop().await;
+
+    // With a code, the step is there.
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |_| {}).await else {
+        return;
+    };
+    let (_, _, html) = page(&app, "/t/contoso.com", WINDOWS_EDGE, &[]).await;
+    assert!(html.contains("data-qr"));
+    let section = section_of(&html, "data-path=\"continue_on_phone\"");
+    assert!(section.contains("data-screen=\"qr_code\""));
+    assert!(
+        plain_text(section).contains("Scan the QR code on this page with your phone’s camera"),
+        "{section}"
+    );
+    app.stop().await;
+}
+both_backends!(
+    no_qr_code,
+    a_page_without_a_qr_code_does_not_ask_to_scan_one
 );
 
 // --- the rendered-page cache keys on what the page shows ---
@@ -1207,6 +1292,10 @@ async fn the_landing_guide_follows_the_same_flow(backend: Backend) {
     let text = plain_text(&html);
     for label in [
         "tap the account, then tap “Create a passkey”",
+        "On your phone, open this page (or your company’s walkthrough link)",
+        "iPhone with iOS 17 or later (17.4 or later recommended), or Android 14 or later.",
+        "A policy that requires a passkey for all resources asks people for a passkey before they can add one: let the mobile policy accept Temporary Access Passes",
+        "An approved-client-app or app-protection policy blocks Authenticator, and a Temporary Access Pass won’t help",
         "If asked, set up a screen lock",
         "under “AutoFill From”, select Authenticator",
         "under “Additional providers”, switch on Authenticator",
@@ -1224,6 +1313,11 @@ async fn the_landing_guide_follows_the_same_flow(backend: Backend) {
         "Accepted wherever passkeys are allowed",
         "just called",
         "“Preferred service”, tap",
+        // The landing page has no QR code of its own, and the brief's unsourced claim is gone.
+        "Scan the QR code on this page",
+        "security-key prompt",
+        "iOS 17.4 or later",
+        "Save a passkey?",
     ] {
         assert!(
             !text.contains(wrong),
@@ -1233,6 +1327,14 @@ async fn the_landing_guide_follows_the_same_flow(backend: Backend) {
     for anchor in ["iphone", "android", "samsung", "computer"] {
         assert!(html.contains(&format!("id=\"{anchor}\"")), "#{anchor}");
     }
+    // The hero shows the screen the recommended flow starts at: the account with "Create a
+    // passkey", not a system sheet that flow never shows.
+    let hero = &html[html.find("<svg class=\"phone\"").unwrap()..];
+    let hero = plain_text(&hero[..hero.find("</svg>").unwrap()]);
+    assert!(
+        hero.contains("Create a passkey") && hero.contains("Contoso"),
+        "{hero}"
+    );
     assert!(
         html.contains(
             "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"bound-caption\">"

@@ -37,7 +37,7 @@ pub const MAX_PENDING_COUNTERS: usize = 100_000;
 /// The keys of every troubleshooting entry the walkthrough content has (`Trouble::id` in
 /// `walkthrough/build.rs`), in the order of the report's columns. A unit test checks this list
 /// against the content, so an entry added there cannot be forgotten here.
-pub const TROUBLE_KEYS: [&str; 14] = [
+pub const TROUBLE_KEYS: [&str; 15] = [
     "not_supported_by_tenant",
     "cannot_verify_device",
     "authenticator_not_installed",
@@ -52,6 +52,7 @@ pub const TROUBLE_KEYS: [&str; 14] = [
     "work_profile",
     "firefox_android",
     "network_blocks_cross_device",
+    "app_not_approved",
 ];
 
 /// A troubleshooting entry of the walkthrough content (only known keys can be built).
@@ -85,7 +86,8 @@ impl TroubleKey {
             "biometric_failed" => "Face or fingerprint check failed",
             "passkey_already_exists" => "A passkey already exists",
             "in_app_browser" => "Page opened inside another app",
-            "conditional_access" => "Blocked by sign-in rules (Temporary Access Pass needed)",
+            "conditional_access" => "Asked for a passkey to add one (Temporary Access Pass needed)",
+            "app_not_approved" => "Blocked by an approved-app rule (exception needed)",
             "work_profile" => "Android work profile",
             "firefox_android" => "Firefox on Android",
             "network_blocks_cross_device" => "Network blocks phone-to-computer setup",

@@ -7,7 +7,6 @@ use image::codecs::png::PngEncoder;
 use image::{ExtendedColorType, GrayImage, ImageEncoder, Luma};
 use qrcode::{Color, EcLevel, QrCode};
 
-use crate::device::{ANDROID_MINIMUM, IOS_MINIMUM};
 use crate::walkthrough::text;
 use crate::walkthrough::{Helpdesk, PasskeyPolicy};
 
@@ -21,17 +20,19 @@ pub const ROLLOUT_ADVICE: [&str; 6] = [
      Pixel's screens do not predict a Samsung's.",
     "Watch the adoption figures on the dashboard during the rollout (visits, completions, errors \
      by device) and follow up where people get stuck.",
-    "Check your Conditional Access policies first: one that requires a passkey, an approved client \
-     app or app protection for all resources stops people adding a passkey in Authenticator. Have \
-     Temporary Access Passes (or a temporary exception) ready (Microsoft Learn: Enable and \
-     support passkeys in Authenticator).",
+    "Check your Conditional Access policies first (Microsoft Learn: Enable and support passkeys \
+     in Authenticator). A policy that requires a passkey for all resources asks people for a \
+     passkey before they can add one: let your mobile policy accept Temporary Access Passes, and \
+     have them ready. An approved-client-app or app-protection policy blocks Authenticator, and a \
+     Temporary Access Pass won't help: target specific apps instead of all resources, require \
+     compliant devices, or grant a temporary exemption.",
     "If your passkey profile enforces attestation, the QR-code route from a computer fails: \
      people must create the passkey in the Authenticator app, as the walkthrough recommends.",
 ];
 
-/// The email's first step: the link, which shows the rest for the phone in hand.
-const EMAIL_FIRST_STEP: &str =
-    "Open the link on your phone: it shows the steps for the phone in your hand.";
+/// The email's first step. The sentence above the steps already says to open the link on the
+/// phone, so the steps start in Authenticator.
+const EMAIL_FIRST_STEP: &str = "Open Authenticator on that phone.";
 
 /// What the announcement email to employees needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,18 +77,16 @@ impl Announcement {
     pub fn steps(&self) -> [&'static str; 3] {
         [
             EMAIL_FIRST_STEP,
-            text::POSTER_STEPS[1],
-            text::POSTER_STEPS[2],
+            text::SHORT_STEPS_IN_AUTHENTICATOR[0],
+            text::SHORT_STEPS_IN_AUTHENTICATOR[1],
         ]
     }
 
     /// What the phone needs (the walkthrough's minimums), as a list item.
     pub fn requirement(&self) -> String {
         format!(
-            "an iPhone with iOS {} or later, or an Android phone with Android {} or later, with \
-             Microsoft Authenticator installed",
-            text::minimum(IOS_MINIMUM),
-            text::minimum(ANDROID_MINIMUM)
+            "{}, with Microsoft Authenticator installed",
+            crate::walkthrough::supported_phones()
         )
     }
 
@@ -176,11 +175,28 @@ mod tests {
     fn the_email_follows_the_walkthrough_in_three_short_steps() {
         let email = announcement(None);
         let steps = email.steps();
-        assert!(steps[0].contains("link on your phone"));
+        // The sentence above the list already says to open the link on the phone.
+        assert_eq!(steps[0], "Open Authenticator on that phone.");
         assert!(steps[1].contains("tap your work account → “Create a passkey”"));
-        assert!(steps[2].contains("“Done” twice"));
         assert!(
-            email.requirement().contains("iOS 17.4") && email.requirement().contains("Android 14")
+            steps[1].contains("“Add work or school account”"),
+            "{}",
+            steps[1]
+        );
+        assert!(steps[2].contains("“Done” twice"));
+        // A Galaxy owner is sent to "Additional providers" and keeps the Preferred service.
+        assert!(
+            steps[2].contains(
+                "Samsung Galaxy: under “Additional providers”; leave “Preferred service” as it is"
+            ),
+            "{}",
+            steps[2]
+        );
+        assert_eq!(&steps[1..], &text::POSTER_STEPS[1..], "the poster's words");
+        assert_eq!(
+            email.requirement(),
+            "an iPhone with iOS 17 or later (17.4 or later recommended), or an Android phone \
+             with Android 14 or later, with Microsoft Authenticator installed"
         );
         assert!(email.blocked_sentence().contains("Temporary Access Pass"));
         assert!(email.blocked_sentence().contains("Ask IT"));
@@ -189,6 +205,29 @@ mod tests {
             ..Helpdesk::default()
         }));
         assert!(with_help.blocked_sentence().contains("Ask the helpdesk"));
+    }
+
+    #[test]
+    fn the_conditional_access_advice_keeps_the_temporary_access_pass_to_the_passkey_loop() {
+        let advice = ROLLOUT_ADVICE
+            .iter()
+            .find(|a| a.contains("Conditional Access"))
+            .unwrap();
+        assert!(
+            advice.contains(
+                "A policy that requires a passkey for all resources asks people for a passkey \
+                 before they can add one: let your mobile policy accept Temporary Access Passes"
+            ),
+            "{advice}"
+        );
+        assert!(
+            advice.contains(
+                "An approved-client-app or app-protection policy blocks Authenticator, and a \
+                 Temporary Access Pass won't help: target specific apps instead of all resources, \
+                 require compliant devices, or grant a temporary exemption."
+            ),
+            "{advice}"
+        );
     }
 
     #[test]

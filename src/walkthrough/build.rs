@@ -56,6 +56,7 @@ impl Walkthrough {
             url: page.url(),
             short: page.short(),
             federation_note: federation_note(profile),
+            page_qr: true,
         };
         ctx.assemble(settings.intro_message.clone(), helpdesk)
     }
@@ -75,6 +76,8 @@ impl Walkthrough {
             url: page.url(),
             short: page.short(),
             federation_note: None,
+            // The landing page shows no QR code, and its readers have no rollout email of ours.
+            page_qr: false,
         };
         let mut guide = ctx.assemble(None, None);
         // Headings name a company; the guide has none.
@@ -119,10 +122,7 @@ impl Poster {
             lead: text::POSTER_LEAD.to_owned(),
             scan_caption: text::POSTER_SCAN.to_owned(),
             steps: text::POSTER_STEPS.map(str::to_owned).to_vec(),
-            requirement: text::poster_requirement(
-                &text::minimum(IOS_MINIMUM),
-                &text::minimum(ANDROID_MINIMUM),
-            ),
+            requirement: text::poster_requirement(&supported_phones()),
             help: helpdesk.and_then(|helpdesk| {
                 let contacts: Vec<&str> = [&helpdesk.email, &helpdesk.phone, &helpdesk.url]
                     .into_iter()
@@ -134,6 +134,35 @@ impl Poster {
             }),
         }
     }
+}
+
+/// The iOS versions as the text writes them: Microsoft's minimum ("17", the soft minimum of the
+/// OS rule) and the recommended release ("17.4", the rule's full minimum).
+struct IosWords {
+    required: String,
+    recommended: String,
+}
+
+impl IosWords {
+    fn new() -> Self {
+        Self {
+            required: text::minimum(IOS_SOFT_MINIMUM),
+            recommended: text::minimum(IOS_MINIMUM),
+        }
+    }
+
+    fn versions(&self) -> text::IosVersions<'_> {
+        text::IosVersions {
+            required: &self.required,
+            recommended: &self.recommended,
+        }
+    }
+}
+
+/// The phones that can hold the passkey, with the OS rule's versions: "an iPhone with iOS 17 or
+/// later (17.4 or later recommended), or an Android phone with Android 14 or later".
+pub fn supported_phones() -> String {
+    text::supported_phones(IosWords::new().versions(), &text::minimum(ANDROID_MINIMUM))
 }
 
 /// Every source the steps, entries and sections name, once each, in [`Source::ALL`]'s order.
@@ -221,6 +250,7 @@ fn step(words: StepText, mockup: Option<(Screen, ScreenOn)>) -> Step {
             .collect(),
         mockup: mockup.map(|(screen, on)| Mockup { screen, on }),
         sources: words.sources,
+        scans_page_qr: false,
     }
 }
 
@@ -258,6 +288,8 @@ struct Context<'a> {
     url: &'a str,
     short: &'a str,
     federation_note: Option<String>,
+    /// The page shows its own QR code (tenant pages; not the landing page's guide).
+    page_qr: bool,
 }
 
 impl Context<'_> {
@@ -316,10 +348,8 @@ impl Context<'_> {
     fn notices(&self) -> Vec<String> {
         use WalkthroughKind::{Android, Desktop, Ios, Samsung};
         let device = self.device;
+        // An app's built-in browser is said once, with its fix, by the browser prerequisite.
         let mut notices = Vec::new();
-        if device.in_app != InApp::None {
-            notices.push(text::notice_in_app(device.in_app, self.detected));
-        }
         if device.platform == Platform::Unknown {
             notices.push(text::NOTICE_UNKNOWN_DEVICE.to_owned());
             return notices;
@@ -381,21 +411,15 @@ impl Context<'_> {
 
     fn os_version(&self) -> Prerequisite {
         let shown = self.shown;
-        let ios_minimum = text::minimum(IOS_MINIMUM);
+        let ios = IosWords::new();
         let android_minimum = text::minimum(ANDROID_MINIMUM);
-        let minimum = match shown {
-            WalkthroughKind::Ios => &ios_minimum,
-            _ => &android_minimum,
+        // Microsoft's minimum, and the release recommended on top of it (iOS only).
+        let (minimum, recommended) = match shown {
+            WalkthroughKind::Ios => (&ios.required, &ios.recommended),
+            _ => (&android_minimum, &android_minimum),
         };
         let os = text::os_name(shown);
-        let check_fix = || {
-            Some(text::os_check_fix(
-                shown,
-                &ios_minimum,
-                IOS_SOFT_MINIMUM.major,
-                &android_minimum,
-            ))
-        };
+        let check_fix = || Some(text::os_check_fix(shown, ios.versions(), &android_minimum));
         let (status, detail, fix) = if shown == WalkthroughKind::Desktop {
             (
                 CheckStatus::Unknown,
@@ -415,7 +439,7 @@ impl Context<'_> {
                 (OsCheck::Met, Some(found)) => (CheckStatus::Met, text::os_met(os, found), None),
                 (OsCheck::UpdateRecommended, Some(found)) => (
                     CheckStatus::Warning,
-                    text::os_warning(os, found, minimum),
+                    text::os_warning(os, found, minimum, recommended),
                     Some(text::os_warning_fix(update)),
                 ),
                 (OsCheck::NotMet, Some(found)) => (
@@ -429,7 +453,7 @@ impl Context<'_> {
         Prerequisite {
             id: "os_version",
             status,
-            title: text::os_title(shown, &ios_minimum, &android_minimum),
+            title: text::os_title(shown, ios.versions(), &android_minimum),
             detail,
             fix,
         }
@@ -457,6 +481,13 @@ impl Context<'_> {
             (
                 CheckStatus::Advice,
                 text::BROWSER_FIREFOX_ANDROID.to_owned(),
+                None,
+            )
+        } else if android && device.browser == Browser::Edge {
+            // Setting up works; signing in with the passkey in Edge on Android is still to come.
+            (
+                CheckStatus::Advice,
+                text::BROWSER_EDGE_ANDROID.to_owned(),
                 None,
             )
         } else if device.browser == Browser::Unknown {
@@ -499,6 +530,10 @@ impl Context<'_> {
         match self.shown {
             WalkthroughKind::Ios => match version {
                 Some(v) if v.major() >= IOS_UNCONFIRMED_MAJOR => ProviderSettings::Ios26,
+                // "18 or later" (a non-Safari browser's frozen User-Agent) may well be iOS 26.
+                Some(v) if v.major() >= IOS_AUTOFILL_MAJOR && !v.is_exact_major() => {
+                    ProviderSettings::Ios26
+                }
                 Some(v) if v.major() >= IOS_AUTOFILL_MAJOR => ProviderSettings::Ios18,
                 Some(v) if v.is_exact_major() && v.major() == IOS_SOFT_MINIMUM.major => {
                     ProviderSettings::Ios17
@@ -582,23 +617,29 @@ impl Context<'_> {
                     Screen::SecurityInfo,
                 ),
                 step(text::step_get_authenticator(kind), None),
-                on_phone(
-                    text::step_create_in_app(self.provider_settings()),
-                    Screen::SecurityInfoHandoff,
-                ),
+                on_phone(text::step_create_in_app(), Screen::SecurityInfoHandoff),
+                step(text::step_finish_in_app(self.provider_settings()), None),
                 on_phone(text::step_back_in_browser(kind), Screen::Done),
             ],
         }
     }
 
     fn continue_on_phone(&self) -> StepPath {
+        let to_the_phone = if self.page_qr {
+            Step {
+                scans_page_qr: true,
+                ..on_phone(text::step_scan_page_qr(), Screen::QrCode)
+            }
+        } else {
+            step(text::step_open_on_phone(), None)
+        };
         StepPath {
             id: "continue_on_phone",
             title: text::CONTINUE_ON_PHONE_TITLE.to_owned(),
             summary: text::CONTINUE_ON_PHONE_SUMMARY.to_owned(),
             role: PathRole::Recommended,
             steps: vec![
-                on_phone(text::step_scan_page_qr(), Screen::QrCode),
+                to_the_phone,
                 on_phone(text::step_start_on_phone(), Screen::AuthenticatorAccount),
                 step(text::step_follow_prompts(), None),
                 on_phone(text::step_phone_done(), Screen::AccountPasskey),
@@ -627,6 +668,7 @@ impl Context<'_> {
                 ),
                 step(text::step_get_authenticator_computer(), None),
                 on_computer(text::step_create_on_phone(), Screen::SecurityInfoHandoff),
+                step(text::step_finish_on_phone(), None),
                 on_computer(text::step_back_on_computer(), Screen::Done),
             ],
         }
@@ -639,6 +681,7 @@ impl Context<'_> {
             summary: text::cross_device_summary(&self.company, self.helpdesk),
             role: PathRole::Fallback,
             steps: vec![
+                step(text::step_provider_first(), None),
                 step(text::step_having_trouble(), None),
                 step(text::step_choose_phone_kind(), None),
                 on_computer(text::step_choose_other_device(), Screen::OtherDeviceWindow),
@@ -688,6 +731,10 @@ impl Context<'_> {
                 "conditional_access",
                 text::trouble_conditional_access(&self.company, self.helpdesk),
             ),
+            (
+                "app_not_approved",
+                text::trouble_app_not_approved(&self.company, self.helpdesk),
+            ),
         ];
         if kind == Desktop {
             // Starting on a computer fails mostly at the QR code, Bluetooth and the network.
@@ -735,14 +782,16 @@ impl Context<'_> {
     }
 
     fn done(&self) -> Section {
-        section(
-            text::DONE_TITLE,
-            vec![
-                text::done_account(),
-                text::done_listed(self.short),
-                text::done_next_sign_in(&self.company),
-                text::done_keep(),
-            ],
-        )
+        let mut paragraphs = vec![
+            text::done_account(),
+            text::done_listed(self.short),
+            text::done_next_sign_in(&self.company),
+        ];
+        if self.shown == WalkthroughKind::Desktop {
+            // On a computer "confirm on your phone" means a QR code, the camera and Bluetooth.
+            paragraphs.push(text::done_sign_in_on_computer());
+        }
+        paragraphs.push(text::done_keep());
+        section(text::DONE_TITLE, paragraphs)
     }
 }

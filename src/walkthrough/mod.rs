@@ -16,6 +16,7 @@ mod tests;
 use serde::Serialize;
 
 pub use crate::device::WalkthroughKind;
+pub use build::supported_phones;
 pub use shown_device::{PrintedVersion, ShownDevice};
 pub use sources::Source;
 
@@ -114,7 +115,7 @@ pub struct Prerequisite {
     pub id: &'static str,
     /// The verdict.
     pub status: CheckStatus,
-    /// Short title ("iOS 17.4 or later").
+    /// Short title ("iOS 17 or later (17.4 or later recommended)").
     pub title: String,
     /// What we found / what it means.
     pub detail: String,
@@ -146,7 +147,7 @@ pub enum Screen {
     SecurityInfoHandoff,
     /// The computer's own passkey window offering "iPhone, iPad, or Android device".
     OtherDeviceWindow,
-    /// Face ID / fingerprint confirmation.
+    /// The phone confirming it’s you (face, fingerprint or screen lock), drawn for any phone.
     Biometric,
     /// A QR code in the phone's camera.
     QrCode,
@@ -222,6 +223,8 @@ pub struct Step {
     pub mockup: Option<Mockup>,
     /// Where the step comes from.
     pub sources: &'static [Source],
+    /// The step scans the page's own QR code: a page that can't draw one leaves it out.
+    pub scans_page_qr: bool,
 }
 
 impl Step {

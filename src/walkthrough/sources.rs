@@ -20,15 +20,18 @@ pub enum Source {
     /// starting points in the app, the screen lock, the provider settings per OS version, the
     /// Security info hand-off, the "Having trouble?" fallback, deleting a passkey).
     LearnRegisterInAuthenticator,
-    /// S2: Learn, "Enable and support passkeys in Authenticator" (Android work profiles,
-    /// Conditional Access loops and the Temporary Access Pass, attestation, network endpoints).
+    /// S2: Learn, "Enable and support passkeys in Authenticator" (Android work profiles, a
+    /// passkey per profile; the Conditional Access loop a Temporary Access Pass breaks, and the
+    /// approved-client-app rule it doesn't, with its temporary exemption; attestation and the
+    /// app as its only route; network endpoints).
     LearnEnableInAuthenticator,
     /// S3: Learn, "Enable synced passkeys" (what synced passkeys are and where they live).
     LearnEnableSynced,
     /// S4: Learn, "Register a synced passkey" (the plain "Passkey" option is the synced flow).
     LearnRegisterSynced,
-    /// S5: Learn, "Sign in with passkeys in Authenticator" (signing in afterwards, the system
-    /// camera for the QR code, "iPhone, iPad, or Android device").
+    /// S5: Learn, "Sign in with passkeys in Authenticator" (signing in afterwards, on a computer
+    /// with the system camera, Bluetooth and "iPhone, iPad, or Android device"; the iOS app's
+    /// camera can't read that code; Edge on Android still to come).
     LearnSignInWithAuthenticator,
     /// S6: Learn, "Passkeys (FIDO2) authentication method in Microsoft Entra ID" (device-bound
     /// and synced passkeys, attestation).

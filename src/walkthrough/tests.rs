@@ -19,10 +19,12 @@ const IPHONE_17_3: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_3_1 like Mac OS
 const IPHONE_17_4: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
 const IPHONE_18_5: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1";
 const IPHONE_26_FROZEN: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/26.0 Mobile/15E148 Safari/604.1";
+const IPHONE_CHROME_FROZEN: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/138.0.7204.156 Mobile/15E148 Safari/604.1";
 const IPHONE_FIREFOX_FROZEN: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) FxiOS/143.0 Mobile/15E148 Safari/604.1";
 const IPHONE_FACEBOOK: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/465.0.0.40.106;FBBV/613433263;FBDV/iPhone14,5;FBMD/iPhone;FBSN/iOS;FBSV/17.5;FBSS/3;FBID/phone;FBLC/en_US;FBOP/5;FBRV/615285224]";
 const REDUCED_CHROME: &str = "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
 const SAMSUNG_INTERNET: &str = "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/26.0 Chrome/122.0.0.0 Mobile Safari/537.36";
+const EDGE_ANDROID: &str = "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36 EdgA/131.0.2903.87";
 const ANDROID_WEBVIEW: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/AP2A.240805.005; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/127.0.6533.103 Mobile Safari/537.36";
 const FIREFOX_ANDROID: &str =
     "Mozilla/5.0 (Android 14; Mobile; rv:128.0) Gecko/128.0 Firefox/128.0";
@@ -241,10 +243,12 @@ fn every_page() -> Vec<Walkthrough> {
         device(IPHONE_17_4),
         device(IPHONE_18_5),
         device(IPHONE_26_FROZEN),
+        device(IPHONE_CHROME_FROZEN),
         device(IPHONE_FIREFOX_FROZEN),
         device(IPHONE_FACEBOOK),
         device(REDUCED_CHROME),
         device(SAMSUNG_INTERNET),
+        device(EDGE_ANDROID),
         device(ANDROID_WEBVIEW),
         device(FIREFOX_ANDROID),
         device(WINDOWS_EDGE),
@@ -363,6 +367,16 @@ fn iphone_on_ios_16_is_not_met_and_blocks_with_where_to_update() {
     let os = prerequisite(&page, "os_version");
     assert_eq!(os.status, CheckStatus::NotMet);
     assert!(os.detail.contains("iOS 16,"), "{}", os.detail);
+    // Too old means below Microsoft's minimum, iOS 17; 17.4 is only recommended.
+    assert!(os.detail.contains("need iOS 17 or later."), "{}", os.detail);
+    assert!(
+        os.fix
+            .as_deref()
+            .unwrap()
+            .contains("If no update to iOS 17 or later is offered"),
+        "{:?}",
+        os.fix
+    );
     assert!(
         !os.detail.contains("16.7"),
         "no patch printed: {}",
@@ -387,8 +401,66 @@ fn iphone_on_ios_17_3_is_a_warning_that_does_not_block() {
         os.detail
     );
     assert!(!os.detail.contains("17.3.1"), "{}", os.detail);
+    assert_eq!(
+        os.detail,
+        "This device runs iOS 17.3. Passkeys in Authenticator work from iOS 17, but iOS 17.4 or later is recommended."
+    );
     assert!(os.fix.as_deref().unwrap().contains("Software Update"));
     assert!(!page.blocked);
+}
+
+#[test]
+fn ios_17_is_the_minimum_and_17_4_only_recommended_wherever_the_requirement_is_written() {
+    let iphone = page(&device(IPHONE_17_4));
+    assert_eq!(
+        prerequisite(&iphone, "os_version").title,
+        "iOS 17 or later (17.4 or later recommended)"
+    );
+    let elsewhere = tab(&device(WINDOWS_EDGE), WalkthroughKind::Ios);
+    let fix = prerequisite(&elsewhere, "os_version").fix.clone().unwrap();
+    assert!(
+        fix.contains(
+            "You need iOS 17 or later; 17.4 or later is recommended, so update first if you can."
+        ),
+        "{fix}"
+    );
+    let desktop = page(&device(WINDOWS_EDGE));
+    let os = prerequisite(&desktop, "os_version");
+    assert_eq!(
+        os.title,
+        "A phone with iOS 17 or later (17.4 or later recommended), or Android 14 or later"
+    );
+    assert!(
+        os.fix
+            .as_deref()
+            .unwrap()
+            .contains("(iOS 17 or later; 17.4 or later recommended)"),
+        "{:?}",
+        os.fix
+    );
+    assert_eq!(
+        desktop.poster.requirement,
+        "You need an iPhone with iOS 17 or later (17.4 or later recommended), or an Android phone with Android 14 or later, and Microsoft Authenticator."
+    );
+    assert_eq!(
+        supported_phones(),
+        "an iPhone with iOS 17 or later (17.4 or later recommended), or an Android phone with Android 14 or later"
+    );
+    // Nowhere is 17.4 the minimum, and the brief's security-key claim is gone.
+    for page in every_page() {
+        for text in all_text(&page) {
+            for wrong in [
+                "iOS 17.4 or later,",
+                "iOS 17.4 or later.",
+                "need iOS 17.4",
+                "need 17.4",
+                "an earlier iOS 17 release",
+                "security-key prompt",
+            ] {
+                assert!(!text.contains(wrong), "{:?}: {wrong} in {text}", page.shown);
+            }
+        }
+    }
 }
 
 #[test]
@@ -528,6 +600,8 @@ fn every_phone_starts_in_authenticator_from_the_work_account_with_create_a_passk
         );
         let first = &path(&page, "in_app").steps[0];
         assert_eq!(first.screen(), Some(Screen::AuthenticatorAccount));
+        // People without the account have no account to "start from".
+        assert_eq!(first.title, "Open Authenticator");
         let cases: Vec<(&str, &str)> = first
             .cases
             .iter()
@@ -621,6 +695,21 @@ fn ios_provider_settings_and_mockup_follow_the_known_version() {
     assert!(!ios26.contains("Password Options"), "{ios26}");
     assert_eq!(screen, Some(Screen::ProviderIos18));
 
+    // Chrome on iOS behind the frozen 18_6 says only "18 or later": it may be iOS 26, so the
+    // same hedge.
+    let chrome = device(IPHONE_CHROME_FROZEN);
+    assert_eq!(
+        chrome.version.map(|v| v.to_string()).as_deref(),
+        Some("18 or later")
+    );
+    let (frozen, screen) = provider(&chrome, WalkthroughKind::Ios);
+    assert!(frozen.contains("iOS 26 may"), "{frozen}");
+    assert!(
+        frozen.contains("Settings → General → AutoFill & Passwords"),
+        "{frozen}"
+    );
+    assert_eq!(screen, Some(Screen::ProviderIos18));
+
     // Unknown version (Firefox's frozen token; a computer reading the iPhone tab): both,
     // and the iOS 18 screen, never iOS 17's.
     for (device, what) in [
@@ -696,6 +785,11 @@ fn samsung_enables_authenticator_under_additional_providers_and_keeps_the_prefer
         "{text}"
     );
     assert!(text.contains("type “passkey”"), "{text}");
+    // The One UI labels are unconfirmed on a device: "usually", after the search.
+    assert!(
+        text.contains("Or look yourself; it’s usually at One UI 7 and later:"),
+        "{text}"
+    );
     assert!(
         text.contains("Leave “Preferred service” as it is"),
         "{text}"
@@ -795,6 +889,20 @@ fn the_browser_path_is_security_infos_hand_off_to_authenticator() {
         );
         assert!(text.contains("“Create a passkey”"), "{text}");
         assert!(text.contains("tap “Next”, then “Done”"), "{text}");
+        // The hand-off comes right after "If asked, get Authenticator": a fresh install shows
+        // the first-run screen, so all three starting points, as in the in-app path.
+        let handoff = &browser.steps[3];
+        assert_eq!(handoff.screen(), Some(Screen::SecurityInfoHandoff));
+        assert_eq!(handoff.cases, path(&page, "in_app").steps[0].cases);
+        assert!(
+            step_text(handoff).contains("“Add work or school account”"),
+            "{}",
+            step_text(handoff)
+        );
+        assert_eq!(
+            browser.steps[4].title,
+            "Follow Authenticator’s prompts, then tap “Done” twice"
+        );
         let screens: Vec<_> = browser.steps.iter().map(Step::screen).collect();
         assert_eq!(
             screens,
@@ -803,6 +911,7 @@ fn the_browser_path_is_security_infos_hand_off_to_authenticator() {
                 Some(Screen::SecurityInfo),
                 None,
                 Some(Screen::SecurityInfoHandoff),
+                None,
                 Some(Screen::Done)
             ]
         );
@@ -831,8 +940,26 @@ fn the_computer_tab_hands_off_to_the_phone_and_keeps_the_qr_route_as_a_fallback(
     );
     let phone = path(&page, "continue_on_phone");
     assert_eq!(phone.steps[0].screen(), Some(Screen::QrCode));
+    assert!(
+        phone.steps[0].scans_page_qr,
+        "the page leaves it out without a code"
+    );
+    assert!(
+        step_text(&phone.steps[0]).contains("Can’t scan it?"),
+        "{}",
+        step_text(&phone.steps[0])
+    );
     assert_eq!(phone.steps[1].cases.len(), 3, "the three starting points");
     assert!(path_text(phone).contains("“Create a passkey”"));
+    assert!(
+        page.paths
+            .iter()
+            .flat_map(|p| &p.steps)
+            .filter(|s| s.scans_page_qr)
+            .count()
+            == 1,
+        "only the first step scans the page's code"
+    );
 
     let security_info = path(&page, "security_info");
     let text = path_text(security_info);
@@ -845,8 +972,28 @@ fn the_computer_tab_hands_off_to_the_phone_and_keeps_the_qr_route_as_a_fallback(
         "{text}"
     );
     assert!(text.contains("select “Next”, then “Done”"), "{text}");
+    assert!(text.contains("no Bluetooth connection needed"), "{text}");
+    assert!(!text.contains("QR code with"), "{text}");
+    // The hand-off to the phone: the three starting points, then the app's prompts.
+    let handoff = security_info
+        .steps
+        .iter()
+        .find(|s| s.screen() == Some(Screen::SecurityInfoHandoff))
+        .unwrap();
+    assert_eq!(
+        handoff.title,
+        "On your phone, open Authenticator and create the passkey there"
+    );
+    assert_eq!(handoff.cases, phone.steps[1].cases);
     assert!(
-        !text.contains("QR code with") && !text.contains("Bluetooth"),
+        text.contains("On the phone, follow Authenticator’s prompts, then tap “Done” twice"),
+        "{text}"
+    );
+    // The computer's short provider path serves an iPhone as well as an Android phone.
+    assert!(
+        text.contains(
+            "iPhone: Settings → General → AutoFill & Passwords; Android: “Additional providers”"
+        ),
         "{text}"
     );
     assert!(
@@ -863,20 +1010,42 @@ fn the_computer_tab_hands_off_to_the_phone_and_keeps_the_qr_route_as_a_fallback(
         fallback.title,
         "Having trouble? Create your passkey a different way"
     );
+    // The attestation caveat, with what an employee can do about it.
     assert!(
-        text.contains("fails when Contoso requires attestation"),
+        text.contains(
+            "If Contoso requires attestation for passkeys in Authenticator, this route doesn’t work: create the passkey in the Authenticator app instead (“On your phone”, above), or contact your IT team."
+        ),
         "the attestation caveat: {text}"
+    );
+    assert!(!text.contains("recommended setting"), "{text}");
+    // Authenticator must already be a passkey provider, before the scan.
+    assert_eq!(
+        fallback.steps[0].title,
+        "First, on the phone, turn on Authenticator as a passkey provider"
+    );
+    assert!(
+        step_text(&fallback.steps[0]).contains("Otherwise the phone won’t offer"),
+        "{}",
+        step_text(&fallback.steps[0])
     );
     assert!(text.contains("“iPhone, iPad, or Android device”"), "{text}");
     assert!(text.contains("“Having trouble?”, then “Create your passkey a different way”"));
     assert!(text.contains("Bluetooth"), "{text}");
     assert!(text.contains("cable.ua5v.com and cable.auth.com"), "{text}");
-    // Only the iOS app cannot scan the code; Android's can.
-    assert!(
-        text.contains("Authenticator’s own scanner on iPhone can’t read"),
-        "{text}"
+    // The Camera app first; only the iOS app's scanner is named, as unable to read the code, and
+    // nothing is promised for Android's (Microsoft describes it for signing in only).
+    let scan = fallback
+        .steps
+        .iter()
+        .position(|s| s.screen() == Some(Screen::QrCode))
+        .unwrap();
+    assert!(scan > 0, "the provider step comes before the scan");
+    assert_eq!(
+        fallback.steps[scan].detail.as_deref(),
+        Some(
+            "Scan it with the phone’s Camera app (on iPhone, Authenticator’s own scanner can’t read this code)."
+        )
     );
-    assert!(text.contains("On Android the Camera app works, and so does Authenticator’s scanner"));
     let screens: Vec<_> = fallback
         .steps
         .iter()
@@ -899,10 +1068,11 @@ fn the_computer_tab_hands_off_to_the_phone_and_keeps_the_qr_route_as_a_fallback(
     ] {
         assert!(page.troubleshooting.iter().any(|t| t.id == id), "{id}");
     }
-    assert!(
-        trouble(&page, "qr_scanner_instead")
-            .symptom
-            .contains("on iPhone")
+    let scanner = trouble(&page, "qr_scanner_instead");
+    assert!(scanner.symptom.contains("on iPhone"));
+    assert_eq!(
+        scanner.meaning,
+        "Authenticator’s scanner on iPhone can’t read this kind of code."
     );
     assert_eq!(
         prerequisite(&page, "os_version").status,
@@ -950,12 +1120,17 @@ fn an_in_app_browser_is_worth_knowing_not_a_blocker_because_the_app_steps_need_n
     );
     assert!(browser.fix.as_deref().unwrap().contains("Open in Safari"));
     assert!(!page.blocked);
-    let notice = page
-        .notices
+    // Said once, in the prerequisite with its fix: no notice repeating it above.
+    assert!(
+        !page.notices.iter().any(|n| n.contains("built-in browser")),
+        "{:?}",
+        page.notices
+    );
+    let mentions = all_text(&page)
         .iter()
-        .find(|n| n.contains("Facebook"))
-        .unwrap();
-    assert!(notice.contains("Safari"), "{notice}");
+        .filter(|t| t.contains("inside Facebook"))
+        .count();
+    assert_eq!(mentions, 1);
 
     let android = page_of(ANDROID_WEBVIEW);
     let browser = prerequisite(&android, "browser");
@@ -989,6 +1164,28 @@ fn firefox_on_android_is_told_to_use_chrome() {
 }
 
 #[test]
+fn edge_on_android_is_told_to_sign_in_with_chrome_later() {
+    let page = page_of(EDGE_ANDROID);
+    assert_eq!(page.shown, WalkthroughKind::Android);
+    let browser = prerequisite(&page, "browser");
+    assert_eq!(browser.status, CheckStatus::Advice);
+    assert_eq!(
+        browser.detail,
+        "You’re in Edge, a regular browser. To sign in with your passkey in a browser on this phone later, use Chrome: Microsoft says support in Edge on Android is still coming."
+    );
+    assert!(!page.blocked);
+    // Other browsers that aren't Chrome keep the plain advice; Edge on a computer is fine.
+    let samsung = prerequisite(&page_of(SAMSUNG_INTERNET), "browser")
+        .detail
+        .clone();
+    assert!(samsung.contains("switch to Chrome"), "{samsung}");
+    assert_eq!(
+        prerequisite(&page_of(WINDOWS_EDGE), "browser").status,
+        CheckStatus::Met
+    );
+}
+
+#[test]
 fn a_real_browser_meets_the_browser_prerequisite() {
     assert_eq!(
         prerequisite(&page_of(IPHONE_17_4), "browser").status,
@@ -1011,16 +1208,36 @@ fn the_temporary_access_pass_is_offered_before_starting_and_for_conditional_acce
             before.contains("Temporary Access Pass"),
             "{kind:?}: {before}"
         );
+        // The loop of a policy that asks for a passkey to add one: a Temporary Access Pass.
         let ca = trouble(&page, "conditional_access");
-        assert!(ca.fix.contains("Temporary Access Pass"), "{kind:?}");
-        assert!(
-            ca.symptom
-                .contains("asked for a passkey before you can set one up")
+        assert_eq!(
+            ca.symptom,
+            "You’re asked for a passkey before you can set one up"
         );
         assert!(
-            ca.symptom
-                .contains("isn’t approved or needs app protection")
+            ca.fix
+                .contains("ask for a Temporary Access Pass, a time-limited code"),
+            "{kind:?}: {}",
+            ca.fix
         );
+        assert!(!ca.fix.contains("exception"), "{}", ca.fix);
+        // An approved-client-app rule: a Temporary Access Pass doesn't lift it; an exception does.
+        let app = trouble(&page, "app_not_approved");
+        assert_eq!(
+            app.symptom,
+            "You’re told the app isn’t approved or needs app protection"
+        );
+        assert!(
+            app.meaning.contains("A Temporary Access Pass won’t help."),
+            "{}",
+            app.meaning
+        );
+        assert!(
+            app.fix.contains("temporary exception") && !app.fix.contains("Temporary Access Pass"),
+            "{}",
+            app.fix
+        );
+        assert_eq!(app.sources, &[Source::LearnEnableInAuthenticator]);
     }
 }
 
@@ -1033,7 +1250,27 @@ fn android_work_profiles_are_explained_where_they_matter() {
     ] {
         let page = tab(&device(REDUCED_CHROME), kind);
         let entry = trouble(&page, "work_profile");
-        assert!(entry.fix.contains("in your work profile"), "{kind:?}");
+        assert!(
+            entry
+                .meaning
+                .contains("works only in the profile where you created it"),
+            "{kind:?}"
+        );
+        assert!(
+            entry
+                .fix
+                .contains("Create it in the work profile’s Authenticator for work apps."),
+            "{kind:?}: {}",
+            entry.fix
+        );
+        // Microsoft: one passkey per profile for people who use both.
+        assert!(
+            entry.fix.contains(
+                "If you also sign in to work from the personal side, create one in that profile’s Authenticator too."
+            ),
+            "{kind:?}: {}",
+            entry.fix
+        );
         assert!(entry.fix.contains("personal profile’s camera"), "{kind:?}");
     }
     assert!(
@@ -1081,6 +1318,150 @@ fn the_facts_microsoft_corrected_are_stated_as_they_are_now() {
 }
 
 #[test]
+fn messages_no_microsoft_page_shows_are_hedged_and_cite_the_product_brief() {
+    let page = tab(&device(IPHONE_17_4), WalkthroughKind::Desktop);
+    for (id, message) in [
+        (
+            "not_supported_by_tenant",
+            "A message like “This sign-in method is not supported by your tenant”",
+        ),
+        (
+            "cannot_verify_device",
+            "A message like “We couldn’t verify your device”",
+        ),
+        (
+            "authenticator_not_installed",
+            "A message like “Authenticator is not installed”",
+        ),
+    ] {
+        let entry = trouble(&page, id);
+        assert!(
+            entry.symptom.starts_with(message),
+            "{id}: {}",
+            entry.symptom
+        );
+        assert!(entry.sources.contains(&Source::ProductBrief), "{id}");
+    }
+    // Every quoted message on any page is one of these, hedged.
+    for page in every_page() {
+        for t in &page.troubleshooting {
+            if t.symptom.starts_with('“') {
+                assert_eq!(t.id, "passkey_already_exists", "unhedged: {}", t.symptom);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_in_app_browser_entry_is_about_security_info_failing_on_the_brief_alone() {
+    for kind in WalkthroughKind::ALL {
+        let entry = trouble(&tab(&device(IPHONE_17_4), kind), "in_app_browser").clone();
+        // With the hand-off, Security info never shows a passkey prompt: no fault to report.
+        assert_eq!(
+            entry.symptom,
+            "Security info won’t load, or its buttons do nothing"
+        );
+        assert!(!entry.symptom.contains("prompt"));
+        assert_eq!(entry.sources, &[Source::ProductBrief], "{kind:?}");
+    }
+}
+
+#[test]
+fn no_sentence_says_the_computer_routes_need_no_qr_code_or_promises_androids_scanner() {
+    for page in every_page() {
+        for text in all_text(&page) {
+            for wrong in [
+                "no QR code",
+                "needs no QR code",
+                "so does Authenticator’s scanner",
+                "on Android it can",
+                "No camera handy",
+            ] {
+                assert!(!text.contains(wrong), "{:?}: {wrong} in {text}", page.shown);
+            }
+        }
+    }
+    let desktop = page(&device(WINDOWS_EDGE));
+    assert!(
+        trouble(&desktop, "phone_cannot_connect")
+            .fix
+            .ends_with("which needs no Bluetooth link to this computer."),
+        "{}",
+        trouble(&desktop, "phone_cannot_connect").fix
+    );
+}
+
+#[test]
+fn the_iphone_settings_entry_names_the_toggle_the_choice_and_hedges_ios_26() {
+    let entry = trouble(&page(&device(IPHONE_17_4)), "provider_missing").clone();
+    for words in [
+        "Make sure “AutoFill Passwords and Passkeys” is on first.",
+        "iOS 18 and later (probably iOS 26 too): Settings → General → AutoFill & Passwords, then under “AutoFill From” select Authenticator.",
+        "iOS 17: Settings → Passwords → Password Options, then under “Use Passwords and Passkeys From” select Authenticator.",
+        "Search Settings for “passkey”",
+    ] {
+        assert!(entry.fix.contains(words), "{words} in {}", entry.fix);
+    }
+}
+
+#[test]
+fn touch_id_iphones_are_sent_to_their_own_settings() {
+    let entry = trouble(&page(&device(IPHONE_17_4)), "biometric_failed").clone();
+    assert!(
+        entry
+            .fix
+            .contains("(Settings → Face ID & Passcode, or Touch ID & Passcode)"),
+        "{}",
+        entry.fix
+    );
+}
+
+#[test]
+fn samsung_pass_offering_to_save_names_the_plain_passkey_as_a_cause() {
+    let entry = trouble(&page(&galaxy_14()), "samsung_pass_default").clone();
+    assert!(
+        entry.meaning.contains(
+            "or you chose the plain “Passkey” at Security info instead of “Passkey in Microsoft Authenticator”"
+        ),
+        "{}",
+        entry.meaning
+    );
+    assert!(entry.sources.contains(&Source::LearnRegisterSynced));
+    assert!(
+        entry
+            .fix
+            .contains("There’s no need to change “Preferred service”")
+    );
+}
+
+#[test]
+fn the_computer_tab_says_how_to_sign_in_on_a_computer_later() {
+    let desktop = page(&device(WINDOWS_EDGE));
+    let done = desktop.done.paragraphs.join(" ");
+    assert!(
+        done.contains(
+            "Signing in on a computer: when asked, choose “iPhone, iPad, or Android device” (that’s how Windows 11 words it), scan the QR code with your phone’s Camera app, keep Bluetooth and the internet on for both, then confirm on the phone."
+        ),
+        "{done}"
+    );
+    assert!(
+        desktop
+            .done
+            .sources
+            .contains(&Source::LearnSignInWithAuthenticator)
+    );
+    // A phone signs in on itself: no QR code, no Bluetooth there.
+    for kind in [
+        WalkthroughKind::Ios,
+        WalkthroughKind::Android,
+        WalkthroughKind::Samsung,
+    ] {
+        let done = tab(&device(IPHONE_17_4), kind).done.paragraphs.join(" ");
+        assert!(!done.contains("Bluetooth"), "{kind:?}: {done}");
+    }
+}
+
+#[test]
 fn troubleshooting_ids_are_stable_and_follow_the_tab() {
     let expected: [(WalkthroughKind, &[&str]); 4] = [
         (
@@ -1088,6 +1469,7 @@ fn troubleshooting_ids_are_stable_and_follow_the_tab() {
             &[
                 "not_supported_by_tenant",
                 "conditional_access",
+                "app_not_approved",
                 "provider_missing",
                 "passkey_already_exists",
                 "authenticator_not_installed",
@@ -1101,6 +1483,7 @@ fn troubleshooting_ids_are_stable_and_follow_the_tab() {
             &[
                 "not_supported_by_tenant",
                 "conditional_access",
+                "app_not_approved",
                 "provider_missing",
                 "work_profile",
                 "firefox_android",
@@ -1116,6 +1499,7 @@ fn troubleshooting_ids_are_stable_and_follow_the_tab() {
             &[
                 "not_supported_by_tenant",
                 "conditional_access",
+                "app_not_approved",
                 "provider_missing",
                 "samsung_pass_default",
                 "work_profile",
@@ -1132,6 +1516,7 @@ fn troubleshooting_ids_are_stable_and_follow_the_tab() {
             &[
                 "not_supported_by_tenant",
                 "conditional_access",
+                "app_not_approved",
                 "qr_scanner_instead",
                 "phone_cannot_connect",
                 "network_blocks_cross_device",
@@ -1339,8 +1724,24 @@ fn poster_names_the_company_the_three_steps_and_both_os_minimums() {
     assert_eq!(page.poster.steps.len(), 3);
     assert!(page.poster.steps[1].contains("“Create a passkey”"));
     assert!(page.poster.steps[2].contains("“Done” twice"));
+    // A Galaxy owner reading "turn on a passkey provider" finds "Preferred service" first.
     assert!(
-        page.poster.requirement.contains("iOS 17.4")
+        page.poster.steps[2].contains(
+            "(Samsung Galaxy: under “Additional providers”; leave “Preferred service” as it is)"
+        ),
+        "{}",
+        page.poster.steps[2]
+    );
+    // A fresh install shows the first-run screen, not "+".
+    assert!(
+        page.poster.steps[1].contains("“Add work or school account”"),
+        "{}",
+        page.poster.steps[1]
+    );
+    assert!(
+        page.poster
+            .requirement
+            .contains("iOS 17 or later (17.4 or later recommended)")
             && page.poster.requirement.contains("Android 14"),
         "{}",
         page.poster.requirement
@@ -1491,6 +1892,33 @@ fn the_general_guide_has_every_device_and_reads_well_without_a_tenant() {
             page.shown
         );
     }
+    // The landing page has no QR code and its readers no rollout email: the computer's guide
+    // starts by opening the page on the phone.
+    let computer = guide
+        .devices
+        .iter()
+        .find(|w| w.shown == WalkthroughKind::Desktop)
+        .unwrap();
+    let first = &path(computer, "continue_on_phone").steps[0];
+    assert_eq!(
+        first.title,
+        "On your phone, open this page (or your company’s walkthrough link)"
+    );
+    assert_eq!(first.mockup, None);
+    for page in &guide.devices {
+        for text in all_text(page) {
+            assert!(!text.contains("QR code on this page"), "{text}");
+            assert!(!text.contains("rollout email"), "{text}");
+        }
+        assert!(
+            page.paths
+                .iter()
+                .flat_map(|p| &p.steps)
+                .all(|s| !s.scans_page_qr),
+            "{:?}",
+            page.shown
+        );
+    }
     let ids: Vec<_> = guide.troubleshooting.iter().map(|t| t.id).collect();
     let mut unique = ids.clone();
     unique.sort_unstable();
@@ -1498,6 +1926,7 @@ fn the_general_guide_has_every_device_and_reads_well_without_a_tenant() {
     assert_eq!(unique.len(), ids.len(), "each entry once: {ids:?}");
     for id in [
         "conditional_access",
+        "app_not_approved",
         "work_profile",
         "firefox_android",
         "samsung_pass_default",

@@ -345,15 +345,6 @@ fn in_app_where(app: InApp) -> String {
     }
 }
 
-/// The page is open in an app's built-in browser: say which, and how to leave it.
-pub fn notice_in_app(app: InApp, detected: WalkthroughKind) -> String {
-    format!(
-        "You’re reading this {}. The Authenticator steps work from here, but the Security info route needs a regular browser. {}",
-        in_app_where(app),
-        in_app_fix(detected)
-    )
-}
-
 /// A Mac User-Agent that may be an iPad asking for desktop sites.
 pub const NOTICE_MAYBE_IPAD: &str = "On an iPad? Use the iPhone steps: they’re the same on iPad.";
 
@@ -421,16 +412,36 @@ pub fn authenticator_detail(kind: WalkthroughKind, helpdesk: bool) -> String {
 
 // --- os_version ---
 
+/// The iPhone requirement: Microsoft's minimum, and the later release the product brief
+/// recommends (S1: "iOS version 17 or later"; the brief: 17.4) — "iOS 17 or later (17.4 or later
+/// recommended)". Never states the recommendation as the minimum.
+pub fn ios_requirement(ios: IosVersions<'_>) -> String {
+    format!(
+        "iOS {} or later ({} or later recommended)",
+        ios.required, ios.recommended
+    )
+}
+
+/// The iOS versions the text names: Microsoft's minimum and the recommended release.
+#[derive(Debug, Clone, Copy)]
+pub struct IosVersions<'a> {
+    /// Microsoft's minimum ("17").
+    pub required: &'a str,
+    /// The release recommended before starting ("17.4").
+    pub recommended: &'a str,
+}
+
 /// Title of the OS-version prerequisite.
-pub fn os_title(kind: WalkthroughKind, ios_minimum: &str, android_minimum: &str) -> String {
+pub fn os_title(kind: WalkthroughKind, ios: IosVersions<'_>, android_minimum: &str) -> String {
     match kind {
-        WalkthroughKind::Ios => format!("iOS {ios_minimum} or later"),
+        WalkthroughKind::Ios => ios_requirement(ios),
         WalkthroughKind::Android | WalkthroughKind::Samsung => {
             format!("Android {android_minimum} or later")
         }
         WalkthroughKind::Desktop => {
             format!(
-                "A phone with iOS {ios_minimum} or later, or Android {android_minimum} or later"
+                "A phone with {}, or Android {android_minimum} or later",
+                ios_requirement(ios)
             )
         }
     }
@@ -441,10 +452,10 @@ pub fn os_met(os: &str, found: PrintedVersion) -> String {
     format!("This device runs {os} {found}: recent enough.")
 }
 
-/// iOS 17.0–17.3: should work, update recommended.
-pub fn os_warning(os: &str, found: PrintedVersion, minimum: &str) -> String {
+/// iOS 17.0–17.3: Microsoft's minimum is met, a later release is recommended.
+pub fn os_warning(os: &str, found: PrintedVersion, minimum: &str, recommended: &str) -> String {
     format!(
-        "This device runs {os} {found}. Passkeys in Authenticator should work on it, but {os} {minimum} or later is recommended."
+        "This device runs {os} {found}. Passkeys in Authenticator work from {os} {minimum}, but {os} {recommended} or later is recommended."
     )
 }
 
@@ -453,7 +464,7 @@ pub fn os_warning_fix(update_path: &str) -> String {
     format!("Update first if you can: {update_path}.")
 }
 
-/// Version too old.
+/// Version too old: below Microsoft's minimum (`minimum`, "17" or "14").
 pub fn os_not_met(os: &str, found: PrintedVersion, minimum: &str) -> String {
     format!(
         "This device runs {os} {found}, which is too old: passkeys in Authenticator need {os} {minimum} or later."
@@ -486,15 +497,11 @@ pub const OS_UNKNOWN_DESKTOP: &str =
     "The passkey goes on your phone, and we can’t see its version from here.";
 
 /// Where to check the version, and what is needed.
-pub fn os_check_fix(
-    kind: WalkthroughKind,
-    ios_minimum: &str,
-    ios_soft_major: u16,
-    android_minimum: &str,
-) -> String {
+pub fn os_check_fix(kind: WalkthroughKind, ios: IosVersions<'_>, android_minimum: &str) -> String {
     match kind {
         WalkthroughKind::Ios => format!(
-            "Check it in Settings → General → About → iOS Version. You need iOS {ios_minimum} or later; an earlier iOS {ios_soft_major} release usually works, but update first if you can."
+            "Check it in Settings → General → About → iOS Version. You need iOS {} or later; {} or later is recommended, so update first if you can.",
+            ios.required, ios.recommended
         ),
         WalkthroughKind::Android => format!(
             "Check it in Settings → About phone → Android version. You need Android {android_minimum} or later."
@@ -503,7 +510,8 @@ pub fn os_check_fix(
             "Check it in Settings → About phone → Software information → Android version. You need Android {android_minimum} or later."
         ),
         WalkthroughKind::Desktop => format!(
-            "Check on the phone. iPhone: Settings → General → About → iOS Version (iOS {ios_minimum} or later). Android: Settings → About phone → Android version; on Samsung, About phone → Software information (Android {android_minimum} or later)."
+            "Check on the phone. iPhone: Settings → General → About → iOS Version (iOS {} or later; {} or later recommended). Android: Settings → About phone → Android version; on Samsung, About phone → Software information (Android {android_minimum} or later).",
+            ios.required, ios.recommended
         ),
     }
 }
@@ -545,6 +553,10 @@ pub fn browser_met(shown: WalkthroughKind, browser: Browser) -> String {
         _ => "You’re in a regular browser.".to_owned(),
     }
 }
+
+/// Edge on Android: setting up works (the passkey is made in the app), but Microsoft says signing
+/// in with it in Edge on Android is still to come (S5; S7 disagrees, so the safer advice).
+pub const BROWSER_EDGE_ANDROID: &str = "You’re in Edge, a regular browser. To sign in with your passkey in a browser on this phone later, use Chrome: Microsoft says support in Edge on Android is still coming.";
 
 /// Firefox on Android: no passkeys there (S7), but the in-app steps need no browser.
 pub const BROWSER_FIREFOX_ANDROID: &str = "You’re in Firefox, which doesn’t support passkeys on Android. The Authenticator steps don’t need a browser; for Security info, and to sign in with your passkey later, use Chrome.";
@@ -631,7 +643,7 @@ fn provider_path(settings: ProviderSettings) -> String {
             if android_14 { ANDROID_14_UPDATE } else { "" }
         ),
         ProviderSettings::Samsung { android_14 } => format!(
-            "The quickest way: in Settings, tap the search icon and type “passkey”. Or look yourself — One UI 7 and later: Settings → Security and privacy → More security settings → Passwords, passkeys and autofill; One UI 6: Settings → General management → Passwords, passkeys and autofill. Under “Additional providers”, switch on Authenticator. Leave “Preferred service” as it is: changing it can stop your passwords being filled in.{}",
+            "The quickest way: in Settings, tap the search icon and type “passkey”. Or look yourself; it’s usually at One UI 7 and later: Settings → Security and privacy → More security settings → Passwords, passkeys and autofill; One UI 6: Settings → General management → Passwords, passkeys and autofill. Under “Additional providers”, switch on Authenticator. Leave “Preferred service” as it is: changing it can stop your passwords being filled in.{}",
             if android_14 { ANDROID_14_UPDATE } else { "" }
         ),
         ProviderSettings::AnyPhone => "iPhone: Settings → General → AutoFill & Passwords, “AutoFill From”: Authenticator (iOS 17: Settings → Passwords → Password Options). Android: Settings → Passwords & accounts → “Additional providers”: switch on Authenticator. Samsung Galaxy: switch on Authenticator under “Additional providers” and leave “Preferred service” as it is. Can’t find it? Search Settings for “passkey”.".to_owned(),
@@ -651,8 +663,11 @@ fn provider_path_short(settings: ProviderSettings) -> &'static str {
         ProviderSettings::Android { .. } => {
             "Settings → Passwords & accounts → “Additional providers”"
         }
-        ProviderSettings::Samsung { .. } | ProviderSettings::AnyPhone => {
+        ProviderSettings::Samsung { .. } => {
             "“Additional providers” in Settings; search Settings for “passkey”"
+        }
+        ProviderSettings::AnyPhone => {
+            "iPhone: Settings → General → AutoFill & Passwords; Android: “Additional providers” in Settings; or search Settings for “passkey”"
         }
     }
 }
@@ -686,7 +701,7 @@ pub const IN_APP_SUMMARY: &str = "Recommended by Microsoft. Do it even if your w
 /// Step: open Authenticator at one of its three starting points (S1).
 pub fn step_start_in_authenticator() -> StepText {
     StepText {
-        title: "Open Authenticator and start from your work account".to_owned(),
+        title: "Open Authenticator".to_owned(),
         detail: Some("What you tap depends on what Authenticator shows:".to_owned()),
         cases: starting_points(),
         sources: &[Source::LearnRegisterInAuthenticator],
@@ -844,12 +859,26 @@ pub fn step_get_authenticator(kind: WalkthroughKind) -> StepText {
     )
 }
 
-/// Step: the hand-off: create the passkey in the app (S1).
-pub fn step_create_in_app(settings: ProviderSettings) -> StepText {
+/// What Security info says at the hand-off, before the starting points (S1).
+const HANDOFF_DETAIL: &str = "Security info asks you to finish in the app. What you tap in Authenticator depends on what it shows:";
+
+/// Step: the hand-off: open Authenticator at one of its three starting points — a fresh install
+/// shows the first-run screen, not "+" (S1).
+pub fn step_create_in_app() -> StepText {
+    StepText {
+        title: "Open Authenticator and create the passkey there".to_owned(),
+        detail: Some(HANDOFF_DETAIL.to_owned()),
+        cases: starting_points(),
+        sources: &[Source::LearnRegisterInAuthenticator],
+    }
+}
+
+/// Step: after the hand-off, the app's prompts as in the in-app path (S1).
+pub fn step_finish_in_app(settings: ProviderSettings) -> StepText {
     step(
-        "Open Authenticator and create the passkey there",
+        "Follow Authenticator’s prompts, then tap “Done” twice",
         format!(
-            "Security info asks you to finish in the app. In Authenticator, start from your work account — tap it, then “Create a passkey”, or add it first with “+” → “Work or school account”. Sign in and set up a screen lock if asked, turn on Authenticator as a passkey provider ({}), and tap “Done” twice — as in the steps above.",
+            "Sign in and set up a screen lock if asked, and turn on Authenticator as a passkey provider ({}), as in the steps above.",
             provider_path_short(settings)
         ),
         &[Source::LearnRegisterInAuthenticator],
@@ -873,11 +902,21 @@ pub const CONTINUE_ON_PHONE_TITLE: &str = "On your phone";
 /// When to use it.
 pub const CONTINUE_ON_PHONE_SUMMARY: &str = "Recommended: the passkey lives in Authenticator on your phone, so the quickest way is to do it all there.";
 
-/// Step: scan the QR code on this page (this page's own feature).
+/// Step: scan the QR code on this page (this page's own feature; only where the page shows one).
 pub fn step_scan_page_qr() -> StepText {
     step(
         "Scan the QR code on this page with your phone’s camera",
-        "Point the phone’s Camera app at the code and tap the link that appears: this walkthrough opens on your phone, with the steps for that phone. No camera handy? Open the link from the rollout email on your phone instead.",
+        "Point the phone’s Camera app at the code and tap the link that appears: this walkthrough opens on your phone, with the steps for that phone. Can’t scan it? On your phone, open the link from your company’s rollout email, or type the address shown under the code.",
+        &[Source::ThisPage],
+    )
+}
+
+/// Step: the general guide's way onto the phone: it has no QR code and its readers no rollout
+/// email of ours (this page's own feature).
+pub fn step_open_on_phone() -> StepText {
+    step(
+        "On your phone, open this page (or your company’s walkthrough link)",
+        "It shows the steps for your phone (iPhone, Android or Samsung Galaxy) with that phone’s own settings; the steps below are the short version.",
         &[Source::ThisPage],
     )
 }
@@ -885,7 +924,7 @@ pub fn step_scan_page_qr() -> StepText {
 /// Step: on the phone, the three starting points (S1).
 pub fn step_start_on_phone() -> StepText {
     StepText {
-        title: "On your phone, open Authenticator and start from your work account".to_owned(),
+        title: "On your phone, open Authenticator".to_owned(),
         detail: Some("What you tap depends on what Authenticator shows:".to_owned()),
         cases: starting_points(),
         sources: &[Source::LearnRegisterInAuthenticator],
@@ -922,7 +961,7 @@ pub fn step_phone_done() -> StepText {
 pub const SECURITY_INFO_TITLE: &str = "From this computer: Security info";
 
 /// When to use it.
-pub const SECURITY_INFO_SUMMARY: &str = "Another way: start on the Security info page here. It hands you over to Authenticator on your phone, no QR code needed.";
+pub const SECURITY_INFO_SUMMARY: &str = "Another way: start on the Security info page here. It hands you over to Authenticator on your phone, no Bluetooth connection needed.";
 
 /// Step: go to Security info on the computer and sign in (S1).
 pub fn step_open_security_info_computer(
@@ -966,12 +1005,22 @@ pub fn step_get_authenticator_computer() -> StepText {
     )
 }
 
-/// Step: the hand-off to the phone (S1).
+/// Step: the hand-off to the phone, at one of Authenticator's three starting points (S1).
 pub fn step_create_on_phone() -> StepText {
+    StepText {
+        title: "On your phone, open Authenticator and create the passkey there".to_owned(),
+        detail: Some(HANDOFF_DETAIL.to_owned()),
+        cases: starting_points(),
+        sources: &[Source::LearnRegisterInAuthenticator],
+    }
+}
+
+/// Step: on the phone after the hand-off, the app's prompts (S1).
+pub fn step_finish_on_phone() -> StepText {
     step(
-        "On your phone, open Authenticator and create the passkey there",
+        "On the phone, follow Authenticator’s prompts, then tap “Done” twice",
         format!(
-            "Security info asks you to finish in the app. Start from your work account — tap it, then “Create a passkey”, or add it first with “+” → “Work or school account”. Sign in and set up a screen lock if asked, turn on Authenticator as a passkey provider ({}), and tap “Done” twice.",
+            "Sign in and set up a screen lock if asked, and turn on Authenticator as a passkey provider ({}), as under “On your phone” above.",
             provider_path_short(ProviderSettings::AnyPhone)
         ),
         &[Source::LearnRegisterInAuthenticator],
@@ -992,11 +1041,25 @@ pub fn step_back_on_computer() -> StepText {
 /// Title of the fallback.
 pub const CROSS_DEVICE_TITLE: &str = "Having trouble? Create your passkey a different way";
 
-/// When to use it: only as a fallback, and never with attestation (S1, S2).
+/// When to use it: only as a fallback, and never with attestation — whose remedy is the app
+/// (S1, S2: "Users can only register attested passkeys directly in the Authenticator app").
 pub fn cross_device_summary(company: &str, helpdesk: bool) -> String {
     format!(
-        "Only if the steps above don’t work: the computer shows a QR code and your phone saves the passkey over Bluetooth. This route fails when {company} requires attestation for passkeys in Authenticator (Microsoft’s recommended setting) — if it does, {} instead.",
+        "Only if the steps above don’t work: the computer shows a QR code and your phone saves the passkey over Bluetooth. If {company} requires attestation for passkeys in Authenticator, this route doesn’t work: create the passkey in the Authenticator app instead (“On your phone”, above), or {}.",
         contact_it_inline(helpdesk)
+    )
+}
+
+/// Step: the provider must be on before the scan, or the phone won't offer Authenticator; people
+/// on this route may never have been through the app's own prompts (S1).
+pub fn step_provider_first() -> StepText {
+    step(
+        "First, on the phone, turn on Authenticator as a passkey provider",
+        format!(
+            "Check that Authenticator is installed and turned on as a passkey provider ({}), as under “Follow Authenticator’s prompts” above. Otherwise the phone won’t offer to save the passkey in Authenticator.",
+            provider_path_short(ProviderSettings::AnyPhone)
+        ),
+        &[Source::LearnRegisterInAuthenticator],
     )
 }
 
@@ -1027,11 +1090,12 @@ pub fn step_choose_other_device() -> StepText {
     )
 }
 
-/// Step: scan with the system camera; only iOS Authenticator can't read it (S5).
+/// Step: scan with the system camera. S5 says the iOS app's camera can't read this code; it
+/// describes Android's only for signing in with an existing passkey, so nothing is promised for it.
 pub fn step_scan_with_camera() -> StepText {
     step(
-        "Scan the QR code with the phone’s Camera app",
-        "On iPhone, use the Camera app: Authenticator’s own scanner on iPhone can’t read this kind of code. On Android the Camera app works, and so does Authenticator’s scanner.",
+        "Scan the QR code on the computer’s screen",
+        "Scan it with the phone’s Camera app (on iPhone, Authenticator’s own scanner can’t read this code).",
         &[Source::LearnSignInWithAuthenticator],
     )
 }
@@ -1156,58 +1220,81 @@ pub fn federation_note_no_host(company: &str) -> String {
 // Troubleshooting
 // ---------------------------------------------------------------------------------------------
 
-/// `not_supported_by_tenant` (S2, S8).
+/// `not_supported_by_tenant`: the message is quoted from the product brief only (no Microsoft
+/// page shows it, so it is hedged "a message like"); S2 and S8 say passkeys in Authenticator must be
+/// turned on in the Passkey (FIDO2) policy.
 pub fn trouble_not_supported(company: &str, helpdesk: bool) -> TroubleText {
     trouble(
-        "“This sign-in method is not supported by your tenant”, or “Passkey in Microsoft Authenticator” is missing or greyed out",
+        "A message like “This sign-in method is not supported by your tenant”, or “Passkey in Microsoft Authenticator” is missing or greyed out",
         format!("Passkeys in Authenticator aren’t turned on for your account at {company} yet."),
         format!(
             "{} and ask them to allow passkeys in Microsoft Authenticator (“Passkey (FIDO2)” in Microsoft Entra). There’s nothing to fix on your phone.",
             contact_it(helpdesk)
         ),
         &[
+            Source::ProductBrief,
             Source::LearnEnableInAuthenticator,
             Source::LearnEnablePasskeys,
         ],
     )
 }
 
-/// `conditional_access`: loops and "approved client app" blocks, fixed with a Temporary Access
-/// Pass or an exception (S2).
+/// `conditional_access`: the loop of a policy that requires a passkey to add one, which a
+/// Temporary Access Pass breaks when the mobile policy accepts one (S2, "authentication strength
+/// Conditional Access policy loop").
 pub fn trouble_conditional_access(company: &str, helpdesk: bool) -> TroubleText {
     trouble(
-        "You’re asked for a passkey before you can set one up, or told the app isn’t approved or needs app protection",
+        "You’re asked for a passkey before you can set one up",
         format!(
-            "The sign-in rules at {company} (Conditional Access) don’t let you add a passkey this way yet."
+            "The sign-in rules at {company} (Conditional Access) ask for a passkey even to add one."
         ),
         format!(
-            "{} and ask for a Temporary Access Pass — a time-limited code to sign in with — or a temporary exception. Sign in to Authenticator with it and create the passkey.",
+            "{} and ask for a Temporary Access Pass, a time-limited code. In Authenticator, sign in with it when asked (add your account first if it isn’t there), and create the passkey.",
             contact_it(helpdesk)
         ),
         &[Source::LearnEnableInAuthenticator],
     )
 }
 
-/// `cannot_verify_device` (the product brief).
+/// `app_not_approved`: an "approved client app" or "app protection" rule, which Authenticator
+/// can't satisfy and a Temporary Access Pass doesn't lift; S2's user-side remedy is a temporary
+/// exemption (the others are IT's: app filters, compliant devices).
+pub fn trouble_app_not_approved(company: &str, helpdesk: bool) -> TroubleText {
+    trouble(
+        "You’re told the app isn’t approved or needs app protection",
+        format!(
+            "Sign-in rules at {company} (Conditional Access) block Authenticator here. A Temporary Access Pass won’t help."
+        ),
+        format!(
+            "{} and ask for a temporary exception so you can create the passkey.",
+            contact_it(helpdesk)
+        ),
+        &[Source::LearnEnableInAuthenticator],
+    )
+}
+
+/// `cannot_verify_device`: message and fix from the product brief only (hedged: no Microsoft page
+/// shows the message).
 pub fn trouble_cannot_verify_device() -> TroubleText {
     trouble(
-        "“We couldn’t verify your device.”",
+        "A message like “We couldn’t verify your device”",
         "The work account in Authenticator isn’t linked to your phone yet.",
         "In Authenticator, tap your work account, finish the device registration it offers, then try again.",
         &[Source::ProductBrief],
     )
 }
 
-/// `authenticator_not_installed` (S1, the product brief).
+/// `authenticator_not_installed`: the message is the product brief's (hedged); S1 for installing
+/// Authenticator and turning it on as a passkey provider.
 pub fn trouble_authenticator_not_installed(kind: WalkthroughKind) -> TroubleText {
     trouble(
-        "“Authenticator is not installed.”",
+        "A message like “Authenticator is not installed”",
         "The phone couldn’t find Authenticator.",
         format!(
             "Install or update Authenticator from {}, open it once, check it’s turned on as a passkey provider, and try again.",
             store(kind)
         ),
-        &[Source::LearnRegisterInAuthenticator, Source::ProductBrief],
+        &[Source::ProductBrief, Source::LearnRegisterInAuthenticator],
     )
 }
 
@@ -1217,7 +1304,7 @@ pub fn trouble_provider_missing(kind: WalkthroughKind) -> TroubleText {
         WalkthroughKind::Ios => trouble(
             "You can’t find where to turn on Authenticator in Settings",
             "The setting moved in iOS 18.",
-            "iOS 18 and later: Settings → General → AutoFill & Passwords, then under “AutoFill From” select Authenticator. iOS 17: Settings → Passwords → Password Options, then under “Use Passwords and Passkeys From”. Or search Settings for “passkey”. Authenticator not in the list? Update it from the App Store and open it once.",
+            "Make sure “AutoFill Passwords and Passkeys” is on first. iOS 18 and later (probably iOS 26 too): Settings → General → AutoFill & Passwords, then under “AutoFill From” select Authenticator. iOS 17: Settings → Passwords → Password Options, then under “Use Passwords and Passkeys From” select Authenticator. Not there? Search Settings for “passkey”. Authenticator not in the list? Update it from the App Store and open it once.",
             &[Source::LearnRegisterInAuthenticator],
         ),
         WalkthroughKind::Android | WalkthroughKind::Samsung => trouble(
@@ -1232,7 +1319,7 @@ pub fn trouble_provider_missing(kind: WalkthroughKind) -> TroubleText {
         WalkthroughKind::Desktop => trouble(
             "The phone has no setting to turn on Authenticator",
             "Each phone keeps this setting in a different place.",
-            "iPhone: Settings → General → AutoFill & Passwords (iOS 17: Settings → Passwords → Password Options). Android: search Settings for “passkey” and look under “Additional providers”; on Android 14 without it, Microsoft recommends updating to Android 15.",
+            "iPhone: Settings → General → AutoFill & Passwords (iOS 17: Settings → Passwords → Password Options), with “AutoFill Passwords and Passkeys” on and Authenticator selected. Android: search Settings for “passkey” and look under “Additional providers”; on Android 14 without it, Microsoft recommends updating to Android 15.",
             &[
                 Source::LearnRegisterInAuthenticator,
                 Source::EntraDocsIssue1014,
@@ -1241,14 +1328,15 @@ pub fn trouble_provider_missing(kind: WalkthroughKind) -> TroubleText {
     }
 }
 
-/// `samsung_pass_default` (Samsung only; S1, S12).
+/// `samsung_pass_default` (Samsung only; S1, S4 for the plain "Passkey", S12).
 pub fn trouble_samsung_pass_default() -> TroubleText {
     trouble(
         "Samsung Pass or Google offers to save the passkey",
-        "Authenticator isn’t switched on under “Additional providers” yet.",
-        "Cancel, switch on Authenticator under “Additional providers” (search Settings for “passkey”), and start again; when asked where to save the passkey, choose Authenticator. There’s no need to change “Preferred service”.",
+        "Authenticator isn’t switched on under “Additional providers” yet, or you chose the plain “Passkey” at Security info instead of “Passkey in Microsoft Authenticator”.",
+        "Cancel. Switch on Authenticator under “Additional providers” (search Settings for “passkey”), then start again in Authenticator, or at Security info with “Passkey in Microsoft Authenticator”; when asked where to save the passkey, choose Authenticator. There’s no need to change “Preferred service”.",
         &[
             Source::LearnRegisterInAuthenticator,
+            Source::LearnRegisterSynced,
             Source::SamsungPassPasskeys,
         ],
     )
@@ -1258,8 +1346,8 @@ pub fn trouble_samsung_pass_default() -> TroubleText {
 pub fn trouble_work_profile() -> TroubleText {
     trouble(
         "Your Android phone has a work profile (work apps with a briefcase badge), and sign-in finds no passkey or says “We couldn’t sign you in”",
-        "On Android, a passkey works only in the profile where it was created.",
-        "Create the passkey with the Authenticator in your work profile, and sign in to work apps from that profile. Don’t scan a sign-in QR code with the personal profile’s camera.",
+        "On Android, a passkey works only in the profile where you created it.",
+        "Create it in the work profile’s Authenticator for work apps. If you also sign in to work from the personal side, create one in that profile’s Authenticator too. Don’t scan a sign-in QR code with the personal profile’s camera.",
         &[
             Source::LearnEnableInAuthenticator,
             Source::SupportTroubleshootPasskeys,
@@ -1281,7 +1369,7 @@ pub fn trouble_firefox_android() -> TroubleText {
 pub fn trouble_qr_scanner_instead() -> TroubleText {
     trouble(
         "Authenticator on iPhone can’t read the QR code on the computer",
-        "On iPhone, Authenticator’s scanner can’t read this kind of code (on Android it can).",
+        "Authenticator’s scanner on iPhone can’t read this kind of code.",
         "Scan it with the iPhone’s Camera app instead.",
         &[Source::LearnSignInWithAuthenticator],
     )
@@ -1292,7 +1380,7 @@ pub fn trouble_phone_cannot_connect() -> TroubleText {
     trouble(
         "After scanning, the phone can’t connect or nothing happens",
         "Creating a passkey across two devices uses Bluetooth and the internet on both.",
-        "Turn on Bluetooth on both, make sure both are online, keep the phone near the computer and try again — or create the passkey in Authenticator on the phone (“On your phone”, above), which needs no QR code.",
+        "Turn on Bluetooth on both, make sure both are online, keep the phone near the computer and try again — or create the passkey in Authenticator on the phone (“On your phone”, above), which needs no Bluetooth link to this computer.",
         &[
             Source::LearnRegisterInAuthenticator,
             Source::LearnSignInWithAuthenticator,
@@ -1323,7 +1411,7 @@ pub fn trouble_biometric_failed(kind: WalkthroughKind) -> TroubleText {
         WalkthroughKind::Ios => trouble(
             "Face ID or Touch ID fails and the prompt closes",
             "The face or fingerprint check didn’t succeed.",
-            "Make sure Face ID or Touch ID works (Settings → Face ID & Passcode), or use your passcode when it’s offered, then start again.",
+            "Make sure Face ID or Touch ID works (Settings → Face ID & Passcode, or Touch ID & Passcode), or use your passcode when it’s offered, then start again.",
             SOURCES,
         ),
         WalkthroughKind::Android | WalkthroughKind::Samsung => trouble(
@@ -1355,7 +1443,8 @@ pub fn trouble_passkey_already_exists(company: &str, short: &str) -> TroubleText
     )
 }
 
-/// `in_app_browser` (the product brief; S7 for the browsers that work).
+/// `in_app_browser`: Security info itself failing, not a missing passkey prompt (Security info
+/// shows none since the hand-off; the product brief only).
 pub fn trouble_in_app_browser(kind: WalkthroughKind) -> TroubleText {
     let fix = match kind {
         WalkthroughKind::Ios => "Open the page in Safari and start again.",
@@ -1367,10 +1456,10 @@ pub fn trouble_in_app_browser(kind: WalkthroughKind) -> TroubleText {
         }
     };
     trouble(
-        "Security info does nothing, or no passkey prompt appears",
+        "Security info won’t load, or its buttons do nothing",
         "Usually the page is open in another app’s built-in browser (Teams, Outlook, LinkedIn…).",
         fix,
-        &[Source::ProductBrief, Source::LearnCompatibility],
+        &[Source::ProductBrief],
     )
 }
 
@@ -1407,6 +1496,15 @@ pub fn done_next_sign_in(company: &str) -> ParagraphText {
     )
 }
 
+/// Signing in on a computer with the passkey on the phone: the system camera and Bluetooth
+/// (computer tab only; S5).
+pub fn done_sign_in_on_computer() -> ParagraphText {
+    paragraph(
+        "Signing in on a computer: when asked, choose “iPhone, iPad, or Android device” (that’s how Windows 11 words it), scan the QR code with your phone’s Camera app, keep Bluetooth and the internet on for both, then confirm on the phone.",
+        &[Source::LearnSignInWithAuthenticator],
+    )
+}
+
 /// Keep Authenticator (S6).
 pub fn done_keep() -> ParagraphText {
     paragraph(
@@ -1430,18 +1528,33 @@ pub const POSTER_LEAD: &str = "Sign in with your face or fingerprint instead of 
 /// Under the poster's QR code.
 pub const POSTER_SCAN: &str = "Scan with your phone’s camera";
 
+/// The short steps in Authenticator, for every phone (S1): the poster's and the rollout email's
+/// last two. The provider step names the Galaxy's setting and keeps its Preferred service, as
+/// the Samsung steps do: "turn on a passkey provider" alone reads as "Preferred service" there.
+pub const SHORT_STEPS_IN_AUTHENTICATOR: [&str; 2] = [
+    "In Authenticator, tap your work account → “Create a passkey” (no account yet? “Add work or school account”, or “+” → “Work or school account”).",
+    "Turn on Authenticator as a passkey provider when asked (Samsung Galaxy: under “Additional providers”; leave “Preferred service” as it is), then tap “Done” twice.",
+];
+
 /// The three steps, in short, for every phone (S1).
 pub const POSTER_STEPS: [&str; 3] = [
     "Scan the code with your phone’s camera: it opens the steps for your phone.",
-    "In Authenticator, tap your work account → “Create a passkey” (no account yet? “+” → “Work or school account”).",
-    "Turn on Authenticator as a passkey provider when asked, then tap “Done” twice.",
+    SHORT_STEPS_IN_AUTHENTICATOR[0],
+    SHORT_STEPS_IN_AUTHENTICATOR[1],
 ];
 
-/// What the phone needs.
-pub fn poster_requirement(ios_minimum: &str, android_minimum: &str) -> String {
+/// The phones that can hold the passkey: "an iPhone with iOS 17 or later (17.4 or later
+/// recommended), or an Android phone with Android 14 or later".
+pub fn supported_phones(ios: IosVersions<'_>, android_minimum: &str) -> String {
     format!(
-        "You need an iPhone with iOS {ios_minimum} or later, or an Android phone with Android {android_minimum} or later, and Microsoft Authenticator."
+        "an iPhone with {}, or an Android phone with Android {android_minimum} or later",
+        ios_requirement(ios)
     )
+}
+
+/// What the phone needs, on the poster.
+pub fn poster_requirement(phones: &str) -> String {
+    format!("You need {phones}, and Microsoft Authenticator.")
 }
 
 /// The rollout kit's poster page: what is around the poster on screen.
@@ -1571,8 +1684,6 @@ pub struct MockupLabels {
     pub use_passwords_and_passkeys_from: &'static str,
     /// “AUTOFILL FROM:” (iOS 18).
     pub autofill_from: &'static str,
-    /// “iCloud Passwords” (iOS 17).
-    pub icloud_passwords: &'static str,
     /// “Passwords” (iOS 18's app).
     pub passwords: &'static str,
     /// “Passwords & accounts”.
@@ -1609,14 +1720,6 @@ pub struct MockupLabels {
     pub android_device: &'static str,
     /// “iPhone, iPad, or Android device”.
     pub iphone_ipad_or_android_device: &'static str,
-    /// “Face ID”.
-    pub face_id: &'static str,
-    /// “Verify it’s you”.
-    pub verify_its_you: &'static str,
-    /// “Use your fingerprint”.
-    pub use_your_fingerprint: &'static str,
-    /// “Cancel”.
-    pub cancel: &'static str,
 }
 
 /// The mock-up labels in English.
@@ -1635,7 +1738,6 @@ pub const MOCKUP_LABELS: MockupLabels = MockupLabels {
     and_passkeys: "and Passkeys",
     use_passwords_and_passkeys_from: "USE PASSWORDS AND PASSKEYS FROM:",
     autofill_from: "AUTOFILL FROM:",
-    icloud_passwords: "iCloud Passwords",
     passwords: "Passwords",
     passwords_and_accounts: "Passwords & accounts",
     passwords_passkeys: "Passwords, passkeys",
@@ -1654,10 +1756,6 @@ pub const MOCKUP_LABELS: MockupLabels = MockupLabels {
     iphone_ipad_or: "iPhone, iPad, or",
     android_device: "Android device",
     iphone_ipad_or_android_device: "iPhone, iPad, or Android device",
-    face_id: "Face ID",
-    verify_its_you: "Verify it’s you",
-    use_your_fingerprint: "Use your fingerprint",
-    cancel: "Cancel",
 };
 
 /// The badge word of a prerequisite's verdict.
