@@ -408,7 +408,7 @@ impl Discovery {
         let this = self.clone();
         let key = domain.clone();
         let flight = async move {
-            let _leaves = LeaveOnDrop {
+            let leaves = LeaveOnDrop {
                 discovery: this.clone(),
                 domain: key.clone(),
                 id,
@@ -420,9 +420,12 @@ impl Discovery {
                     .insert(key.clone(), Arc::clone(profile))
                     .await;
             }
+            // Off the map after the cache holds the profile (a request that finds no flight then
+            // finds the profile) and before anyone hears the outcome: a request sent after an
+            // answer must never join the flight that gave it, or an unreachable outcome, which
+            // is never remembered, would be served again without asking.
+            drop(leaves);
             landed.send_replace(Some(result));
-            // `_leaves` takes the flight off the map only now, after the cache holds the profile:
-            // a request that finds no flight then finds the profile.
         };
         // The flight outlives the request that started it and keeps its span (request id).
         tokio::spawn(flight.instrument(tracing::Span::current()));
