@@ -113,15 +113,20 @@ pub async fn serve(
                     );
                 }
                 tokio::select! {
+                    biased;
+                    () = shutdown.as_mut() => break,
                     slot = Arc::clone(&open_slots).acquire_owned() => match slot {
                         Ok(slot) => slot,
                         Err(_) => break,
                     },
-                    () = shutdown.as_mut() => break,
                 }
             }
         };
+        // Shutdown first: its first poll is what installs the signal handler, so it must happen
+        // before the first connection is served (a signal after that answer must stop us).
         let (stream, peer) = tokio::select! {
+            biased;
+            () = shutdown.as_mut() => break,
             accepted = listener.accept() => match accepted {
                 Ok(connection) => connection,
                 Err(error) => {
@@ -130,7 +135,6 @@ pub async fn serve(
                     continue;
                 }
             },
-            () = shutdown.as_mut() => break,
         };
         let activity = Arc::new(Activity::default());
         let service = {
