@@ -2,15 +2,19 @@
 //!
 //! Starts the real `authwalk` executable (release build, SQLite) as a child process, wired to the
 //! fakes of `tests/support` through configuration exactly as an operator would wire real
-//! upstreams, warms one tenant, then runs `wrk` (Debian package) against each target: an embedded
-//! static file of about the tenant page's size (the reference), the warm tenant page, the landing
-//! page, the tenant's logo and the JSON API. The time per target is cut into [`ROUND_SECONDS`]
-//! rounds (rounded up to whole rounds), interleaved (static, page, landing, …, static, page, …),
-//! because this VM's speed drifts by up to 2× over tens of seconds. The page runs right after the
-//! static file; the targets further along a round are paired with a run up to 20 s older. It
-//! prints each target's median requests/s and p50/p99 latency (medians of the rounds' figures),
-//! its ratio against the static file (the median of per-round ratios, each against the static run
-//! of the same round), and the server's peak RSS.
+//! upstreams, warms one tenant, then runs `wrk` (Debian package) against each target with the
+//! headers a browser sends: iPhone Safari's User-Agent and `Accept-Encoding: gzip, deflate, br`,
+//! Chrome's `gzip, deflate, br, zstd`, and identity beside them. The targets: an embedded static
+//! file of about the tenant page's size (the reference) and the warm tenant page in each of the
+//! three encodings, then the landing page, the tenant's logo and the JSON API as Safari asks for
+//! them. Before measuring, every tab of the page is fetched in every encoding, so the peak RSS is
+//! that of a server holding every variant. The time per target is cut into [`ROUND_SECONDS`]
+//! rounds (rounded up to whole rounds), interleaved (static, page, static, page, …, landing, …),
+//! because this VM's speed drifts by up to 2× over tens of seconds. Each page runs right after
+//! its static file with the same header. It prints each target's median requests/s and p50/p99
+//! latency (medians of the rounds' figures), its ratio against its reference (the median of
+//! per-round ratios, each against the reference's run of the same round), the compressed pages'
+//! ratio against the identity page, and the server's peak RSS.
 //!
 //! ```sh
 //! cargo bench --bench load                          # 60 s per target, 64 connections
@@ -39,8 +43,10 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{
-    Error, IOS_MARKER, Result, app_client, asset_urls, iphone_identity, median, mib, vm_hwm_kib,
+    CHROME_ACCEPT_ENCODING, Error, IOS_MARKER, Result, SAFARI_ACCEPT_ENCODING, app_client,
+    asset_urls, iphone_accepting, median, mib, vm_hwm_kib,
 };
+use reqwest::header::HeaderMap;
 use support::Upstreams;
 
 /// Connections wrk keeps open.
@@ -77,7 +83,8 @@ fn run() -> Result<()> {
     let round_seconds = seconds.clamp(1, ROUND_SECONDS);
     println!(
         "\n== wrk, {THREADS} thread, {CONNECTIONS} connections, {rounds} × {round_seconds} s per \
-         target interleaved, release binary on loopback (sqlite, identity encoding), {} cores",
+         target interleaved, release binary on loopback (sqlite, iPhone Safari's User-Agent), {} \
+         cores",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     // runs[target][round]
@@ -101,26 +108,32 @@ fn run() -> Result<()> {
     let peak_rss = server.peak_rss_bytes()?;
     server.stop();
 
-    let static_runs = &runs[0];
+    let paired = |of: usize, against: usize| {
+        median(
+            &runs[of]
+                .iter()
+                .zip(&runs[against])
+                .map(|(run, reference)| run.requests_per_second / reference.requests_per_second)
+                .collect::<Vec<_>>(),
+        )
+    };
     println!("\n== summary (medians over {rounds} rounds)\n");
-    println!("| target | body | requests/s | ratio vs static | p50 | p99 | requests | errors |");
-    println!("|---|---|---|---|---|---|---|---|");
-    for (target, target_runs) in targets.iter().zip(&runs) {
+    println!(
+        "| target | Accept-Encoding | body | requests/s | ratio vs static (same header) | p50 | \
+         p99 | requests | errors |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for (index, (target, target_runs)) in targets.iter().zip(&runs).enumerate() {
         let of = |field: fn(&WrkResult) -> f64| {
             median(&target_runs.iter().map(field).collect::<Vec<_>>())
         };
-        let ratio = median(
-            &target_runs
-                .iter()
-                .zip(static_runs)
-                .map(|(run, reference)| run.requests_per_second / reference.requests_per_second)
-                .collect::<Vec<_>>(),
-        );
+        let ratio = paired(index, target.reference);
         let requests: u64 = target_runs.iter().map(|run| run.requests).sum();
         let errors: u64 = target_runs.iter().map(|run| run.errors + run.non_2xx).sum();
         println!(
-            "| {} | {:.1} KiB | {:.0} | {:.2} | {:.2} ms | {:.2} ms | {} | {} |",
+            "| {} | {} | {:.1} KiB | {:.0} | {:.2} | {:.2} ms | {:.2} ms | {} | {} |",
             target.name,
+            target.accept_encoding,
             target.bytes as f64 / 1024.0,
             of(|run| run.requests_per_second),
             ratio,
@@ -130,8 +143,14 @@ fn run() -> Result<()> {
             errors
         );
     }
+    for (name, compressed) in [("Safari", SAFARI_PAGE), ("Chrome", CHROME_PAGE)] {
+        println!(
+            "\ntenant page with {name}'s header / the same page uncompressed: {:.2} (target ≥ 0.8)",
+            paired(compressed, IDENTITY_PAGE)
+        );
+    }
     println!(
-        "\npeak RSS of the server: {} (VmHWM, whole run)",
+        "\npeak RSS of the server: {} (VmHWM, whole run, every tab cached in every encoding)",
         mib(peak_rss)
     );
     Ok(())
@@ -206,34 +225,54 @@ impl Server {
     }
 }
 
-/// One URL wrk drives.
+/// One URL wrk drives, with the `Accept-Encoding` it sends.
 struct Target {
     name: String,
     url: String,
+    accept_encoding: &'static str,
+    /// Body bytes as sent in that encoding.
     bytes: usize,
+    /// The index of the target its ratio is taken against.
+    reference: usize,
 }
 
-/// Resolve the tenant, then collect the targets (static reference first, the page right after it)
-/// with their body sizes.
+/// Where the pages sit in the list [`warm`] returns (each right after its static file).
+const SAFARI_PAGE: usize = 1;
+const CHROME_PAGE: usize = 3;
+const IDENTITY_PAGE: usize = 5;
+
+/// Resolve the tenant, fetch every tab in every encoding (so every variant is cached), then
+/// collect the targets with their body sizes as sent.
 async fn warm(base: &str) -> Result<Vec<Target>> {
-    // The same request headers as wrk sends.
-    let client = app_client(1, iphone_identity())?;
-    let get = |path: String| {
-        let client = client.clone();
+    let fetch = |accept_encoding: &'static str, path: String| {
         let url = format!("{base}{path}");
         async move {
+            // The same request headers as wrk sends.
+            let client = app_client(1, iphone_accepting(accept_encoding))?;
             let response = client.get(&url).send().await?;
             if !response.status().is_success() {
                 return Err(Error::from(format!("GET {url}: {}", response.status())));
             }
-            Ok::<_, Error>(response.bytes().await?)
+            let encoding = response
+                .headers()
+                .get(reqwest::header::CONTENT_ENCODING)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or("identity")
+                .to_owned();
+            Ok::<_, Error>((encoding, response.bytes().await?))
         }
     };
+    let get = |path: String| async move { Ok::<_, Error>(fetch("identity", path).await?.1) };
     get(format!("/api/v1/tenants/{DOMAIN}")).await?;
     let page = get(format!("/t/{DOMAIN}?wait=1")).await?;
     let page_text = String::from_utf8_lossy(&page).into_owned();
     if !page_text.contains(IOS_MARKER) {
         return Err("the warm tenant page is not the iOS walkthrough".into());
+    }
+    for tab in ["ios", "android", "samsung", "desktop"] {
+        for accept_encoding in [SAFARI_ACCEPT_ENCODING, CHROME_ACCEPT_ENCODING, "identity"] {
+            fetch(accept_encoding, format!("/t/{DOMAIN}?device={tab}")).await?;
+        }
     }
     let logo = attribute_after(&page_text, "tenant-hero__logo\" src=\"")
         .ok_or("the tenant page shows no logo")?;
@@ -244,36 +283,100 @@ async fn warm(base: &str) -> Result<Vec<Target>> {
         let body = get(path.clone()).await?;
         assets.push((path, body.len()));
     }
-    let (static_path, static_bytes) = assets
+    let (static_path, _) = assets
         .into_iter()
         .min_by_key(|(_, bytes)| bytes.abs_diff(page.len()))
         .ok_or("the landing page links no /assets/… file")?;
-    let logo_bytes = get(logo.clone()).await?.len();
-    let api_bytes = get(format!("/api/v1/tenants/{DOMAIN}")).await?.len();
-    let target = |name: String, path: &str, bytes: usize| Target {
-        name,
-        url: format!("{base}{path}"),
-        bytes,
-    };
-    Ok(vec![
-        target(
-            format!("static {}", static_path.rsplit('/').next().unwrap_or("")),
+    let static_name = static_path.rsplit('/').next().unwrap_or("").to_owned();
+    let page_path = format!("/t/{DOMAIN}");
+    let api_path = format!("/api/v1/tenants/{DOMAIN}");
+    // (name, path, header, the encoding it must come back in, reference)
+    let plan: [(String, &str, &'static str, Option<&str>, usize); 9] = [
+        (
+            format!("static {static_name}"),
             &static_path,
-            static_bytes,
+            SAFARI_ACCEPT_ENCODING,
+            Some("br"),
+            0,
         ),
-        target(
-            format!("tenant page /t/{DOMAIN}"),
-            &format!("/t/{DOMAIN}"),
-            page.len(),
+        (
+            format!("tenant page {page_path}"),
+            &page_path,
+            SAFARI_ACCEPT_ENCODING,
+            Some("br"),
+            0,
         ),
-        target("landing /".to_owned(), "/", landing.len()),
-        target("logo /assets/t/….png".to_owned(), &logo, logo_bytes),
-        target(
+        (
+            format!("static {static_name}"),
+            &static_path,
+            CHROME_ACCEPT_ENCODING,
+            None,
+            2,
+        ),
+        (
+            format!("tenant page {page_path}"),
+            &page_path,
+            CHROME_ACCEPT_ENCODING,
+            None,
+            2,
+        ),
+        (
+            format!("static {static_name}"),
+            &static_path,
+            "identity",
+            Some("identity"),
+            4,
+        ),
+        (
+            format!("tenant page {page_path}"),
+            &page_path,
+            "identity",
+            Some("identity"),
+            4,
+        ),
+        (
+            "landing /".to_owned(),
+            "/",
+            SAFARI_ACCEPT_ENCODING,
+            Some("br"),
+            0,
+        ),
+        (
+            "logo /assets/t/….png".to_owned(),
+            &logo,
+            SAFARI_ACCEPT_ENCODING,
+            Some("identity"),
+            0,
+        ),
+        (
             "API /api/v1/tenants/…".to_owned(),
-            &format!("/api/v1/tenants/{DOMAIN}"),
-            api_bytes,
+            &api_path,
+            SAFARI_ACCEPT_ENCODING,
+            None,
+            0,
         ),
-    ])
+    ];
+    let mut targets = Vec::new();
+    for (name, path, accept_encoding, expected, reference) in plan {
+        let (encoding, body) = fetch(accept_encoding, path.to_owned()).await?;
+        if let Some(expected) = expected
+            && encoding != expected
+        {
+            return Err(format!(
+                "GET {path} with Accept-Encoding `{accept_encoding}`: {encoding}, expected \
+                 {expected}"
+            )
+            .into());
+        }
+        targets.push(Target {
+            name: format!("{name} ({encoding})"),
+            url: format!("{base}{path}"),
+            accept_encoding,
+            bytes: body.len(),
+            reference,
+        });
+    }
+    Ok(targets)
 }
 
 fn attribute_after(html: &str, marker: &str) -> Option<String> {
@@ -294,7 +397,8 @@ struct WrkResult {
 
 fn wrk(target: &Target, seconds: u64) -> Result<WrkResult> {
     let mut headers = Vec::new();
-    for (name, value) in &iphone_identity() {
+    let sent: HeaderMap = iphone_accepting(target.accept_encoding);
+    for (name, value) in &sent {
         headers.push("-H".to_owned());
         headers.push(format!("{name}: {}", value.to_str()?));
     }

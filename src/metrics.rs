@@ -6,7 +6,8 @@
 //! Until [`install`] runs, recording is a no-op (the `metrics` facade without a recorder), so unit
 //! tests and the CLI pay nothing.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, OnceLock, RwLock};
 use std::time::Duration;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -72,18 +73,59 @@ pub fn render() -> Option<String> {
 }
 
 /// One answered HTTP request: `route` is the matched route template (never the raw path).
-pub fn http_request(route: &str, method: &str, status: u16, elapsed: Duration) {
-    let route = route.to_owned();
-    let method = method.to_owned();
-    metrics::counter!(
-        HTTP_REQUESTS,
-        "route" => route.clone(),
-        "method" => method.clone(),
-        "status" => status.to_string(),
-    )
-    .increment(1);
-    metrics::histogram!(HTTP_REQUEST_DURATION, "route" => route, "method" => method)
-        .record(elapsed.as_secs_f64());
+///
+/// The series' handles are looked up in the recorder once and kept: a request then costs a read
+/// lock and two atomic updates, not a registry lookup with freshly allocated labels.
+pub fn http_request(route: &str, method: &'static str, status: u16, elapsed: Duration) {
+    if !matches!(HANDLE.get(), Some(Some(_))) {
+        // No recorder: the facade's calls are no-ops, and handles taken now would stay no-ops
+        // after a recorder is installed.
+        return;
+    }
+    let series = HTTP_SERIES
+        .read()
+        .ok()
+        .and_then(|series| series.get(route)?.get(&(method, status)).cloned())
+        .unwrap_or_else(|| register_http_series(route, method, status));
+    series.requests.increment(1);
+    series.duration.record(elapsed.as_secs_f64());
+}
+
+/// The handles of one (route, method, status) series.
+#[derive(Debug)]
+struct HttpSeries {
+    requests: metrics::Counter,
+    duration: metrics::Histogram,
+}
+
+/// Route template → (method, status) → handles. Bounded: route templates, methods and statuses
+/// come from short fixed sets (see the module's note on labels).
+type HttpSeriesMap = HashMap<String, HashMap<(&'static str, u16), Arc<HttpSeries>>>;
+
+static HTTP_SERIES: LazyLock<RwLock<HttpSeriesMap>> = LazyLock::new(RwLock::default);
+
+#[cold]
+fn register_http_series(route: &str, method: &'static str, status: u16) -> Arc<HttpSeries> {
+    let series = Arc::new(HttpSeries {
+        requests: metrics::counter!(
+            HTTP_REQUESTS,
+            "route" => route.to_owned(),
+            "method" => method,
+            "status" => status.to_string(),
+        ),
+        duration: metrics::histogram!(
+            HTTP_REQUEST_DURATION,
+            "route" => route.to_owned(),
+            "method" => method,
+        ),
+    });
+    if let Ok(mut map) = HTTP_SERIES.write() {
+        map.entry(route.to_owned())
+            .or_default()
+            .entry((method, status))
+            .or_insert_with(|| series.clone());
+    }
+    series
 }
 
 /// One finished (or refused) resolution of a domain.

@@ -236,9 +236,24 @@ pub fn app_client(pool: usize, headers: HeaderMap) -> Result<reqwest::Client> {
 
 /// The request headers of a page view: iPhone Safari, no compression (so body sizes compare).
 pub fn iphone_identity() -> HeaderMap {
+    iphone_accepting("identity")
+}
+
+/// What iPhone Safari sends as `Accept-Encoding`.
+pub const SAFARI_ACCEPT_ENCODING: &str = "gzip, deflate, br";
+/// What Chrome sends as `Accept-Encoding`.
+pub const CHROME_ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
+
+/// The request headers of a page view from iPhone Safari, as the browser sends them.
+pub fn iphone_safari() -> HeaderMap {
+    iphone_accepting(SAFARI_ACCEPT_ENCODING)
+}
+
+/// iPhone Safari's User-Agent with this `Accept-Encoding`.
+pub fn iphone_accepting(accept_encoding: &'static str) -> HeaderMap {
     let mut headers = HeaderMap::new();
     headers.insert(USER_AGENT, HeaderValue::from_static(IPHONE_SAFARI));
-    headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+    headers.insert(ACCEPT_ENCODING, HeaderValue::from_static(accept_encoding));
     headers
 }
 
@@ -398,10 +413,26 @@ impl Schedule {
         targets: &[(&str, Option<usize>)],
         headers: &HeaderMap,
     ) -> Result<Vec<Vec<Slice>>> {
+        let targets: Vec<_> = targets
+            .iter()
+            .map(|&(url, length)| (url, length, headers))
+            .collect();
+        self.run_each(&targets).await
+    }
+
+    /// As [`Schedule::run`], each target's client sending that target's own headers.
+    pub async fn run_each(
+        &self,
+        targets: &[(&str, Option<usize>, &HeaderMap)],
+    ) -> Result<Vec<Vec<Slice>>> {
         let mut clients = Vec::new();
-        for _ in targets {
-            clients.push(app_client(self.connections, headers.clone())?);
+        for (_, _, headers) in targets {
+            clients.push(app_client(self.connections, (*headers).clone())?);
         }
+        let targets: Vec<_> = targets
+            .iter()
+            .map(|&(url, length, _)| (url, length))
+            .collect();
         for (&(url, length), client) in targets.iter().zip(&clients) {
             drive(client, url, self.connections, length, self.warm_up).await?;
         }

@@ -1,7 +1,9 @@
 //! Static assets embedded in the binary, served under content-hashed names.
 //!
 //! `app.css` is served as `/assets/app.<hash>.css` with a one-year immutable lifetime: a new build
-//! with changed bytes gets a new name, so caches never serve a stale file.
+//! with changed bytes gets a new name, so caches never serve a stale file. Text files are
+//! compressed once, at start, at the encoders' best levels ([`Variants`]); images and fonts are
+//! already compressed and are sent as they are.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -15,6 +17,7 @@ use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
 
 use super::error::AppError;
+use super::variants::{Effort, Variants};
 
 #[derive(RustEmbed)]
 #[folder = "assets/"]
@@ -23,13 +26,11 @@ struct Embedded;
 /// Cache lifetime of content-hashed files.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-/// One embedded file, ready to serve.
+/// One embedded file, ready to serve in every encoding worth having.
 #[derive(Debug)]
 struct StaticAsset {
     url: &'static str,
-    bytes: Cow<'static, [u8]>,
-    content_type: &'static str,
-    etag: HeaderValue,
+    variants: Variants,
 }
 
 #[derive(Debug, Default)]
@@ -55,16 +56,19 @@ fn build_catalog() -> Catalog {
         };
         // Leaked once per embedded file at start: the URLs live as long as the process.
         let url: &'static str = Box::leak(format!("/assets/{hashed_name}").into_boxed_str());
-        let Ok(etag) = HeaderValue::from_str(&format!("\"{short_hash}\"")) else {
-            continue;
+        let content_type = content_type_for(&logical_name);
+        let bytes = match file.data {
+            Cow::Borrowed(bytes) => Bytes::from_static(bytes),
+            Cow::Owned(bytes) => Bytes::from(bytes),
+        };
+        let content_type_value = HeaderValue::from_static(content_type);
+        let variants = if is_text(content_type) {
+            Variants::compress(bytes, content_type_value, Effort::Best)
+        } else {
+            Variants::identity_only(bytes, content_type_value)
         };
         let index = catalog.assets.len();
-        catalog.assets.push(StaticAsset {
-            url,
-            content_type: content_type_for(&logical_name),
-            bytes: file.data,
-            etag,
-        });
+        catalog.assets.push(StaticAsset { url, variants });
         catalog
             .by_logical_name
             .insert(logical_name.into_owned(), index);
@@ -87,6 +91,13 @@ fn content_type_for(name: &str) -> &'static str {
     }
 }
 
+/// Whether a file of this type shrinks when compressed (images and fonts already are).
+fn is_text(content_type: &str) -> bool {
+    content_type.starts_with("text/")
+        || content_type.starts_with("image/svg+xml")
+        || content_type.starts_with("application/manifest+json")
+}
+
 /// The content-hashed URL of an embedded file (`"app.css"` → `"/assets/app.3f…9c.css"`).
 ///
 /// An unknown name yields a URL that answers 404; the page tests fetch every asset URL a page
@@ -99,34 +110,22 @@ pub fn url(logical_name: &str) -> &'static str {
         .map_or("/assets/missing", |asset| asset.url)
 }
 
-/// Load every embedded file now, so the first visitor doesn't pay for hashing.
+/// Load (hash and compress) every embedded file now, so the first visitor doesn't pay for it.
 pub fn preload() -> usize {
     CATALOG.assets.len()
 }
 
-/// `GET /assets/{file}`: an embedded file by its hashed name, with ETag and 304 support.
+/// `GET /assets/{file}`: an embedded file by its hashed name, in the encoding the client asks
+/// for, with an ETag per encoding and 304 support.
 pub async fn serve(Path(file): Path<String>, headers: HeaderMap) -> Result<Response, AppError> {
     let asset = CATALOG
         .by_hashed_name
         .get(&file)
         .and_then(|&index| CATALOG.assets.get(index))
         .ok_or(AppError::NotFound)?;
-    let cache_headers = [
-        (header::ETAG, asset.etag.clone()),
-        (header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)),
-    ];
-    if etag_matches(&headers, &asset.etag) {
-        return Ok((StatusCode::NOT_MODIFIED, cache_headers).into_response());
-    }
-    Ok((
-        cache_headers,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(asset.content_type),
-        )],
-        asset.bytes.clone(),
-    )
-        .into_response())
+    Ok(asset
+        .variants
+        .respond(&headers, HeaderValue::from_static(IMMUTABLE)))
 }
 
 /// Whether `If-None-Match` names this ETag (a list, `*`, or a weak form all count).

@@ -14,7 +14,9 @@ pub mod metrics;
 pub mod page_cache;
 pub mod pages;
 pub mod qr;
+pub mod request_id;
 pub mod server;
+pub mod variants;
 pub mod views;
 
 use std::sync::Arc;
@@ -26,9 +28,9 @@ use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::routing::get;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -138,7 +140,10 @@ pub fn router(state: AppState) -> Router {
         .with_state(state);
 
     let middleware = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(
+            REQUEST_ID,
+            request_id::SequentialRequestIds::new(),
+        ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                 let request_id = request
@@ -180,7 +185,13 @@ pub fn router(state: AppState) -> Router {
             header::STRICT_TRANSPORT_SECURITY,
             hsts.then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains")),
         ))
-        .layer(CompressionLayer::new())
+        // Pages and embedded files come pre-compressed (`variants`); this compresses only large
+        // bodies made per request (admin pages), at the fastest level.
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Fastest)
+                .compress_when(variants::CompressOnTheFly),
+        )
         .layer(axum::middleware::from_fn(error::render_errors))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -6,14 +6,22 @@
 //! browser, the browser the text names — never a patch version, a browser build or a model, so
 //! random versions in User-Agents cannot evict real pages). Those make the key, so a refresh or
 //! a settings change is a new key: nothing needs invalidating, stale entries just age out.
+//!
+//! Each entry holds the page in every encoding browsers ask for ([`Variants`]), compressed once
+//! when the entry is made, so a warm request copies bytes instead of compressing them. A crowd
+//! asking for a new entry at once waits for one compression, not one each.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use axum::http::HeaderValue;
 use bytes::Bytes;
 use time::OffsetDateTime;
 
 use crate::device::WalkthroughKind;
 use crate::walkthrough::ShownDevice;
+
+use super::variants::{Effort, Variants};
 
 /// Which rendered page a request needs.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -44,10 +52,12 @@ impl PageKey {
     }
 }
 
-/// Rendered pages by [`PageKey`], bounded by their total size.
+/// Rendered pages by [`PageKey`], bounded by their total size, and the landing page.
 #[derive(Clone)]
 pub struct PageCache {
-    pages: moka::sync::Cache<PageKey, Bytes>,
+    pages: moka::sync::Cache<PageKey, Arc<Variants>>,
+    /// The landing page depends on the configuration alone: made once per process.
+    landing: Arc<OnceLock<Arc<Variants>>>,
 }
 
 impl std::fmt::Debug for PageCache {
@@ -58,7 +68,8 @@ impl std::fmt::Debug for PageCache {
     }
 }
 
-/// Total bytes of rendered pages kept (a page is roughly 60–120 KiB).
+/// Total bytes of rendered pages kept, all encodings counted (a page is roughly 60–120 KiB,
+/// its three compressed variants together about a third of that).
 const CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
 /// Pages not asked for in this long are dropped, whatever the room left.
 const IDLE: Duration = Duration::from_secs(30 * 60);
@@ -68,28 +79,76 @@ impl Default for PageCache {
         Self {
             pages: moka::sync::Cache::builder()
                 .max_capacity(CAPACITY_BYTES)
-                .weigher(|_key: &PageKey, page: &Bytes| {
-                    u32::try_from(page.len()).unwrap_or(u32::MAX)
+                .weigher(|_key: &PageKey, page: &Arc<Variants>| {
+                    u32::try_from(page.weight()).unwrap_or(u32::MAX)
                 })
                 .time_to_idle(IDLE)
                 .build(),
+            landing: Arc::default(),
         }
     }
 }
 
 impl PageCache {
-    /// The page for `key`, rendering it with `render` on a miss. A failed render is not kept.
-    pub fn get_or_render<E>(
+    /// The page for `key`, rendering and compressing it on a miss. A failed render is not kept.
+    pub async fn get_or_render<E>(
         &self,
         key: PageKey,
         render: impl FnOnce() -> Result<String, E>,
-    ) -> Result<Bytes, E> {
+    ) -> Result<Arc<Variants>, E> {
         if let Some(page) = self.pages.get(&key) {
             return Ok(page);
         }
-        let page = Bytes::from(render()?);
-        self.pages.insert(key, page.clone());
-        Ok(page)
+        let html = Bytes::from(render()?);
+        // Boxed: the warm path's future stays small (it never runs this).
+        Ok(Box::pin(self.compress_and_keep(key, html)).await)
+    }
+
+    /// Compress `html` off the async workers and keep it under `key`. Requests that miss the
+    /// same key meanwhile wait for this one compression (moka's `get_with`) instead of each
+    /// compressing the page again.
+    async fn compress_and_keep(&self, key: PageKey, html: Bytes) -> Arc<Variants> {
+        let pages = self.pages.clone();
+        let fallback = html.clone();
+        let compressed = tokio::task::spawn_blocking(move || {
+            pages.get_with(key, || {
+                Arc::new(Variants::compress(html, html_type(), Effort::Page))
+            })
+        })
+        .await;
+        compressed.unwrap_or_else(|error| {
+            tracing::error!(%error, "page compression failed; serving the page uncompressed");
+            Arc::new(Variants::identity_only(fallback, html_type()))
+        })
+    }
+
+    /// The landing page, rendered with `render` and compressed on first use.
+    pub async fn landing<E>(
+        &self,
+        render: impl FnOnce() -> Result<String, E>,
+    ) -> Result<Arc<Variants>, E> {
+        if let Some(page) = self.landing.get() {
+            return Ok(page.clone());
+        }
+        let html = Bytes::from(render()?);
+        let landing = self.landing.clone();
+        let fallback = html.clone();
+        let compressed = tokio::task::spawn_blocking(move || {
+            landing
+                .get_or_init(|| Arc::new(Variants::compress(html, html_type(), Effort::Best)))
+                .clone()
+        })
+        .await;
+        Ok(compressed.unwrap_or_else(|error| {
+            tracing::error!(%error, "landing page compression failed; serving it uncompressed");
+            Arc::new(Variants::identity_only(fallback, html_type()))
+        }))
+    }
+
+    /// Bytes kept in every variant of every page (for the memory benchmark and diagnostics).
+    pub fn weight(&self) -> u64 {
+        self.pages.run_pending_tasks();
+        self.pages.weighted_size()
     }
 
     /// How many pages are kept (for tests and diagnostics).
@@ -102,6 +161,10 @@ impl PageCache {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+fn html_type() -> HeaderValue {
+    HeaderValue::from_static("text/html; charset=utf-8")
 }
 
 #[cfg(test)]
@@ -132,20 +195,47 @@ mod tests {
         )
     }
 
-    #[test]
-    fn a_second_request_is_served_without_rendering() {
+    #[tokio::test]
+    async fn a_second_request_is_served_without_rendering_or_compressing() {
         let cache = PageCache::default();
         let mut renders = 0;
+        let html = "<html>".to_owned() + &"<p>Open Authenticator</p>".repeat(200) + "</html>";
+        let mut first = None;
         for _ in 0..3 {
             let page = cache
                 .get_or_render(key(IPHONE, 1), || {
                     renders += 1;
-                    Ok::<_, ()>("<html>page</html>".to_owned())
+                    Ok::<_, ()>(html.clone())
                 })
+                .await
                 .unwrap();
-            assert_eq!(page, "<html>page</html>");
+            assert_eq!(page.identity(), html.as_bytes());
+            assert_eq!(page.encodings().count(), 4);
+            // The very same compressed variants, not new ones.
+            let first = first.get_or_insert_with(|| page.clone());
+            assert!(Arc::ptr_eq(first, &page));
         }
         assert_eq!(renders, 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_crowd_missing_one_page_compresses_it_once() {
+        let cache = PageCache::default();
+        let html = "<html>".to_owned() + &"<p>Create a passkey</p>".repeat(2000) + "</html>";
+        let pages = futures_util::future::join_all((0..16).map(|_| {
+            let cache = cache.clone();
+            let html = html.clone();
+            async move {
+                cache
+                    .get_or_render(key(GALAXY, 3), || Ok::<_, ()>(html))
+                    .await
+            }
+        }))
+        .await;
+        let first = pages[0].as_ref().unwrap();
+        for page in &pages {
+            assert!(Arc::ptr_eq(first, page.as_ref().unwrap()));
+        }
     }
 
     #[test]
@@ -159,11 +249,13 @@ mod tests {
         assert_eq!(key(GALAXY, 1), key(GALAXY_OTHER_MODEL, 1));
     }
 
-    #[test]
-    fn a_failed_render_is_not_kept() {
+    #[tokio::test]
+    async fn a_failed_render_is_not_kept() {
         let cache = PageCache::default();
-        let failed = cache.get_or_render(key(IPHONE, 1), || Err::<String, _>("broken"));
-        assert_eq!(failed, Err("broken"));
+        let failed = cache
+            .get_or_render(key(IPHONE, 1), || Err::<String, _>("broken"))
+            .await;
+        assert_eq!(failed.err(), Some("broken"));
         assert!(cache.is_empty());
     }
 }

@@ -1,7 +1,7 @@
 //! HTML pages and probes. Handlers are thin: extract, call the module that owns the rule, render.
 
 use std::convert::Infallible;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use askama::Template;
@@ -34,15 +34,24 @@ use super::views::{
 /// Longest raw form value we echo back into the domain field.
 const ECHO_LIMIT: usize = 256;
 
-/// `GET /`: the domain form and the generic guide.
-pub async fn landing(State(state): State<AppState>) -> Result<Html<String>, AppError> {
-    let page = LandingPage {
-        layout: Layout::new("Passkeys in Microsoft Authenticator, step by step · authwalk"),
-        domain: String::new(),
-        error: None,
-        guide: Guide::new(&state.config.security_info),
-    };
-    Ok(Html(page.render()?))
+/// `GET /`: the domain form and the generic guide (rendered and compressed once per process).
+pub async fn landing(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let page = state
+        .rendered_pages
+        .landing(|| {
+            LandingPage {
+                layout: Layout::new("Passkeys in Microsoft Authenticator, step by step · authwalk"),
+                domain: String::new(),
+                error: None,
+                guide: Guide::new(&state.config.security_info),
+            }
+            .render()
+        })
+        .await?;
+    Ok(page.respond(&headers, HeaderValue::from_static("no-cache")))
 }
 
 /// `GET /t?domain=…`: the landing form's target; 303 to the canonical `/t/{domain}`.
@@ -319,10 +328,13 @@ async fn walkthrough_page(
         shown,
         shown_device,
     );
-    let page = state.rendered_pages.get_or_render(key, || {
-        render_walkthrough(state, profile, &shown_device, shown, &customization)
-    })?;
-    let mut response = Html(page).into_response();
+    let page = state
+        .rendered_pages
+        .get_or_render(key, || {
+            render_walkthrough(state, profile, &shown_device, shown, &customization)
+        })
+        .await?;
+    let mut response = page.respond(headers, HeaderValue::from_static("private, no-cache"));
     let response_headers = response.headers_mut();
     // Ask Chromium for the platform version and model (first visit retried with them).
     response_headers.insert(
@@ -333,11 +345,7 @@ async fn walkthrough_page(
         HeaderName::from_static("critical-ch"),
         HeaderValue::from_static(device::CRITICAL_CH),
     );
-    response_headers.insert(header::VARY, HeaderValue::from_static(device::VARY));
-    response_headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-cache"),
-    );
+    response_headers.insert(header::VARY, TENANT_PAGE_VARY.clone());
     if let Some(token) = view_token
         && let Some(cookie) = events::view_cookie(&token, &profile.domain, &state.config.public_url)
     {
@@ -345,6 +353,12 @@ async fn walkthrough_page(
     }
     Ok(response)
 }
+
+/// What the tenant page varies on: its encoding and what the device headers say.
+static TENANT_PAGE_VARY: LazyLock<HeaderValue> = LazyLock::new(|| {
+    HeaderValue::from_str(&format!("Accept-Encoding, {}", device::VARY))
+        .unwrap_or_else(|_| HeaderValue::from_static("Accept-Encoding, User-Agent"))
+});
 
 /// Build and render the walkthrough page (the page cache's miss path).
 fn render_walkthrough(
