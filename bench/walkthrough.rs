@@ -38,11 +38,12 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use tower::ServiceExt as _;
 
+use authwalk::web::variants::{Effort, Variants};
 use common::{
     Backend, IOS_MARKER, MIB, Result, Row, RunningApp, SAFARI_ACCEPT_ENCODING, Schedule, Slice,
     app_client, asset_urls, iphone_identity, iphone_safari, median, ms, size,
 };
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderValue};
 use support::Upstreams;
 
 /// Keep-alive connections driving each target.
@@ -258,6 +259,30 @@ struct Results {
     statik_identity: Target,
     /// Every asset linked from the landing page, with its uncompressed body size.
     candidates: Vec<(String, usize)>,
+    /// One compression of the identity page into its three variants, at the page levels and at
+    /// the best levels (median of [`COMPRESS_ROUNDS`]).
+    compress_page: Duration,
+    compress_best: Duration,
+}
+
+/// Times the page is compressed for the one-off figure.
+const COMPRESS_ROUNDS: usize = 9;
+
+/// The median time to compress `page` into its variants at `effort`.
+fn compress_cost(page: &[u8], effort: Effort) -> Duration {
+    let samples: Vec<Duration> = (0..COMPRESS_ROUNDS)
+        .map(|_| {
+            let started = Instant::now();
+            let variants = Variants::compress(
+                bytes::Bytes::copy_from_slice(page),
+                HeaderValue::from_static("text/html; charset=utf-8"),
+                effort,
+            );
+            std::hint::black_box(variants);
+            started.elapsed()
+        })
+        .collect();
+    median(&samples)
 }
 
 impl Results {
@@ -378,6 +403,23 @@ impl Results {
                 target: None,
             },
             Row {
+                label: "a new page entry: compressing the page into br, zstd and gzip once \
+                        (page levels)"
+                    .into(),
+                figure: ms(self.compress_page),
+                latency: None,
+                reference: format!(
+                    "best levels {}; one warm request {}",
+                    ms(self.compress_best),
+                    micros(self.page.router_cost())
+                ),
+                ratio: format!(
+                    "{:.0} warm requests",
+                    self.compress_page.as_secs_f64() / self.page.router_cost().as_secs_f64()
+                ),
+                target: None,
+            },
+            Row {
                 label: format!("landing `/` (Safari, br {})", size(self.landing.bytes, 1)),
                 figure: format!("{:.0} req/s", self.landing.rate()),
                 latency: latency(&self.landing),
@@ -493,6 +535,8 @@ async fn walkthrough() -> Result<Results> {
         }
     }
     app.stop().await?;
+    let compress_page = compress_cost(page.as_bytes(), Effort::Page);
+    let compress_best = compress_cost(page.as_bytes(), Effort::Best);
     let [page, statik, landing, page_identity, statik_identity] = targets;
     Ok(Results {
         page,
@@ -501,5 +545,7 @@ async fn walkthrough() -> Result<Results> {
         page_identity,
         statik_identity,
         candidates,
+        compress_page,
+        compress_best,
     })
 }

@@ -63,6 +63,15 @@ const SPECIAL_SCHEMES: &[&str] = &["http", "https", "ws", "wss", "ftp", "file"];
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DomainName(String);
 
+/// Lets maps keyed by domain be searched with a path segment as it arrived, without parsing it:
+/// a hit proves the text is a canonical name. Sound because `Hash` and `Eq` are derived from the
+/// one `String` field, so they agree with `str`'s.
+impl std::borrow::Borrow<str> for DomainName {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl DomainName {
     /// Parses what a person typed or pasted (domain, URL or e-mail address) into a public domain.
     ///

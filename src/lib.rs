@@ -190,6 +190,7 @@ impl App {
                 counting_key,
             ),
             rendered_pages: web::page_cache::PageCache::default(),
+            devices: device::Detections::default(),
             store: services.store,
             discovery: services.discovery,
         });

@@ -77,9 +77,7 @@ pub fn render() -> Option<String> {
 /// The series' handles are looked up in the recorder once and kept: a request then costs a read
 /// lock and two atomic updates, not a registry lookup with freshly allocated labels.
 pub fn http_request(route: &str, method: &'static str, status: u16, elapsed: Duration) {
-    if !matches!(HANDLE.get(), Some(Some(_))) {
-        // No recorder: the facade's calls are no-ops, and handles taken now would stay no-ops
-        // after a recorder is installed.
+    if !recorder_installed() {
         return;
     }
     let series = HTTP_SERIES
@@ -162,9 +160,34 @@ impl CacheResult {
     }
 }
 
-/// One profile request answered from `result`.
+/// One profile request answered from `result` (every warm page counts one: the handles are
+/// looked up once).
 pub fn cache_request(result: CacheResult) {
-    metrics::counter!(DISCOVERY_CACHE_REQUESTS, "result" => result.as_str()).increment(1);
+    if !recorder_installed() {
+        return;
+    }
+    static COUNTERS: OnceLock<[metrics::Counter; 3]> = OnceLock::new();
+    let counters = COUNTERS.get_or_init(|| {
+        [
+            CacheResult::MemoryHit,
+            CacheResult::StoreHit,
+            CacheResult::Miss,
+        ]
+        .map(|result| metrics::counter!(DISCOVERY_CACHE_REQUESTS, "result" => result.as_str()))
+    });
+    let index = match result {
+        CacheResult::MemoryHit => 0,
+        CacheResult::StoreHit => 1,
+        CacheResult::Miss => 2,
+    };
+    counters[index].increment(1);
+}
+
+/// Whether this process's recorder is in place. Before that, the facade's calls are no-ops, and
+/// a handle taken then would stay a no-op after the recorder is installed: cached handles are
+/// only taken once it is.
+fn recorder_installed() -> bool {
+    matches!(HANDLE.get(), Some(Some(_)))
 }
 
 /// One request turned away by the limit named `limit`.

@@ -30,6 +30,7 @@ use std::fmt;
 use serde::Serialize;
 
 pub use choice::{UnknownWalkthrough, WalkthroughKind};
+pub use memo::Detections;
 pub use version::{ANDROID_MINIMUM, IOS_MINIMUM, IOS_SOFT_MINIMUM, OsCheck, OsVersion};
 
 /// Longest User-Agent prefix looked at, in bytes; anything after it is ignored.
@@ -64,6 +65,7 @@ macro_rules! text_from_as_str {
 
 mod choice;
 mod headers;
+mod memo;
 mod version;
 
 /// The operating system family.

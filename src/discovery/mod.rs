@@ -506,12 +506,18 @@ impl Discovery {
     /// The profile if it is in memory and fresh: the warm path of every page, one cache lookup,
     /// no task, no lock, no I/O.
     pub async fn fresh_in_memory(&self, domain: &DomainName) -> Option<Arc<TenantProfile>> {
-        let profile = self.inner.cache.get(domain).await?;
+        self.fresh_in_memory_spelled(domain.as_str()).await
+    }
+
+    /// [`Discovery::fresh_in_memory`] by the name as text: a hit means `name` is the canonical
+    /// spelling of a known domain, so a page can skip parsing it.
+    pub async fn fresh_in_memory_spelled(&self, name: &str) -> Option<Arc<TenantProfile>> {
+        let profile = self.inner.cache.get(name).await?;
         if self.freshness(&profile) != Freshness::Fresh {
             return None;
         }
         metrics::cache_request(CacheResult::MemoryHit);
-        self.save_if_unsaved(domain);
+        self.save_if_unsaved(&profile.domain);
         Some(profile)
     }
 

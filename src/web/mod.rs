@@ -76,6 +76,8 @@ pub struct SharedState {
     pub limits: limits::Limits,
     /// Anonymous adoption counters (written to the store in batches).
     pub adoption: crate::admin::adoption::Adoption,
+    /// Device detection by header set, so a crowd's few distinct browsers are parsed once.
+    pub devices: crate::device::Detections,
     /// Rendered tenant pages, so a warm page is not rendered again.
     pub rendered_pages: page_cache::PageCache,
     /// Per-tenant admin customisation, cached in memory (the tenant page and API read it).

@@ -14,7 +14,7 @@ use tokio::sync::watch;
 
 use crate::admin::Customization;
 use crate::admin::counting::Client;
-use crate::device::{self, ClientHints, Device, InApp, WalkthroughKind};
+use crate::device::{self, InApp, WalkthroughKind};
 use crate::discovery::{Lookup, PROGRESS_STREAM_LIMIT, Progress};
 use crate::domain::DomainName;
 use crate::profile::{BrandingSource, DomainStatus, ShownBranding, TenantProfile};
@@ -109,21 +109,22 @@ pub async fn tenant(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let domain = DomainName::parse(&raw)?;
     let chosen = query_value(query.as_deref(), "device")
         .and_then(|value| value.parse::<WalkthroughKind>().ok());
-    if raw != domain.as_str() {
-        let mut canonical = tenant_path(&domain);
-        if let Some(kind) = chosen {
-            canonical = format!("{canonical}?device={}", kind.as_str());
-        }
-        return Ok(Redirect::permanent(&canonical).into_response());
-    }
-    let wait_for_result = query_value(query.as_deref(), "wait").is_some();
-    // Warm path first: a fresh profile in memory needs nothing else.
-    let profile = match state.discovery.fresh_in_memory(&domain).await {
+    // Warm path first: a fresh profile in memory needs nothing else. It is looked up by the path
+    // as it arrived; a hit proves that spelling canonical, so the name need not be parsed.
+    let profile = match state.discovery.fresh_in_memory_spelled(&raw).await {
         Some(profile) => profile,
         None => {
+            let domain = DomainName::parse(&raw)?;
+            if raw != domain.as_str() {
+                let mut canonical = tenant_path(&domain);
+                if let Some(kind) = chosen {
+                    canonical = format!("{canonical}?device={}", kind.as_str());
+                }
+                return Ok(Redirect::permanent(&canonical).into_response());
+            }
+            let wait_for_result = query_value(query.as_deref(), "wait").is_some();
             // A first visit shows progress if the lookup takes a moment; its retry waits.
             let wait = (!wait_for_result).then_some(FIRST_VISIT_WAIT);
             // Only a request that starts a lookup costs the visitor part of their allowance:
@@ -139,7 +140,8 @@ pub async fn tenant(
             }
         }
     };
-    let retry_url = tenant_path(&domain);
+    let domain = &profile.domain;
+    let retry_url = tenant_path(domain);
     match profile.status {
         DomainStatus::NotEntra | DomainStatus::Unreachable => {
             let unreachable = profile.status == DomainStatus::Unreachable;
@@ -299,8 +301,11 @@ async fn walkthrough_page(
     client: &ClientIp,
 ) -> Result<Response, AppError> {
     let header_text = |name: &'static str| headers.get(name).and_then(|v| v.to_str().ok());
-    let hints = ClientHints::from_lookup(header_text);
-    let device = Device::detect(header_text("user-agent"), &hints);
+    let device = state.devices.detect(
+        headers
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
+    );
     let shown = chosen.unwrap_or_else(|| device.walkthrough());
     let customization = customization_of(state, profile).await;
     // Only a real visit counts: not an embedded image, a prefetch or a script's fetch. Its token
