@@ -136,8 +136,14 @@ pub struct TenantCustomizations {
 
 struct Inner {
     store: Store,
-    cache: moka::future::Cache<Uuid, Arc<TenantScopes>>,
+    /// A synchronous cache: a warm page's lookup then costs no async bookkeeping (moka's async
+    /// cache cost twice as much per read under load). Each entry is a cell, so the first readers
+    /// of a tenant share one load.
+    cache: moka::sync::Cache<Uuid, Entry>,
 }
+
+/// A tenant's scopes once loaded.
+type Entry = Arc<tokio::sync::OnceCell<Arc<TenantScopes>>>;
 
 impl std::fmt::Debug for TenantCustomizations {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -153,7 +159,7 @@ impl TenantCustomizations {
         Self {
             inner: Arc::new(Inner {
                 store,
-                cache: moka::future::Cache::builder()
+                cache: moka::sync::Cache::builder()
                     .max_capacity(CACHE_CAPACITY)
                     .build(),
             }),
@@ -171,29 +177,37 @@ impl TenantCustomizations {
 
     /// Every scope of the tenant: from memory when cached (no database access), else loaded.
     pub async fn for_tenant(&self, tenant_id: Uuid) -> Result<Arc<TenantScopes>, AdminError> {
-        if let Some(cached) = self.inner.cache.get(&tenant_id).await {
+        if let Some(cached) = self
+            .inner
+            .cache
+            .get(&tenant_id)
+            .and_then(|e| e.get().cloned())
+        {
             return Ok(cached);
         }
         // Boxed: the load's state machine would otherwise ride along in every cached read.
         Box::pin(self.load(tenant_id)).await
     }
 
-    /// Load into the cache (one load per tenant however many ask at once).
+    /// Load into the cache (one load per tenant however many ask at once). A failed load leaves
+    /// the cell empty, so the next reader tries again. An invalidation meanwhile drops the cell:
+    /// the load still answers its own readers, but what it read is not kept.
     async fn load(&self, tenant_id: Uuid) -> Result<Arc<TenantScopes>, AdminError> {
+        let entry = self.inner.cache.get_with(tenant_id, Entry::default);
         let store = self.inner.store.clone();
-        self.inner
-            .cache
-            .try_get_with(tenant_id, async move {
+        entry
+            .get_or_try_init(|| async move {
                 let records = store.tenant_settings(tenant_id).await?;
                 Ok::<_, crate::store::StoreError>(Arc::new(TenantScopes::from_records(&records)))
             })
             .await
-            .map_err(AdminError::Settings)
+            .cloned()
+            .map_err(|error| AdminError::Settings(Arc::new(error)))
     }
 
     /// Forget the tenant's entry (after a write, or when another instance wrote).
     pub async fn invalidate(&self, tenant_id: Uuid) {
-        self.inner.cache.invalidate(&tenant_id).await;
+        self.inner.cache.invalidate(&tenant_id);
     }
 
     /// Forget every entry.
@@ -242,7 +256,7 @@ async fn listen(weak: Weak<Inner>, store: Store) {
                         // Our own write arrives here too, often after this instance has already
                         // loaded the new version: dropping it then would only cost a reload (and,
                         // were the database to go away meanwhile, the customisation itself).
-                        let current = inner.cache.get(&tenant_id).await;
+                        let current = inner.cache.get(&tenant_id).and_then(|e| e.get().cloned());
                         let up_to_date = match (&current, &written) {
                             (Some(cached), Some((scope, version))) => cached
                                 .own(scope)
@@ -250,7 +264,7 @@ async fn listen(weak: Weak<Inner>, store: Store) {
                             _ => false,
                         };
                         if !up_to_date {
-                            inner.cache.invalidate(&tenant_id).await;
+                            inner.cache.invalidate(&tenant_id);
                         }
                     }
                     None => return,

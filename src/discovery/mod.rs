@@ -118,7 +118,7 @@ struct Inner {
     settings: DiscoverySettings,
     /// One permit per running resolution (`max_resolutions`).
     resolutions: tokio::sync::Semaphore,
-    cache: moka::future::Cache<DomainName, Arc<TenantProfile>>,
+    cache: moka::sync::Cache<DomainName, Arc<TenantProfile>>,
     refreshing: Mutex<HashSet<DomainName>>,
     /// Resolutions served from memory because the store refused them; saved on a later visit.
     unsaved: Mutex<HashMap<DomainName, Resolution>>,
@@ -247,7 +247,7 @@ impl Discovery {
                 // A zero would refuse every resolution; the configuration refuses it too.
                 resolutions: tokio::sync::Semaphore::new(settings.max_resolutions.max(1)),
                 settings,
-                cache: moka::future::Cache::builder()
+                cache: moka::sync::Cache::builder()
                     .max_capacity(CACHE_CAPACITY)
                     .build(),
                 refreshing: Mutex::new(HashSet::new()),
@@ -304,7 +304,7 @@ impl Discovery {
 
     /// A profile in memory that may be served (a stale one is, and refreshed in the background).
     async fn servable_in_memory(&self, domain: &DomainName) -> Option<Arc<TenantProfile>> {
-        let profile = self.inner.cache.get(domain).await?;
+        let profile = self.inner.cache.get(domain)?;
         match self.freshness(&profile) {
             Freshness::Fresh => {
                 metrics::cache_request(CacheResult::MemoryHit);
@@ -317,7 +317,7 @@ impl Discovery {
                 Some(profile)
             }
             Freshness::Expired => {
-                self.inner.cache.invalidate(domain).await;
+                self.inner.cache.invalidate(domain);
                 None
             }
         }
@@ -342,10 +342,7 @@ impl Discovery {
             if let Some(stored) = self.load_stored(domain).await {
                 metrics::cache_request(CacheResult::StoreHit);
                 let stored = Arc::new(stored);
-                self.inner
-                    .cache
-                    .insert(domain.clone(), Arc::clone(&stored))
-                    .await;
+                self.inner.cache.insert(domain.clone(), Arc::clone(&stored));
                 if self.freshness(&stored) == Freshness::Stale {
                     self.refresh_in_background(domain.clone(), Arc::clone(&stored));
                 }
@@ -415,10 +412,7 @@ impl Discovery {
             };
             let result = this.load_or_resolve(&key, &progress).await;
             if let Ok(profile) = &result {
-                this.inner
-                    .cache
-                    .insert(key.clone(), Arc::clone(profile))
-                    .await;
+                this.inner.cache.insert(key.clone(), Arc::clone(profile));
             }
             // Off the map after the cache holds the profile (a request that finds no flight then
             // finds the profile) and before anyone hears the outcome: a request sent after an
@@ -473,7 +467,7 @@ impl Discovery {
     /// The profile if `domain` is already known — in memory or stored and still servable —
     /// without resolving anything. Rate limits use it: only unknown domains cost upstream requests.
     pub async fn known(&self, domain: &DomainName) -> Option<Arc<TenantProfile>> {
-        if let Some(profile) = self.inner.cache.get(domain).await
+        if let Some(profile) = self.inner.cache.get(domain)
             && self.freshness(&profile) != Freshness::Expired
         {
             return Some(profile);
@@ -512,7 +506,7 @@ impl Discovery {
     /// [`Discovery::fresh_in_memory`] by the name as text: a hit means `name` is the canonical
     /// spelling of a known domain, so a page can skip parsing it.
     pub async fn fresh_in_memory_spelled(&self, name: &str) -> Option<Arc<TenantProfile>> {
-        let profile = self.inner.cache.get(name).await?;
+        let profile = self.inner.cache.get(name)?;
         if self.freshness(&profile) != Freshness::Fresh {
             return None;
         }
@@ -523,7 +517,7 @@ impl Discovery {
 
     /// The profile only if it is already in memory (no I/O).
     pub async fn cached(&self, domain: &DomainName) -> Option<Arc<TenantProfile>> {
-        self.inner.cache.get(domain).await
+        self.inner.cache.get(domain)
     }
 
     fn freshness(&self, profile: &TenantProfile) -> Freshness {
@@ -696,12 +690,7 @@ impl Discovery {
                 let mut resolution = this.resolve(&domain).await;
                 resolution.profile.keep_unlearnt(&previous);
                 match this.remember(resolution).await {
-                    Ok(fresh) => {
-                        this.inner
-                            .cache
-                            .insert(domain.clone(), Arc::new(fresh))
-                            .await
-                    }
+                    Ok(fresh) => this.inner.cache.insert(domain.clone(), Arc::new(fresh)),
                     Err(_) => {
                         tracing::warn!(%domain, "background refresh failed; keeping the old one");
                     }
