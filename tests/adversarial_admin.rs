@@ -27,7 +27,7 @@ use uuid::Uuid;
 
 use authwalk::admin::secret::sha256_hex;
 use authwalk::domain::DomainName;
-use authwalk::store::models::{GrantMethod, GrantStatus, TenantSettingsRecord};
+use authwalk::store::models::{GrantMethod, GrantStatus, RevocationKind, TenantSettingsRecord};
 use support::admin_client::{AdminClient, BROWSER_COOKIE, SESSION_COOKIE, input_value, text_of};
 use support::fake_dns::FakeRecord;
 use support::fake_microsoft::{
@@ -2349,7 +2349,7 @@ async fn look_alike_text_and_borrowed_names_never_reach_employees(backend: Backe
                 &[
                     ("csrf", &csrf),
                     ("version", &version),
-                    ("short_slug", "microsoft"),
+                    ("short_slug", "fabrikam"),
                 ],
             )
             .await,
@@ -2359,8 +2359,9 @@ async fn look_alike_text_and_borrowed_names_never_reach_employees(backend: Backe
     assert_eq!(
         text_of(&page, "#short_slug-error").as_deref(),
         Some(
-            "A short link must be a name of one of your verified domains, so that nobody can \
-             pass for another company on our site; “microsoft” isn't. Choose one of “contoso”."
+            "A short link must be the name one of your verified domains is registered under, \
+             alone or followed by one of its subdomains, so that nobody can pass for another \
+             company on our site; “fabrikam” isn't. Choose one of “contoso”."
         )
     );
     let northwind = AdminClient::sign_in(&app, &upstreams, "northwind.com").await;
@@ -2400,7 +2401,7 @@ async fn look_alike_text_and_borrowed_names_never_reach_employees(backend: Backe
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()[header::LOCATION], "/t/contoso.com");
     assert_eq!(
-        app.get("/go/microsoft").await.status(),
+        app.get("/go/fabrikam").await.status(),
         StatusCode::NOT_FOUND
     );
     app.stop().await;
@@ -2408,4 +2409,344 @@ async fn look_alike_text_and_borrowed_names_never_reach_employees(backend: Backe
 both_backends!(
     no_impersonation,
     look_alike_text_and_borrowed_names_never_reach_employees
+);
+
+// ---------------------------------------------------------------------------------------------
+// Removals stick, approvals need a top-level admin, versions never repeat, short links are the
+// tenant's own registered names
+// ---------------------------------------------------------------------------------------------
+
+/// The public id of this browser's own session (from its overview).
+async fn own_session(admin: &AdminClient) -> String {
+    let (_, page) = admin.get_text("/admin").await;
+    let document = Html::parse_document(&page);
+    let rows = Selector::parse("#admin-sessions tr[data-session]").unwrap();
+    document
+        .select(&rows)
+        .find(|row| row.text().collect::<String>().contains("(this browser)"))
+        .and_then(|row| row.value().attr("data-session"))
+        .expect("this browser's session is listed")
+        .to_owned()
+}
+
+async fn a_removed_domain_stays_removed_and_the_removal_is_recorded(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = spawn(backend, &upstreams).await else {
+        return;
+    };
+    let parent = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let parent_session = own_session(&parent).await;
+    let rogue = AdminClient::sign_in(&app, &upstreams, "dept.contoso.com").await;
+    assert_eq!(rogue.get("/admin/settings").await.status(), 200);
+    let rogue_session = own_session(&rogue).await;
+    // What the department's admin keeps in reserve: an unused challenge of another browser and
+    // an operator's link, both issued before the removal.
+    let spare = AdminClient::new(&app);
+    let spare_value = spare.start_challenge("dept.contoso.com").await;
+    let link = app
+        .state
+        .admin
+        .issue_link("dept.contoso.com", OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    let link_path = link.url.as_str()[app.url("").len()..].to_owned();
+
+    // The parent's admin ends the department's session, then removes its domain.
+    let csrf = parent.csrf().await;
+    let response = parent
+        .post_form(
+            "/admin/sessions/revoke",
+            &[("csrf", &csrf), ("session", &rogue_session)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let rogue = AdminClient::sign_in(&app, &upstreams, "dept.contoso.com").await;
+    let response = parent
+        .post_form(
+            "/admin/domains/revoke",
+            &[("csrf", &csrf), ("domain", "dept.contoso.com")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        rogue.get("/admin/settings").await.status(),
+        StatusCode::SEE_OTHER,
+        "signed out at once"
+    );
+
+    // Both removals are on record: who, what, when.
+    let records = app.store.revocations(contoso(), 10).await.unwrap();
+    let kinds: Vec<_> = records
+        .iter()
+        .map(|r| (r.kind, r.domain.as_str(), r.revoked_by.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (RevocationKind::Domain, "dept.contoso.com", "contoso.com"),
+            (RevocationKind::Session, "dept.contoso.com", "contoso.com"),
+        ]
+    );
+    assert!(
+        records
+            .iter()
+            .all(|r| r.revoked_by_session == parent_session)
+    );
+    assert_eq!(
+        records[1].session_public_id.as_deref(),
+        Some(rogue_session.as_str())
+    );
+    let (_, overview) = parent.get_text("/admin").await;
+    let listed = text_of(&overview, "#admin-revocations").expect("the removals are listed");
+    assert!(
+        listed.contains("the admin of contoso.com removed dept.contoso.com"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(&format!(
+            "the admin of contoso.com ended a session signed in with dept.contoso.com (session \
+             {rogue_session})"
+        )),
+        "{listed}"
+    );
+
+    // What was issued before the removal is void: the spare challenge and the operator's link.
+    publish_record(&upstreams, "dept.contoso.com", &spare_value);
+    let (status, page) = read(spare.check_dns("dept.contoso.com").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(alert(&page).starts_with("This browser has no challenge for dept.contoso.com"));
+    let browser = AdminClient::new(&app);
+    let (status, _) = browser.get_text(&link_path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the link was withdrawn");
+
+    // Proving the domain (or one below it) again does not undo the removal: it waits.
+    for domain in ["dept.contoso.com", "eu.dept.contoso.com"] {
+        let again = AdminClient::new(&app);
+        let value = again.start_challenge(domain).await;
+        publish_record(&upstreams, domain, &value);
+        let response = again.check_dns(domain).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{domain}");
+        let (status, page) = again.get_text("/admin/settings").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{domain}: {page}");
+        let grant = app
+            .store
+            .verified_domains(contoso())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|grant| grant.domain == domain)
+            .unwrap();
+        assert_eq!(grant.status, GrantStatus::Pending, "{domain}");
+    }
+    assert!(scope_settings(&app, "dept.contoso.com").await.is_none());
+    app.stop().await;
+}
+both_backends!(
+    removals_stick,
+    a_removed_domain_stays_removed_and_the_removal_is_recorded
+);
+
+async fn only_an_admin_of_a_whole_registered_domain_approves_a_sibling(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = spawn(backend, &upstreams).await else {
+        return;
+    };
+    // A department's admin is the tenant's first; a sibling domain then waits.
+    let dept = AdminClient::sign_in(&app, &upstreams, "dept.contoso.com").await;
+    let sibling = AdminClient::sign_in(&app, &upstreams, "contoso.net").await;
+    let (_, waiting) = sibling.get_text("/admin").await;
+    assert!(
+        !waiting.contains("<strong>dept.contoso.com</strong>"),
+        "a department's admin is not named as an approver: {waiting}"
+    );
+    let (_, overview) = dept.get_text("/admin").await;
+    assert!(
+        !overview.contains("action=\"/admin/domains/approve\""),
+        "no approve button for a department's admin"
+    );
+    // Let in by a department's admin? Refused, with the reason, and nothing changes.
+    let csrf = dept.csrf().await;
+    for path in ["/admin/domains/approve", "/admin/domains/refuse"] {
+        let (status, page) = read(
+            dept.post_form(path, &[("csrf", &csrf), ("domain", "contoso.net")])
+                .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(
+            lead(&page),
+            "You proved control of dept.contoso.com, a subdomain: only an admin of one of your \
+             tenant's top-level domains (such as contoso.com) can approve or refuse another \
+             domain.",
+            "{path}"
+        );
+    }
+    let status_of = |grants: Vec<authwalk::store::models::VerifiedDomain>, domain: &str| {
+        grants
+            .into_iter()
+            .find(|grant| grant.domain == domain)
+            .map(|grant| grant.status)
+    };
+    assert_eq!(
+        status_of(
+            app.store.verified_domains(contoso()).await.unwrap(),
+            "contoso.net"
+        ),
+        Some(GrantStatus::Pending)
+    );
+    assert_eq!(sibling.get("/admin/settings").await.status(), 403);
+
+    // The registered domain's admin may.
+    let parent = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let parent_csrf = parent.csrf().await;
+    let response = parent
+        .post_form(
+            "/admin/domains/approve",
+            &[("csrf", &parent_csrf), ("domain", "contoso.net")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(sibling.get("/admin/settings").await.status(), 200);
+    app.stop().await;
+}
+both_backends!(
+    approvals_by_top_level_admins,
+    only_an_admin_of_a_whole_registered_domain_approves_a_sibling
+);
+
+async fn a_form_loaded_before_a_removal_never_overwrites_what_came_after(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = spawn(backend, &upstreams).await else {
+        return;
+    };
+    let admin = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let other = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let response = save_helpdesk_phone(&admin, "", "+1 425 555 0100").await;
+    assert_eq!(response.status(), 200);
+    // The first admin leaves a form open at this version.
+    let (_, stale_page) = admin.get_text("/admin/settings").await;
+    let stale = settings_fields(&stale_page, &[("helpdesk_phone", "+1 900 555 0666")]);
+    let loaded = contoso_settings(&app).await.unwrap().version;
+
+    // Meanwhile the other admin removes the settings and saves new ones.
+    let csrf = other.csrf().await;
+    let response = other
+        .post_form(
+            "/admin/settings/remove",
+            &[("csrf", &csrf), ("version", &loaded.to_string())],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let response = save_helpdesk_phone(&other, "", "+1 425 555 0199").await;
+    assert_eq!(response.status(), 200);
+    let fresh = contoso_settings(&app).await.unwrap();
+    assert!(
+        fresh.version > loaded,
+        "versions only grow: {} after {loaded}",
+        fresh.version
+    );
+
+    // The stale form is refused (409), nothing overwritten.
+    let response = post_fields(&admin, "/admin/settings", &stale).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let kept = contoso_settings(&app).await.unwrap();
+    assert_eq!(kept.helpdesk_phone.as_deref(), Some("+1 425 555 0199"));
+    assert_eq!(kept.version, fresh.version);
+    app.stop().await;
+}
+both_backends!(
+    versions_never_repeat,
+    a_form_loaded_before_a_removal_never_overwrites_what_came_after
+);
+
+/// Save only the short link of `scope` (empty: the session's own); the response.
+async fn save_slug(admin: &AdminClient, scope: &str, slug: &str) -> (StatusCode, String) {
+    let path = if scope.is_empty() {
+        "/admin/settings".to_owned()
+    } else {
+        format!("/admin/settings?scope={scope}")
+    };
+    let version = admin.settings_version(&path).await;
+    let csrf = admin.csrf().await;
+    read(
+        admin
+            .post_form(
+                "/admin/settings",
+                &[
+                    ("csrf", &csrf),
+                    ("scope", scope),
+                    ("version", &version),
+                    ("short_slug", slug),
+                ],
+            )
+            .await,
+    )
+    .await
+}
+
+async fn short_links_are_only_the_names_a_tenant_registered(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = spawn(backend, &upstreams).await else {
+        return;
+    };
+    let parent = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    // A tenant can add any subdomain of its own domain: its name is borrowed, never its own.
+    let borrowed = AdminClient::sign_in(&app, &upstreams, "fabrikam.contoso.com").await;
+    let (status, page) = save_slug(&borrowed, "", "fabrikam").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        text_of(&page, "#short_slug-error")
+            .unwrap_or_default()
+            .contains("“fabrikam” isn't. Choose one of “contoso”, “contoso-fabrikam”."),
+        "{page}"
+    );
+    // Reserved words are refused whatever the case.
+    for slug in ["Microsoft", "PASSKEYS", "mysignins"] {
+        let (status, page) = save_slug(&parent, "", slug).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{slug}");
+        assert!(
+            text_of(&page, "#short_slug-error")
+                .unwrap_or_default()
+                .contains("is reserved"),
+            "{slug}: {page}"
+        );
+    }
+    // The registered name, and the registered name with a subdomain, in any case.
+    let (status, _) = save_slug(&borrowed, "", "Contoso-Fabrikam").await;
+    assert_eq!(status, StatusCode::OK);
+    let response = app.get("/go/CONTOSO-FABRIKAM").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        response.headers()[header::LOCATION],
+        "/t/fabrikam.contoso.com"
+    );
+    // Another tenant cannot take it, nor its own name from another tenant.
+    let fabrikam = AdminClient::sign_in(&app, &upstreams, "fabrikam.com").await;
+    let (status, _) = save_slug(&fabrikam, "", "contoso-fabrikam").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = save_slug(&fabrikam, "", "fabrikam").await;
+    assert_eq!(status, StatusCode::OK, "Fabrikam's own registered name");
+
+    // A removed domain takes its name with it: the link no longer leads anywhere.
+    let csrf = parent.csrf().await;
+    let response = parent
+        .post_form(
+            "/admin/domains/revoke",
+            &[("csrf", &csrf), ("domain", "fabrikam.contoso.com")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get("/go/contoso-fabrikam").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/go/fabrikam").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    app.stop().await;
+}
+both_backends!(
+    short_links_are_registered_names,
+    short_links_are_only_the_names_a_tenant_registered
 );

@@ -476,6 +476,7 @@ async fn dashboard(
         rights_method: team::method_label(session.rights.method),
         domains: team.domains,
         sessions: team.sessions,
+        revocations: team.revocations,
         scopes: context.scope_choices("/admin/settings"),
         share_url,
         has_logo: customization.logo_sha256.is_some(),

@@ -161,6 +161,16 @@ pub async fn save_settings(
             };
             render_settings(&context, view, status)
         }
+        Err(error @ AdminError::TooManyScopes { .. }) => {
+            let context = context(&state, &session, Some(&scope_text)).await?;
+            let view = SettingsView {
+                form: post.form,
+                version: loaded_version.max(0),
+                failure: Some(error.to_string()),
+                ..SettingsView::default()
+            };
+            render_settings(&context, view, StatusCode::CONFLICT)
+        }
         Err(error) => Err(error.into()),
     }
 }
