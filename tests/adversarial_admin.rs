@@ -2750,3 +2750,73 @@ both_backends!(
     short_links_are_registered_names,
     short_links_are_only_the_names_a_tenant_registered
 );
+
+async fn no_network_or_admin_can_use_up_anothers_allowance(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
+        config.trusted_proxies = Some("127.0.0.1/32".into());
+        config.challenge_rate = "10/h burst 2".into();
+        config.challenge_domain_rate = "30/h burst 4".into();
+        config.admin_save_rate = "60/h burst 2".into();
+    })
+    .await
+    else {
+        return;
+    };
+    // One client with an IPv6 /48 asks from /64 after /64: it is one client, and its share ends.
+    for n in 0..6 {
+        let browser = AdminClient::at_address(&app, &format!("2001:db8:5:{n:x}::1"));
+        let (status, page) = post_challenge(&browser, "contoso.com").await;
+        if n < 2 {
+            assert_eq!(status, StatusCode::OK, "/64 number {n}: {page}");
+        } else {
+            rate_limited(status, &page, &format!("/64 number {n}"));
+        }
+    }
+    // The domain's allowance is left for its real admin.
+    let admin = AdminClient::at_address(&app, "198.51.100.20");
+    let (status, page) = post_challenge(&admin, "contoso.com").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+
+    // Admin writes are limited per proven domain: a department's admin who saves and saves is
+    // told to wait, with the typed form kept; the parent's admin is not held up by it.
+    let parent = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let dept = AdminClient::sign_in(&app, &upstreams, "dept.contoso.com").await;
+    for phone in ["+1 425 555 0101", "+1 425 555 0102"] {
+        let response = save_helpdesk_phone(&dept, "", phone).await;
+        assert_eq!(response.status(), StatusCode::OK, "{phone}");
+    }
+    let response = save_helpdesk_phone(&dept, "", "+1 425 555 0103").await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().contains_key(header::RETRY_AFTER));
+    let page = response.text().await.unwrap();
+    assert!(alert(&page).starts_with("Nothing was saved: your company's admins have saved"));
+    assert_eq!(
+        input_value(&page, "#helpdesk_phone").as_deref(),
+        Some("+1 425 555 0103"),
+        "the typed form is kept"
+    );
+    assert_eq!(
+        scope_settings(&app, "dept.contoso.com")
+            .await
+            .unwrap()
+            .helpdesk_phone
+            .as_deref(),
+        Some("+1 425 555 0102")
+    );
+    let response = save_helpdesk_phone(&parent, "", "+1 425 555 0100").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let csrf = parent.csrf().await;
+    let response = parent
+        .post_form(
+            "/admin/domains/revoke",
+            &[("csrf", &csrf), ("domain", "dept.contoso.com")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.stop().await;
+}
+both_backends!(
+    allowances_are_not_shared_with_an_attacker,
+    no_network_or_admin_can_use_up_anothers_allowance
+);

@@ -627,7 +627,7 @@ pub async fn upload_logo(
 }
 
 /// `response` with `Retry-After` in whole seconds (at least 1).
-fn with_retry_after(mut response: Response, wait: std::time::Duration) -> Response {
+pub(super) fn with_retry_after(mut response: Response, wait: std::time::Duration) -> Response {
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     response
         .headers_mut()
@@ -676,12 +676,14 @@ pub struct LogoForm {
 
 async fn change_logo(
     state: &AppState,
+    client: &ClientIp,
     session: &AdminSession,
     form: &LogoForm,
     change: LogoChange,
 ) -> Result<Response, AppError> {
     session.check_csrf(&form.csrf)?;
     let scope = state.admin.scope(session, Some(&form.scope))?;
+    state.limits.admin_save(session, client)?;
     match state.admin.change_logo(session, &scope, change).await {
         Ok(()) => Ok(back_to("/admin/logo", session, &scope)),
         Err(error) if !error.is_server_side() => {
@@ -700,30 +702,33 @@ async fn change_logo(
 /// every page of the scope shows; never whatever preview is there now.
 pub async fn publish_logo(
     State(state): State<AppState>,
+    client: ClientIp,
     Admin(session): Admin,
     Form(form): Form<LogoForm>,
 ) -> Result<Response, AppError> {
     let change = LogoChange::PublishPending(form.logo.clone());
-    change_logo(&state, &session, &form, change).await
+    change_logo(&state, &client, &session, &form, change).await
 }
 
 /// `POST /admin/logo/discard`: drop the preview the admin saw.
 pub async fn discard_logo(
     State(state): State<AppState>,
+    client: ClientIp,
     Admin(session): Admin,
     Form(form): Form<LogoForm>,
 ) -> Result<Response, AppError> {
     let change = LogoChange::DiscardPending(form.logo.clone());
-    change_logo(&state, &session, &form, change).await
+    change_logo(&state, &client, &session, &form, change).await
 }
 
 /// `POST /admin/logo/automatic`: no admin logo; Entra or website branding again.
 pub async fn automatic_logo(
     State(state): State<AppState>,
+    client: ClientIp,
     Admin(session): Admin,
     Form(form): Form<LogoForm>,
 ) -> Result<Response, AppError> {
-    change_logo(&state, &session, &form, LogoChange::UseAutomatic).await
+    change_logo(&state, &client, &session, &form, LogoChange::UseAutomatic).await
 }
 
 // --- short links ---

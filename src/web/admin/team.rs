@@ -14,6 +14,7 @@ use crate::domain::DomainName;
 use crate::store::models::{ChallengeKind, GrantMethod, GrantStatus, Revocation, RevocationKind};
 
 use super::super::AppState;
+use super::super::client_ip::ClientIp;
 use super::super::error::AppError;
 use super::super::views::{AdminAwaitingPage, DomainRow, Layout, RevocationLine, SessionRow};
 use super::{Admin, no_store, now, page};
@@ -160,10 +161,12 @@ fn back_to_overview() -> Response {
 /// `POST /admin/sessions/revoke`: end another admin's session (one whose domain is within yours).
 pub async fn revoke_session(
     State(state): State<AppState>,
+    client: ClientIp,
     Admin(session): Admin,
     Form(form): Form<SessionActionForm>,
 ) -> Result<Response, AppError> {
     session.check_csrf(&form.csrf)?;
+    state.limits.admin_save(&session, &client)?;
     state
         .admin
         .revoke_session(&session, &form.session, now())
@@ -174,10 +177,12 @@ pub async fn revoke_session(
 /// `POST /admin/domains/revoke`: remove a verified domain within yours, ending its sessions.
 pub async fn revoke_domain(
     State(state): State<AppState>,
+    client: ClientIp,
     Admin(session): Admin,
     Form(form): Form<DomainActionForm>,
 ) -> Result<Response, AppError> {
     session.check_csrf(&form.csrf)?;
+    state.limits.admin_save(&session, &client)?;
     state
         .admin
         .revoke_domain(&session, &form.domain, now())
@@ -188,10 +193,12 @@ pub async fn revoke_domain(
 /// `POST /admin/domains/approve`: a sibling domain's admin gets rights over it.
 pub async fn approve_domain(
     State(state): State<AppState>,
+    client: ClientIp,
     Admin(session): Admin,
     Form(form): Form<DomainActionForm>,
 ) -> Result<Response, AppError> {
     session.check_csrf(&form.csrf)?;
+    state.limits.admin_save(&session, &client)?;
     state
         .admin
         .approve_domain(&session, &form.domain, now())
@@ -202,10 +209,12 @@ pub async fn approve_domain(
 /// `POST /admin/domains/refuse`: a sibling domain's request is refused and its sessions end.
 pub async fn refuse_domain(
     State(state): State<AppState>,
+    client: ClientIp,
     Admin(session): Admin,
     Form(form): Form<DomainActionForm>,
 ) -> Result<Response, AppError> {
     session.check_csrf(&form.csrf)?;
+    state.limits.admin_save(&session, &client)?;
     state
         .admin
         .refuse_domain(&session, &form.domain, now())
