@@ -2820,3 +2820,180 @@ both_backends!(
     allowances_are_not_shared_with_an_attacker,
     no_network_or_admin_can_use_up_anothers_allowance
 );
+
+/// Send `head` and the first part of a body over a raw connection to `app`, never the rest;
+/// the status line answered within 5 s, if any (an upload judged before its bytes are read is
+/// answered while the client is still sending).
+async fn answer_before_the_body_ends(app: &TestApp, head: String, start: &[u8]) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(start).await.unwrap();
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !answer.windows(2).any(|pair| pair == b"\r\n") {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buffer)).await {
+            Ok(Ok(read)) if read > 0 => answer.extend_from_slice(&buffer[..read]),
+            _ => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    text.lines().next().map(str::to_owned)
+}
+
+/// The head of a multipart upload of `length` bytes with `cookies`, as the admin's browser sends it.
+fn upload_head(app: &TestApp, cookies: &str, length: usize) -> String {
+    let origin = app.url("");
+    let origin = origin.trim_end_matches('/');
+    format!(
+        "POST /admin/logo HTTP/1.1\r\nHost: {}\r\nOrigin: {origin}\r\nCookie: {cookies}\r\n\
+         Content-Type: multipart/form-data; boundary=b0undary\r\nContent-Length: {length}\r\n\r\n",
+        app.addr
+    )
+}
+
+/// The multipart body up to the first bytes of the file, with this CSRF token.
+fn upload_start(csrf: &str) -> Vec<u8> {
+    let mut body = format!(
+        "--b0undary\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --b0undary\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"x.png\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&[0x89; 64 * 1024]);
+    body
+}
+
+async fn an_upload_is_judged_before_its_bytes_are_read(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
+        config.logo_upload_rate = "1/h burst 1".into();
+    })
+    .await
+    else {
+        return;
+    };
+    images::warm_up();
+    let admin = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let csrf = admin.csrf().await;
+    let cookies = admin.cookie_header();
+    let length = 4 * 1024 * 1024;
+    // A forged token: refused while the file is still arriving.
+    let status = answer_before_the_body_ends(
+        &app,
+        upload_head(&app, &cookies, length),
+        &upload_start("forged"),
+    )
+    .await;
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 403 Forbidden"));
+    // Over the tenant's upload rate: refused (429) before the file is read.
+    let logo = images::banner(400, 100, [0x6B, 0x2F, 0xA0]).png();
+    let response = admin.upload_logo(&csrf, "logo.png", &logo).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "the one allowed upload"
+    );
+    let status = answer_before_the_body_ends(
+        &app,
+        upload_head(&app, &cookies, length),
+        &upload_start(&csrf),
+    )
+    .await;
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 429 Too Many Requests"));
+    // A stranger announcing an oversized upload is refused at once: nothing of it is read.
+    let status = answer_before_the_body_ends(
+        &app,
+        upload_head(&app, "", 12 * 1024 * 1024),
+        &upload_start("x"),
+    )
+    .await;
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 413 Payload Too Large"));
+    app.stop().await;
+}
+both_backends!(
+    uploads_judged_before_read,
+    an_upload_is_judged_before_its_bytes_are_read
+);
+
+async fn a_tenant_holds_a_bounded_number_of_scopes(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = spawn(backend, &upstreams).await else {
+        return;
+    };
+    let admin = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let csrf = admin.csrf().await;
+    let save = |scope: String| {
+        let admin = admin.clone();
+        let csrf = csrf.clone();
+        async move {
+            admin
+                .post_form(
+                    "/admin/settings",
+                    &[
+                        ("csrf", &csrf),
+                        ("scope", &scope),
+                        ("version", "0"),
+                        ("helpdesk_phone", "+1 425 555 0100"),
+                    ],
+                )
+                .await
+                .status()
+        }
+    };
+    let max = authwalk::admin::scopes::MAX_SCOPES_PER_TENANT;
+    for n in 0..max {
+        assert_eq!(
+            save(format!("s{n}.contoso.com")).await,
+            StatusCode::OK,
+            "{n}"
+        );
+    }
+    // Any subdomain is within the admin's rights, but not without bound.
+    let rows = rows_in(&app, "tenant_settings").await;
+    let response = admin
+        .post_form(
+            "/admin/settings",
+            &[
+                ("csrf", &csrf),
+                ("scope", "one-too-many.contoso.com"),
+                ("version", "0"),
+                ("helpdesk_phone", "+1 425 555 0100"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let page = response.text().await.unwrap();
+    assert!(
+        alert(&page).starts_with(&format!(
+            "Your tenant already has its own settings for {max} domains"
+        )),
+        "{page}"
+    );
+    assert_eq!(
+        input_value(&page, "#helpdesk_phone").as_deref(),
+        Some("+1 425 555 0100"),
+        "the typed form is kept"
+    );
+    assert_eq!(
+        rows_in(&app, "tenant_settings").await,
+        rows,
+        "nothing stored"
+    );
+    let logo = images::banner(400, 100, [0x6B, 0x2F, 0xA0]).png();
+    let (status, _) = read(
+        admin
+            .upload_logo_to(&csrf, "another.contoso.com", "logo.png", &logo)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a logo makes no new scope either"
+    );
+    assert_eq!(rows_in(&app, "tenant_settings").await, rows);
+    app.stop().await;
+}
+both_backends!(bounded_scopes, a_tenant_holds_a_bounded_number_of_scopes);
