@@ -2997,3 +2997,113 @@ async fn a_tenant_holds_a_bounded_number_of_scopes(backend: Backend) {
     app.stop().await;
 }
 both_backends!(bounded_scopes, a_tenant_holds_a_bounded_number_of_scopes);
+
+async fn text_stored_before_todays_rules_is_cleaned_when_shown(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = spawn(backend, &upstreams).await else {
+        return;
+    };
+    let admin = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    // Rows written before invisible characters were removed on save, and before the helpdesk
+    // email had to be a plain address.
+    let rlo = '\u{202E}';
+    let saved = app
+        .store
+        .save_scope_settings(
+            contoso(),
+            "contoso.com",
+            0,
+            &authwalk::store::models::SettingsUpdate {
+                brand_color: None,
+                passkey_policy: "authenticator_only".into(),
+                helpdesk_email: Some("help@contoso.com?subject=Send%20your%20password".into()),
+                helpdesk_phone: Some(format!("+1 425 555 0100{rlo}")),
+                helpdesk_url: Some(format!("https://help.contoso.com/{rlo}moc.live")),
+                intro_message: Some(format!("Call {rlo}0010 555 524 1+ now")),
+                short_slug: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        saved,
+        authwalk::store::models::SettingsSaved::Saved(_)
+    ));
+    app.state.customizations.invalidate(contoso()).await;
+    let page = tenant_page(&app, "contoso.com").await;
+    assert!(!page.contains(rlo), "no bidi override reaches the page");
+    assert!(page.contains("Call 0010 555 524 1+ now"), "{page}");
+    assert!(page.contains("+1 425 555 0100"));
+    assert!(
+        !page.contains("subject="),
+        "an email with a subject is not shown"
+    );
+    let (_, form) = admin.get_text("/admin/settings").await;
+    assert!(!form.contains(rlo), "nor the admin's form");
+
+    // Microsoft's sign-in text stored before it was cleaned on arrival: cleaned when shown.
+    execute(
+        &app,
+        &[&format!(
+            "UPDATE brandings SET sign_in_text = 'Sign in {rlo}drowssap ruoy{rlo} here'"
+        )],
+    )
+    .await;
+    let (database, raw) = app.stop_keeping_database().await;
+    let app = TestApp::start(raw, database).await;
+    let (status, json) = app.get_json("/api/v1/tenants/contoso.com").await;
+    assert_eq!(status, 200);
+    let text = json["branding"]["sign_in_text"]
+        .as_str()
+        .unwrap_or_default();
+    assert_eq!(text, "Sign in drowssap ruoy here");
+    app.stop().await;
+}
+both_backends!(
+    cleaned_when_shown,
+    text_stored_before_todays_rules_is_cleaned_when_shown
+);
+
+async fn behind_https_leftover_unprefixed_cookies_are_deleted(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
+        config.public_url = Some("https://walk.example.test".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let response = app
+        .client
+        .get(app.url("/admin"))
+        .header(
+            header::COOKIE,
+            "authwalk_admin=planted; authwalk_admin_browser=old; unrelated=1",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let set: Vec<String> = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .collect();
+    for name in ["authwalk_admin", "authwalk_admin_browser"] {
+        for path in ["/admin", "/"] {
+            let deletion =
+                format!("{name}=; Path={path}; Max-Age=0; HttpOnly; SameSite=Lax; Secure");
+            assert!(set.contains(&deletion), "{deletion} in {set:?}");
+        }
+    }
+    assert!(
+        !set.iter().any(|cookie| cookie.starts_with("unrelated=")),
+        "only admin cookies are touched"
+    );
+    app.stop().await;
+}
+both_backends!(
+    unprefixed_cookies_deleted,
+    behind_https_leftover_unprefixed_cookies_are_deleted
+);

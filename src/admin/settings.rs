@@ -225,10 +225,13 @@ pub fn email(value: &str) -> Result<Option<String>, String> {
     {
         return refuse("the part before the @ has a space or a character addresses can't have");
     }
-    if DomainName::parse(domain).is_err() || domain.ends_with('.') || domain.contains(['/', ':']) {
-        return refuse("the part after the @ isn't a public domain such as contoso.com");
-    }
-    Ok(Some(value.into_owned()))
+    let parsed = match DomainName::parse(domain) {
+        Ok(parsed) if !domain.ends_with('.') && !domain.contains(['/', ':']) => parsed,
+        _ => return refuse("the part after the @ isn't a public domain such as contoso.com"),
+    };
+    // Stored as judged: the domain normalised (lower case, full-width letters and dots mapped), so
+    // the address shown and written to is the one checked, not a look-alike spelling of it.
+    Ok(Some(format!("{local}@{}", parsed.to_unicode())))
 }
 
 /// The `mailto:` link of a helpdesk address (the walkthrough writes it; the rule is its).
@@ -573,6 +576,13 @@ mod tests {
             "hé@contoso.com",
         ] {
             assert!(email(bad).is_err(), "{bad}");
+        }
+        for (typed, stored) in [
+            ("help@CONTOSO.com", "help@contoso.com"),
+            ("help@ｃｏｎｔｏｓｏ。com", "help@contoso.com"),
+            ("help@xn--bcher-kva.de", "help@bücher.de"),
+        ] {
+            assert_eq!(email(typed), Ok(Some(stored.to_owned())), "{typed}");
         }
         for good in [
             "helpdesk@contoso.com",

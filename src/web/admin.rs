@@ -260,9 +260,24 @@ fn cookie(state: &AppState, headers: &HeaderMap, base: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn set_cookie(response: &mut Response, value: &str) {
+pub(super) fn set_cookie(response: &mut Response, value: &str) {
     if let Ok(value) = HeaderValue::from_str(value) {
         response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+/// Delete, behind https, the unprefixed admin cookies the request still carries (never read:
+/// see [`AdminCookies::clear_unprefixed`]).
+fn clear_unprefixed_cookies(state: &AppState, headers: &HeaderMap, response: &mut Response) {
+    let cookies = cookies(state);
+    for header in headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+    {
+        for clear in cookies.clear_unprefixed(header) {
+            set_cookie(response, &clear);
+        }
     }
 }
 
