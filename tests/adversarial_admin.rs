@@ -3107,3 +3107,56 @@ both_backends!(
     unprefixed_cookies_deleted,
     behind_https_leftover_unprefixed_cookies_are_deleted
 );
+
+async fn a_tenant_holds_a_bounded_number_of_verified_domains(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = spawn(backend, &upstreams).await else {
+        return;
+    };
+    let admin = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let max = authwalk::admin::rights::MAX_DOMAINS_PER_TENANT;
+    let statements: Vec<String> = (1..max)
+        .map(|n| {
+            format!(
+                "INSERT INTO verified_domains (domain, tenant_id, method, status, verified_at, \
+                 last_checked_at) VALUES ('d{n}.contoso.com', '{CONTOSO_TENANT}', 'dns_txt', \
+                 'active', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')"
+            )
+        })
+        .collect();
+    let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
+    execute(&app, &statements).await;
+    // One more domain of the tenant is proven, but not added; the challenge is not used up.
+    let browser = AdminClient::new(&app);
+    let value = browser.start_challenge("sales.contoso.com").await;
+    publish_record(&upstreams, "sales.contoso.com", &value);
+    let (status, page) = read(browser.check_dns("sales.contoso.com").await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        alert(&page).starts_with(&format!(
+            "Your tenant already has {max} verified domains here"
+        )),
+        "{page}"
+    );
+    assert!(browser.cookie(SESSION_COOKIE).is_none());
+    assert_eq!(
+        app.store.verified_domains(contoso()).await.unwrap().len(),
+        max
+    );
+    // A domain removed makes room, and the same record signs in.
+    let csrf = admin.csrf().await;
+    let response = admin
+        .post_form(
+            "/admin/domains/revoke",
+            &[("csrf", &csrf), ("domain", "d1.contoso.com")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let response = browser.check_dns("sales.contoso.com").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.stop().await;
+}
+both_backends!(
+    bounded_domains,
+    a_tenant_holds_a_bounded_number_of_verified_domains
+);

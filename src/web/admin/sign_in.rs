@@ -74,6 +74,7 @@ fn status_of(error: &AdminError) -> StatusCode {
         AdminError::Unreachable { .. }
         | AdminError::TenantUnconfirmed { .. }
         | AdminError::DnsFailed { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        AdminError::TooManyDomains { .. } => StatusCode::CONFLICT,
         _ => StatusCode::BAD_REQUEST,
     }
 }
