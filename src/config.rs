@@ -62,10 +62,10 @@ pub const DEFAULT_UPLOAD_DECODE_WAIT: &str = "5s";
 /// stay busy.
 pub const DEFAULT_MAX_CONNECTIONS: &str = "512";
 
-/// Default of `AUTHWALK_MAX_CONNECTIONS_PER_CLIENT`: an eighth of the global cap, so one client
-/// (an address, an IPv6 /48) alone never takes every connection, while a browser's handful of
-/// parallel connections, times a few dozen people behind one NAT, still fit.
-pub const DEFAULT_MAX_CONNECTIONS_PER_CLIENT: &str = "64";
+/// Default of `AUTHWALK_MAX_CONNECTIONS_PER_CLIENT`: a quarter of the global cap, so one client
+/// (an address, an IPv6 /48) alone never takes every connection, while a hundred people behind one
+/// corporate NAT opening a fresh link at once still all get the page.
+pub const DEFAULT_MAX_CONNECTIONS_PER_CLIENT: &str = "128";
 
 /// Default of `AUTHWALK_FIRST_BYTE_TIMEOUT`: a browser sends its request as soon as it has
 /// connected; a connection silent this long is someone holding a slot.
@@ -676,7 +676,7 @@ impl RawConfig {
             max_connections_per_client: parse_count(
                 "AUTHWALK_MAX_CONNECTIONS_PER_CLIENT",
                 &self.max_connections_per_client,
-                "64",
+                "128",
             )?,
             first_byte_timeout: parse_duration(
                 "AUTHWALK_FIRST_BYTE_TIMEOUT",
@@ -1264,7 +1264,7 @@ mod tests {
     #[test]
     fn connection_limits_and_the_admin_save_rate_have_defaults_and_refuse_nonsense() {
         let config = raw().validate().unwrap();
-        assert_eq!(config.max_connections_per_client, 64);
+        assert_eq!(config.max_connections_per_client, 128);
         assert_eq!(config.first_byte_timeout, Duration::from_secs(5));
         assert_eq!(config.send_timeout, Duration::from_secs(30));
         assert_eq!(config.shutdown_timeout, Duration::from_secs(8));
