@@ -62,6 +62,27 @@ pub const DEFAULT_UPLOAD_DECODE_WAIT: &str = "5s";
 /// stay busy.
 pub const DEFAULT_MAX_CONNECTIONS: &str = "512";
 
+/// Default of `AUTHWALK_MAX_CONNECTIONS_PER_CLIENT`: a quarter of the global cap, so one client
+/// (an address, an IPv6 /48) alone never takes every connection, while a hundred people behind one
+/// corporate NAT opening a fresh link at once still all get the page.
+pub const DEFAULT_MAX_CONNECTIONS_PER_CLIENT: &str = "128";
+
+/// Default of `AUTHWALK_FIRST_BYTE_TIMEOUT`: a browser sends its request as soon as it has
+/// connected; a connection silent this long is someone holding a slot.
+pub const DEFAULT_FIRST_BYTE_TIMEOUT: &str = "5s";
+
+/// Default of `AUTHWALK_SEND_TIMEOUT`: how long an answer may wait for the client to take more of
+/// it (a reader that stops reading holds its connection and its answer in memory).
+pub const DEFAULT_SEND_TIMEOUT: &str = "30s";
+
+/// Default of `AUTHWALK_SHUTDOWN_TIMEOUT`: how long a stop waits for connections to finish; under
+/// the 10 s most container runtimes give before they kill, with room to write the counters.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: &str = "8s";
+
+/// Default of `AUTHWALK_ADMIN_SAVE_RATE`: settings and logo changes per tenant (all its admins
+/// together), far above any person's pace.
+pub const DEFAULT_ADMIN_SAVE_RATE: &str = "120/h burst 30";
+
 /// Default of `AUTHWALK_ASSET_SWEEP_INTERVAL`: how often unreferenced images are deleted.
 pub const DEFAULT_ASSET_SWEEP_INTERVAL: &str = "1h";
 
@@ -237,6 +258,52 @@ pub struct RawConfig {
     )]
     pub max_connections: String,
 
+    /// Most connections one client (an address; IPv6: its /48) may have open at once; trusted
+    /// proxies are not limited.
+    #[arg(
+        long,
+        env = "AUTHWALK_MAX_CONNECTIONS_PER_CLIENT",
+        default_value = DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+        global = true
+    )]
+    pub max_connections_per_client: String,
+
+    /// How long a new connection may stay silent before its first byte.
+    #[arg(
+        long,
+        env = "AUTHWALK_FIRST_BYTE_TIMEOUT",
+        default_value = DEFAULT_FIRST_BYTE_TIMEOUT,
+        global = true
+    )]
+    pub first_byte_timeout: String,
+
+    /// How long an answer may wait for the client to read more of it.
+    #[arg(
+        long,
+        env = "AUTHWALK_SEND_TIMEOUT",
+        default_value = DEFAULT_SEND_TIMEOUT,
+        global = true
+    )]
+    pub send_timeout: String,
+
+    /// How long a stop waits for open connections before closing them.
+    #[arg(
+        long,
+        env = "AUTHWALK_SHUTDOWN_TIMEOUT",
+        default_value = DEFAULT_SHUTDOWN_TIMEOUT,
+        global = true
+    )]
+    pub shutdown_timeout: String,
+
+    /// How often one tenant's admins may save settings or change a logo (same syntax).
+    #[arg(
+        long,
+        env = "AUTHWALK_ADMIN_SAVE_RATE",
+        default_value = DEFAULT_ADMIN_SAVE_RATE,
+        global = true
+    )]
+    pub admin_save_rate: String,
+
     /// How often one tenant's admins may upload a logo (`N/period`, optional `burst B`).
     #[arg(
         long,
@@ -329,6 +396,16 @@ impl Rate {
     /// How long it takes to earn one more request.
     pub fn replenish_interval(&self) -> Duration {
         self.period / self.count.get()
+    }
+
+    /// `factor` times this rate: the count and the burst multiplied, the period kept.
+    pub fn times(&self, factor: u32) -> Self {
+        let factor = NonZeroU32::new(factor).unwrap_or(NonZeroU32::MIN);
+        Self {
+            count: self.count.saturating_mul(factor),
+            period: self.period,
+            burst: self.burst.saturating_mul(factor),
+        }
     }
 }
 
@@ -450,6 +527,16 @@ pub struct Config {
     pub security_info: SecurityInfoPages,
     /// Most client connections open at once.
     pub max_connections: usize,
+    /// Most connections one client may have open at once.
+    pub max_connections_per_client: usize,
+    /// Longest silence of a new connection before its first byte.
+    pub first_byte_timeout: Duration,
+    /// Longest wait of an answer for the client to read more of it.
+    pub send_timeout: Duration,
+    /// Longest wait of a stop for open connections.
+    pub shutdown_timeout: Duration,
+    /// Per-tenant rate of settings saves and logo changes.
+    pub admin_save_rate: Rate,
     /// Per-tenant rate of logo uploads.
     pub logo_upload_rate: Rate,
     /// Longest wait of an upload for an image decode slot.
@@ -586,6 +673,18 @@ impl RawConfig {
                 )?,
             },
             max_connections: parse_count("AUTHWALK_MAX_CONNECTIONS", &self.max_connections, "512")?,
+            max_connections_per_client: parse_count(
+                "AUTHWALK_MAX_CONNECTIONS_PER_CLIENT",
+                &self.max_connections_per_client,
+                "128",
+            )?,
+            first_byte_timeout: parse_duration(
+                "AUTHWALK_FIRST_BYTE_TIMEOUT",
+                &self.first_byte_timeout,
+            )?,
+            send_timeout: parse_duration("AUTHWALK_SEND_TIMEOUT", &self.send_timeout)?,
+            shutdown_timeout: parse_duration("AUTHWALK_SHUTDOWN_TIMEOUT", &self.shutdown_timeout)?,
+            admin_save_rate: parse_rate("AUTHWALK_ADMIN_SAVE_RATE", &self.admin_save_rate)?,
             logo_upload_rate: parse_rate("AUTHWALK_LOGO_UPLOAD_RATE", &self.logo_upload_rate)?,
             upload_decode_wait: parse_duration(
                 "AUTHWALK_UPLOAD_DECODE_WAIT",
@@ -626,6 +725,11 @@ impl Default for RawConfig {
             security_info_usgov: DEFAULT_SECURITY_INFO_USGOV.into(),
             security_info_china: DEFAULT_SECURITY_INFO_CHINA.into(),
             max_connections: DEFAULT_MAX_CONNECTIONS.into(),
+            max_connections_per_client: DEFAULT_MAX_CONNECTIONS_PER_CLIENT.into(),
+            first_byte_timeout: DEFAULT_FIRST_BYTE_TIMEOUT.into(),
+            send_timeout: DEFAULT_SEND_TIMEOUT.into(),
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT.into(),
+            admin_save_rate: DEFAULT_ADMIN_SAVE_RATE.into(),
             logo_upload_rate: DEFAULT_LOGO_UPLOAD_RATE.into(),
             upload_decode_wait: DEFAULT_UPLOAD_DECODE_WAIT.into(),
             asset_sweep_interval: DEFAULT_ASSET_SWEEP_INTERVAL.into(),
@@ -1154,6 +1258,57 @@ mod tests {
             .unwrap_err();
             assert_eq!(err.variable, "AUTHWALK_TRUSTED_PROXIES", "{bad_value}");
             assert!(err.problem.contains(bad_value), "{err}");
+        }
+    }
+
+    #[test]
+    fn connection_limits_and_the_admin_save_rate_have_defaults_and_refuse_nonsense() {
+        let config = raw().validate().unwrap();
+        assert_eq!(config.max_connections_per_client, 128);
+        assert_eq!(config.first_byte_timeout, Duration::from_secs(5));
+        assert_eq!(config.send_timeout, Duration::from_secs(30));
+        assert_eq!(config.shutdown_timeout, Duration::from_secs(8));
+        assert_eq!(config.admin_save_rate.count.get(), 120);
+        assert_eq!(config.admin_save_rate.burst.get(), 30);
+        let refused = |raw: RawConfig| raw.validate().unwrap_err().variable;
+        assert_eq!(
+            refused(RawConfig {
+                max_connections_per_client: "0".into(),
+                ..raw()
+            }),
+            "AUTHWALK_MAX_CONNECTIONS_PER_CLIENT"
+        );
+        for (variable, config) in [
+            (
+                "AUTHWALK_FIRST_BYTE_TIMEOUT",
+                RawConfig {
+                    first_byte_timeout: "0s".into(),
+                    ..raw()
+                },
+            ),
+            (
+                "AUTHWALK_SEND_TIMEOUT",
+                RawConfig {
+                    send_timeout: "soon".into(),
+                    ..raw()
+                },
+            ),
+            (
+                "AUTHWALK_SHUTDOWN_TIMEOUT",
+                RawConfig {
+                    shutdown_timeout: "".into(),
+                    ..raw()
+                },
+            ),
+            (
+                "AUTHWALK_ADMIN_SAVE_RATE",
+                RawConfig {
+                    admin_save_rate: "often".into(),
+                    ..raw()
+                },
+            ),
+        ] {
+            assert_eq!(refused(config), variable);
         }
     }
 

@@ -353,7 +353,11 @@ impl TenantProfile {
                 .or_else(|| self.website_logo.as_ref().map(|w| w.sha256.clone())),
             illustration_sha256: entra.and_then(|b| b.illustration_sha256.clone()),
             brand_color: self.brand_color.clone(),
-            sign_in_text: entra.and_then(|b| b.sign_in_text.clone()),
+            // Cleaned here too: branding stored before its text was cleaned at parse time.
+            sign_in_text: entra
+                .and_then(|b| b.sign_in_text.as_deref())
+                .map(|text| crate::invisible::strip(text).trim().to_owned())
+                .filter(|text| !text.is_empty()),
         }
     }
 

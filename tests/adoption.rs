@@ -787,3 +787,54 @@ async fn pending_counters_are_written_at_shutdown(backend: Backend) {
     store.close().await;
 }
 both_backends!(shutdown, pending_counters_are_written_at_shutdown);
+
+/// A script that drops its cookie and sends a new User-Agent with every view gains one count past
+/// its address's allowance of new browsers, not one per User-Agent.
+async fn a_script_rotating_user_agents_gains_nothing_past_the_allowance(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = CountingApp::spawn(backend, &upstreams).await else {
+        return;
+    };
+    app.visit_contoso().await;
+    let allowance = authwalk::admin::counting::NEW_BROWSERS_BURST;
+    let view = |user_agent: String| {
+        app.client
+            .get(app.url("/t/contoso.com?device=ios"))
+            .header("sec-fetch-dest", "document")
+            .header("sec-fetch-mode", "navigate")
+            .header(header::USER_AGENT, user_agent)
+            .send()
+    };
+    // The rest of this address's allowance: each a new browser.
+    for n in 1..allowance {
+        assert_eq!(
+            view(format!("Mozilla/5.0 (crowd {n})"))
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+    // Then fifty more, each with a User-Agent never seen before.
+    for n in 0..50 {
+        assert_eq!(
+            view(format!("Mozilla/5.0 (script {n})"))
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+    let counts = app.contoso_counts().await;
+    let views: i64 = counts
+        .iter()
+        .filter(|((metric, _), _)| metric == "view")
+        .map(|(_, count)| count)
+        .sum();
+    assert_eq!(views, i64::from(allowance) + 1, "{counts:?}");
+    app.stop().await;
+}
+both_backends!(
+    rotating_user_agents,
+    a_script_rotating_user_agents_gains_nothing_past_the_allowance
+);

@@ -1998,6 +1998,7 @@ mod h2c {
     pub const END_STREAM: u8 = 0x1;
     pub const ACK: u8 = 0x1;
     pub const SETTINGS_MAX_CONCURRENT_STREAMS: u16 = 0x3;
+    pub const SETTINGS_INITIAL_WINDOW_SIZE: u16 = 0x4;
 
     /// One frame as read.
     #[derive(Debug)]
@@ -2031,9 +2032,28 @@ mod h2c {
     /// Connect, send the preface and empty SETTINGS, and acknowledge the server's SETTINGS;
     /// returns the stream and the server's settings.
     pub async fn connect(addr: std::net::SocketAddr) -> (TcpStream, Vec<(u16, u32)>) {
+        connect_with(addr, &[]).await
+    }
+
+    /// Like [`connect`], announcing `settings` of our own.
+    pub async fn connect_with(
+        addr: std::net::SocketAddr,
+        settings: &[(u16, u32)],
+    ) -> (TcpStream, Vec<(u16, u32)>) {
         let mut stream = TcpStream::connect(addr).await.unwrap();
         stream.write_all(PREFACE).await.unwrap();
-        stream.write_all(&frame(SETTINGS, 0, 0, &[])).await.unwrap();
+        let ours: Vec<u8> = settings
+            .iter()
+            .flat_map(|(id, value)| {
+                let mut entry = id.to_be_bytes().to_vec();
+                entry.extend_from_slice(&value.to_be_bytes());
+                entry
+            })
+            .collect();
+        stream
+            .write_all(&frame(SETTINGS, 0, 0, &ours))
+            .await
+            .unwrap();
         loop {
             let frame = read(&mut stream, Duration::from_secs(5))
                 .await
@@ -2223,6 +2243,188 @@ async fn connections_beyond_the_cap_wait_for_a_free_slot() {
     let answer = String::from_utf8_lossy(&buffer[..read]);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     app.stop().await;
+}
+
+/// A TCP connection to `addr` from the loopback address `from` (another client, as far as the
+/// server can tell).
+async fn connect_from(from: &str, addr: std::net::SocketAddr) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+    socket.connect(addr).await.unwrap()
+}
+
+/// Whether the server closed `stream` within `limit` (what it sent first is skipped).
+async fn closed_within(stream: &mut TcpStream, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    let mut buffer = [0u8; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, stream.read(&mut buffer)).await {
+            Ok(Ok(0) | Err(_)) => return true,
+            Ok(Ok(_)) => {}
+            Err(_) => return false,
+        }
+    }
+}
+
+/// `GET /healthz` on `stream` (HTTP/1.1, closing): whether it was answered 200.
+async fn healthz_on(mut stream: TcpStream) -> bool {
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+    matches!(read, Ok(Ok(_))) && answer.starts_with(b"HTTP/1.1 200")
+}
+
+/// One client holds at most `AUTHWALK_MAX_CONNECTIONS_PER_CLIENT` connections: past that it is
+/// closed at once, while other clients (and a trusted proxy, which carries everybody) are served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_client_cannot_take_every_connection() {
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, |config| {
+        config.max_connections = "8".into();
+        config.max_connections_per_client = "3".into();
+        config.header_read_timeout = "30s".into();
+        config.first_byte_timeout = "30s".into();
+        config.trusted_proxies = Some("127.0.0.3".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(connect_from("127.0.0.2", app.addr).await);
+    }
+    // The fourth of the same client is closed without an answer.
+    let mut fourth = connect_from("127.0.0.2", app.addr).await;
+    assert!(
+        closed_within(&mut fourth, Duration::from_secs(5)).await,
+        "a client past its share is closed"
+    );
+    // Another client is served meanwhile, and so is the trusted proxy, past the per-client cap.
+    assert!(healthz_on(connect_from("127.0.0.4", app.addr).await).await);
+    let mut proxied = Vec::new();
+    for _ in 0..4 {
+        proxied.push(connect_from("127.0.0.3", app.addr).await);
+    }
+    assert!(
+        healthz_on(proxied.pop().unwrap()).await,
+        "a trusted proxy is not limited"
+    );
+    // Once one of its connections closes, the client may open another.
+    drop(held.pop());
+    let mut answered = false;
+    for _ in 0..50 {
+        if healthz_on(connect_from("127.0.0.2", app.addr).await).await {
+            answered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(answered, "a freed slot is the client's again");
+    app.stop().await;
+}
+
+/// A connection that never sends a byte is closed after `AUTHWALK_FIRST_BYTE_TIMEOUT`, well
+/// before the header timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_connection_is_closed_after_the_first_byte_timeout() {
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, |config| {
+        config.header_read_timeout = "60s".into();
+        config.first_byte_timeout = "1s".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let started = Instant::now();
+    let mut silent = TcpStream::connect(app.addr).await.unwrap();
+    assert!(closed_within(&mut silent, Duration::from_secs(10)).await);
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(800) && waited < Duration::from_secs(5),
+        "closed by the first-byte timeout: {waited:?}"
+    );
+    // A client that speaks at once is served as before.
+    assert!(healthz_on(TcpStream::connect(app.addr).await.unwrap()).await);
+    app.stop().await;
+}
+
+/// An HTTP/2 peer that asks for a page but never lets the server send it (a zero flow-control
+/// window), while answering every ping, is dropped after `AUTHWALK_SEND_TIMEOUT` instead of
+/// holding its connection and the answer for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_takes_its_answer_is_dropped() {
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, |config| {
+        config.header_read_timeout = "60s".into();
+        config.send_timeout = "1s".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let (mut stream, _) =
+        h2c::connect_with(app.addr, &[(h2c::SETTINGS_INITIAL_WINDOW_SIZE, 0)]).await;
+    stream.write_all(&h2c::get(1, "/")).await.unwrap();
+    let started = Instant::now();
+    let mut data = 0;
+    while let Some(frame) = h2c::read(&mut stream, Duration::from_secs(15)).await {
+        if frame.kind == h2c::PING && frame.flags & h2c::ACK == 0 {
+            stream
+                .write_all(&h2c::frame(h2c::PING, h2c::ACK, 0, &frame.payload))
+                .await
+                .unwrap();
+        }
+        if frame.kind == h2c::DATA {
+            data += frame.payload.len();
+        }
+    }
+    assert_eq!(data, 0, "the window stayed shut");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(800) && waited < Duration::from_secs(10),
+        "dropped by the send timeout: {waited:?}"
+    );
+    app.stop().await;
+}
+
+/// A stop waits for open connections at most `AUTHWALK_SHUTDOWN_TIMEOUT`, then closes them: a
+/// peer that keeps a request in flight for ever cannot hold the process up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_is_bounded_by_the_shutdown_timeout() {
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, |config| {
+        config.header_read_timeout = "60s".into();
+        config.send_timeout = "60s".into();
+        config.shutdown_timeout = "1s".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let (mut stream, _) =
+        h2c::connect_with(app.addr, &[(h2c::SETTINGS_INITIAL_WINDOW_SIZE, 0)]).await;
+    stream.write_all(&h2c::get(1, "/")).await.unwrap();
+    // The request is in flight (its answer is ready but may not be sent).
+    loop {
+        let frame = h2c::read(&mut stream, Duration::from_secs(5))
+            .await
+            .expect("the answer's headers");
+        if frame.kind == h2c::HEADERS && frame.stream == 1 {
+            break;
+        }
+    }
+    let stopping = Instant::now();
+    tokio::time::timeout(Duration::from_secs(10), app.stop())
+        .await
+        .expect("the stop does not wait for ever");
+    let waited = stopping.elapsed();
+    assert!(
+        waited >= Duration::from_millis(800) && waited < Duration::from_secs(5),
+        "the stop waited the shutdown timeout, then closed: {waited:?}"
+    );
+    assert!(closed_within(&mut stream, Duration::from_secs(5)).await);
 }
 
 // --- uploads and branding (item 11) ---

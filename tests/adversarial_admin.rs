@@ -27,7 +27,7 @@ use uuid::Uuid;
 
 use authwalk::admin::secret::sha256_hex;
 use authwalk::domain::DomainName;
-use authwalk::store::models::{GrantMethod, GrantStatus, TenantSettingsRecord};
+use authwalk::store::models::{GrantMethod, GrantStatus, RevocationKind, TenantSettingsRecord};
 use support::admin_client::{AdminClient, BROWSER_COOKIE, SESSION_COOKIE, input_value, text_of};
 use support::fake_dns::FakeRecord;
 use support::fake_microsoft::{
@@ -2349,7 +2349,7 @@ async fn look_alike_text_and_borrowed_names_never_reach_employees(backend: Backe
                 &[
                     ("csrf", &csrf),
                     ("version", &version),
-                    ("short_slug", "microsoft"),
+                    ("short_slug", "fabrikam"),
                 ],
             )
             .await,
@@ -2359,8 +2359,9 @@ async fn look_alike_text_and_borrowed_names_never_reach_employees(backend: Backe
     assert_eq!(
         text_of(&page, "#short_slug-error").as_deref(),
         Some(
-            "A short link must be a name of one of your verified domains, so that nobody can \
-             pass for another company on our site; “microsoft” isn't. Choose one of “contoso”."
+            "A short link must be the name one of your verified domains is registered under, \
+             alone or followed by one of its subdomains, so that nobody can pass for another \
+             company on our site; “fabrikam” isn't. Choose one of “contoso”."
         )
     );
     let northwind = AdminClient::sign_in(&app, &upstreams, "northwind.com").await;
@@ -2400,7 +2401,7 @@ async fn look_alike_text_and_borrowed_names_never_reach_employees(backend: Backe
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()[header::LOCATION], "/t/contoso.com");
     assert_eq!(
-        app.get("/go/microsoft").await.status(),
+        app.get("/go/fabrikam").await.status(),
         StatusCode::NOT_FOUND
     );
     app.stop().await;
@@ -2408,4 +2409,754 @@ async fn look_alike_text_and_borrowed_names_never_reach_employees(backend: Backe
 both_backends!(
     no_impersonation,
     look_alike_text_and_borrowed_names_never_reach_employees
+);
+
+// ---------------------------------------------------------------------------------------------
+// Removals stick, approvals need a top-level admin, versions never repeat, short links are the
+// tenant's own registered names
+// ---------------------------------------------------------------------------------------------
+
+/// The public id of this browser's own session (from its overview).
+async fn own_session(admin: &AdminClient) -> String {
+    let (_, page) = admin.get_text("/admin").await;
+    let document = Html::parse_document(&page);
+    let rows = Selector::parse("#admin-sessions tr[data-session]").unwrap();
+    document
+        .select(&rows)
+        .find(|row| row.text().collect::<String>().contains("(this browser)"))
+        .and_then(|row| row.value().attr("data-session"))
+        .expect("this browser's session is listed")
+        .to_owned()
+}
+
+async fn a_removed_domain_stays_removed_and_the_removal_is_recorded(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = spawn(backend, &upstreams).await else {
+        return;
+    };
+    let parent = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let parent_session = own_session(&parent).await;
+    let rogue = AdminClient::sign_in(&app, &upstreams, "dept.contoso.com").await;
+    assert_eq!(rogue.get("/admin/settings").await.status(), 200);
+    let rogue_session = own_session(&rogue).await;
+    // What the department's admin keeps in reserve: an unused challenge of another browser and
+    // an operator's link, both issued before the removal.
+    let spare = AdminClient::new(&app);
+    let spare_value = spare.start_challenge("dept.contoso.com").await;
+    let link = app
+        .state
+        .admin
+        .issue_link("dept.contoso.com", OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    let link_path = link.url.as_str()[app.url("").len()..].to_owned();
+
+    // The parent's admin ends the department's session, then removes its domain.
+    let csrf = parent.csrf().await;
+    let response = parent
+        .post_form(
+            "/admin/sessions/revoke",
+            &[("csrf", &csrf), ("session", &rogue_session)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let rogue = AdminClient::sign_in(&app, &upstreams, "dept.contoso.com").await;
+    let response = parent
+        .post_form(
+            "/admin/domains/revoke",
+            &[("csrf", &csrf), ("domain", "dept.contoso.com")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        rogue.get("/admin/settings").await.status(),
+        StatusCode::SEE_OTHER,
+        "signed out at once"
+    );
+
+    // Both removals are on record: who, what, when.
+    let records = app.store.revocations(contoso(), 10).await.unwrap();
+    let kinds: Vec<_> = records
+        .iter()
+        .map(|r| (r.kind, r.domain.as_str(), r.revoked_by.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (RevocationKind::Domain, "dept.contoso.com", "contoso.com"),
+            (RevocationKind::Session, "dept.contoso.com", "contoso.com"),
+        ]
+    );
+    assert!(
+        records
+            .iter()
+            .all(|r| r.revoked_by_session == parent_session)
+    );
+    assert_eq!(
+        records[1].session_public_id.as_deref(),
+        Some(rogue_session.as_str())
+    );
+    let (_, overview) = parent.get_text("/admin").await;
+    let listed = text_of(&overview, "#admin-revocations").expect("the removals are listed");
+    assert!(
+        listed.contains("the admin of contoso.com removed dept.contoso.com"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(&format!(
+            "the admin of contoso.com ended a session signed in with dept.contoso.com (session \
+             {rogue_session})"
+        )),
+        "{listed}"
+    );
+
+    // What was issued before the removal is void: the spare challenge and the operator's link.
+    publish_record(&upstreams, "dept.contoso.com", &spare_value);
+    let (status, page) = read(spare.check_dns("dept.contoso.com").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(alert(&page).starts_with("This browser has no challenge for dept.contoso.com"));
+    let browser = AdminClient::new(&app);
+    let (status, _) = browser.get_text(&link_path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the link was withdrawn");
+
+    // Proving the domain (or one below it) again does not undo the removal: it waits.
+    for domain in ["dept.contoso.com", "eu.dept.contoso.com"] {
+        let again = AdminClient::new(&app);
+        let value = again.start_challenge(domain).await;
+        publish_record(&upstreams, domain, &value);
+        let response = again.check_dns(domain).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{domain}");
+        let (status, page) = again.get_text("/admin/settings").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{domain}: {page}");
+        let grant = app
+            .store
+            .verified_domains(contoso())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|grant| grant.domain == domain)
+            .unwrap();
+        assert_eq!(grant.status, GrantStatus::Pending, "{domain}");
+    }
+    assert!(scope_settings(&app, "dept.contoso.com").await.is_none());
+    app.stop().await;
+}
+both_backends!(
+    removals_stick,
+    a_removed_domain_stays_removed_and_the_removal_is_recorded
+);
+
+async fn only_an_admin_of_a_whole_registered_domain_approves_a_sibling(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = spawn(backend, &upstreams).await else {
+        return;
+    };
+    // A department's admin is the tenant's first; a sibling domain then waits.
+    let dept = AdminClient::sign_in(&app, &upstreams, "dept.contoso.com").await;
+    let sibling = AdminClient::sign_in(&app, &upstreams, "contoso.net").await;
+    let (_, waiting) = sibling.get_text("/admin").await;
+    assert!(
+        !waiting.contains("<strong>dept.contoso.com</strong>"),
+        "a department's admin is not named as an approver: {waiting}"
+    );
+    let (_, overview) = dept.get_text("/admin").await;
+    assert!(
+        !overview.contains("action=\"/admin/domains/approve\""),
+        "no approve button for a department's admin"
+    );
+    // Let in by a department's admin? Refused, with the reason, and nothing changes.
+    let csrf = dept.csrf().await;
+    for path in ["/admin/domains/approve", "/admin/domains/refuse"] {
+        let (status, page) = read(
+            dept.post_form(path, &[("csrf", &csrf), ("domain", "contoso.net")])
+                .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(
+            lead(&page),
+            "You proved control of dept.contoso.com, a subdomain: only an admin of one of your \
+             tenant's top-level domains (such as contoso.com) can approve or refuse another \
+             domain.",
+            "{path}"
+        );
+    }
+    let status_of = |grants: Vec<authwalk::store::models::VerifiedDomain>, domain: &str| {
+        grants
+            .into_iter()
+            .find(|grant| grant.domain == domain)
+            .map(|grant| grant.status)
+    };
+    assert_eq!(
+        status_of(
+            app.store.verified_domains(contoso()).await.unwrap(),
+            "contoso.net"
+        ),
+        Some(GrantStatus::Pending)
+    );
+    assert_eq!(sibling.get("/admin/settings").await.status(), 403);
+
+    // The registered domain's admin may.
+    let parent = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let parent_csrf = parent.csrf().await;
+    let response = parent
+        .post_form(
+            "/admin/domains/approve",
+            &[("csrf", &parent_csrf), ("domain", "contoso.net")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(sibling.get("/admin/settings").await.status(), 200);
+    app.stop().await;
+}
+both_backends!(
+    approvals_by_top_level_admins,
+    only_an_admin_of_a_whole_registered_domain_approves_a_sibling
+);
+
+async fn a_form_loaded_before_a_removal_never_overwrites_what_came_after(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = spawn(backend, &upstreams).await else {
+        return;
+    };
+    let admin = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let other = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let response = save_helpdesk_phone(&admin, "", "+1 425 555 0100").await;
+    assert_eq!(response.status(), 200);
+    // The first admin leaves a form open at this version.
+    let (_, stale_page) = admin.get_text("/admin/settings").await;
+    let stale = settings_fields(&stale_page, &[("helpdesk_phone", "+1 900 555 0666")]);
+    let loaded = contoso_settings(&app).await.unwrap().version;
+
+    // Meanwhile the other admin removes the settings and saves new ones.
+    let csrf = other.csrf().await;
+    let response = other
+        .post_form(
+            "/admin/settings/remove",
+            &[("csrf", &csrf), ("version", &loaded.to_string())],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let response = save_helpdesk_phone(&other, "", "+1 425 555 0199").await;
+    assert_eq!(response.status(), 200);
+    let fresh = contoso_settings(&app).await.unwrap();
+    assert!(
+        fresh.version > loaded,
+        "versions only grow: {} after {loaded}",
+        fresh.version
+    );
+
+    // The stale form is refused (409), nothing overwritten.
+    let response = post_fields(&admin, "/admin/settings", &stale).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let kept = contoso_settings(&app).await.unwrap();
+    assert_eq!(kept.helpdesk_phone.as_deref(), Some("+1 425 555 0199"));
+    assert_eq!(kept.version, fresh.version);
+    app.stop().await;
+}
+both_backends!(
+    versions_never_repeat,
+    a_form_loaded_before_a_removal_never_overwrites_what_came_after
+);
+
+/// Save only the short link of `scope` (empty: the session's own); the response.
+async fn save_slug(admin: &AdminClient, scope: &str, slug: &str) -> (StatusCode, String) {
+    let path = if scope.is_empty() {
+        "/admin/settings".to_owned()
+    } else {
+        format!("/admin/settings?scope={scope}")
+    };
+    let version = admin.settings_version(&path).await;
+    let csrf = admin.csrf().await;
+    read(
+        admin
+            .post_form(
+                "/admin/settings",
+                &[
+                    ("csrf", &csrf),
+                    ("scope", scope),
+                    ("version", &version),
+                    ("short_slug", slug),
+                ],
+            )
+            .await,
+    )
+    .await
+}
+
+async fn short_links_are_only_the_names_a_tenant_registered(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = spawn(backend, &upstreams).await else {
+        return;
+    };
+    let parent = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    // A tenant can add any subdomain of its own domain: its name is borrowed, never its own.
+    let borrowed = AdminClient::sign_in(&app, &upstreams, "fabrikam.contoso.com").await;
+    let (status, page) = save_slug(&borrowed, "", "fabrikam").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        text_of(&page, "#short_slug-error")
+            .unwrap_or_default()
+            .contains("“fabrikam” isn't. Choose one of “contoso”, “contoso-fabrikam”."),
+        "{page}"
+    );
+    // Reserved words are refused whatever the case.
+    for slug in ["Microsoft", "PASSKEYS", "mysignins"] {
+        let (status, page) = save_slug(&parent, "", slug).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{slug}");
+        assert!(
+            text_of(&page, "#short_slug-error")
+                .unwrap_or_default()
+                .contains("is reserved"),
+            "{slug}: {page}"
+        );
+    }
+    // The registered name, and the registered name with a subdomain, in any case.
+    let (status, _) = save_slug(&borrowed, "", "Contoso-Fabrikam").await;
+    assert_eq!(status, StatusCode::OK);
+    let response = app.get("/go/CONTOSO-FABRIKAM").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        response.headers()[header::LOCATION],
+        "/t/fabrikam.contoso.com"
+    );
+    // Another tenant cannot take it, nor its own name from another tenant.
+    let fabrikam = AdminClient::sign_in(&app, &upstreams, "fabrikam.com").await;
+    let (status, _) = save_slug(&fabrikam, "", "contoso-fabrikam").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = save_slug(&fabrikam, "", "fabrikam").await;
+    assert_eq!(status, StatusCode::OK, "Fabrikam's own registered name");
+
+    // A removed domain takes its name with it: the link no longer leads anywhere.
+    let csrf = parent.csrf().await;
+    let response = parent
+        .post_form(
+            "/admin/domains/revoke",
+            &[("csrf", &csrf), ("domain", "fabrikam.contoso.com")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get("/go/contoso-fabrikam").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/go/fabrikam").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    app.stop().await;
+}
+both_backends!(
+    short_links_are_registered_names,
+    short_links_are_only_the_names_a_tenant_registered
+);
+
+async fn no_network_or_admin_can_use_up_anothers_allowance(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
+        config.trusted_proxies = Some("127.0.0.1/32".into());
+        config.challenge_rate = "10/h burst 2".into();
+        config.challenge_domain_rate = "30/h burst 4".into();
+        config.admin_save_rate = "60/h burst 2".into();
+    })
+    .await
+    else {
+        return;
+    };
+    // One client with an IPv6 /48 asks from /64 after /64: it is one client, and its share ends.
+    for n in 0..6 {
+        let browser = AdminClient::at_address(&app, &format!("2001:db8:5:{n:x}::1"));
+        let (status, page) = post_challenge(&browser, "contoso.com").await;
+        if n < 2 {
+            assert_eq!(status, StatusCode::OK, "/64 number {n}: {page}");
+        } else {
+            rate_limited(status, &page, &format!("/64 number {n}"));
+        }
+    }
+    // The domain's allowance is left for its real admin.
+    let admin = AdminClient::at_address(&app, "198.51.100.20");
+    let (status, page) = post_challenge(&admin, "contoso.com").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+
+    // Admin writes are limited per proven domain: a department's admin who saves and saves is
+    // told to wait, with the typed form kept; the parent's admin is not held up by it.
+    let parent = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let dept = AdminClient::sign_in(&app, &upstreams, "dept.contoso.com").await;
+    for phone in ["+1 425 555 0101", "+1 425 555 0102"] {
+        let response = save_helpdesk_phone(&dept, "", phone).await;
+        assert_eq!(response.status(), StatusCode::OK, "{phone}");
+    }
+    let response = save_helpdesk_phone(&dept, "", "+1 425 555 0103").await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().contains_key(header::RETRY_AFTER));
+    let page = response.text().await.unwrap();
+    assert!(alert(&page).starts_with("Nothing was saved: your company's admins have saved"));
+    assert_eq!(
+        input_value(&page, "#helpdesk_phone").as_deref(),
+        Some("+1 425 555 0103"),
+        "the typed form is kept"
+    );
+    assert_eq!(
+        scope_settings(&app, "dept.contoso.com")
+            .await
+            .unwrap()
+            .helpdesk_phone
+            .as_deref(),
+        Some("+1 425 555 0102")
+    );
+    let response = save_helpdesk_phone(&parent, "", "+1 425 555 0100").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let csrf = parent.csrf().await;
+    let response = parent
+        .post_form(
+            "/admin/domains/revoke",
+            &[("csrf", &csrf), ("domain", "dept.contoso.com")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.stop().await;
+}
+both_backends!(
+    allowances_are_not_shared_with_an_attacker,
+    no_network_or_admin_can_use_up_anothers_allowance
+);
+
+/// Send `head` and the first part of a body over a raw connection to `app`, never the rest;
+/// the status line answered within 5 s, if any (an upload judged before its bytes are read is
+/// answered while the client is still sending).
+async fn answer_before_the_body_ends(app: &TestApp, head: String, start: &[u8]) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(start).await.unwrap();
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !answer.windows(2).any(|pair| pair == b"\r\n") {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buffer)).await {
+            Ok(Ok(read)) if read > 0 => answer.extend_from_slice(&buffer[..read]),
+            _ => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    text.lines().next().map(str::to_owned)
+}
+
+/// The head of a multipart upload of `length` bytes with `cookies`, as the admin's browser sends it.
+fn upload_head(app: &TestApp, cookies: &str, length: usize) -> String {
+    let origin = app.url("");
+    let origin = origin.trim_end_matches('/');
+    format!(
+        "POST /admin/logo HTTP/1.1\r\nHost: {}\r\nOrigin: {origin}\r\nCookie: {cookies}\r\n\
+         Content-Type: multipart/form-data; boundary=b0undary\r\nContent-Length: {length}\r\n\r\n",
+        app.addr
+    )
+}
+
+/// The multipart body up to the first bytes of the file, with this CSRF token.
+fn upload_start(csrf: &str) -> Vec<u8> {
+    let mut body = format!(
+        "--b0undary\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --b0undary\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"x.png\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&[0x89; 64 * 1024]);
+    body
+}
+
+async fn an_upload_is_judged_before_its_bytes_are_read(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
+        config.logo_upload_rate = "1/h burst 1".into();
+    })
+    .await
+    else {
+        return;
+    };
+    images::warm_up();
+    let admin = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let csrf = admin.csrf().await;
+    let cookies = admin.cookie_header();
+    let length = 4 * 1024 * 1024;
+    // A forged token: refused while the file is still arriving.
+    let status = answer_before_the_body_ends(
+        &app,
+        upload_head(&app, &cookies, length),
+        &upload_start("forged"),
+    )
+    .await;
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 403 Forbidden"));
+    // Over the tenant's upload rate: refused (429) before the file is read.
+    let logo = images::banner(400, 100, [0x6B, 0x2F, 0xA0]).png();
+    let response = admin.upload_logo(&csrf, "logo.png", &logo).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "the one allowed upload"
+    );
+    let status = answer_before_the_body_ends(
+        &app,
+        upload_head(&app, &cookies, length),
+        &upload_start(&csrf),
+    )
+    .await;
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 429 Too Many Requests"));
+    // A stranger announcing an oversized upload is refused at once: nothing of it is read.
+    let status = answer_before_the_body_ends(
+        &app,
+        upload_head(&app, "", 12 * 1024 * 1024),
+        &upload_start("x"),
+    )
+    .await;
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 413 Payload Too Large"));
+    app.stop().await;
+}
+both_backends!(
+    uploads_judged_before_read,
+    an_upload_is_judged_before_its_bytes_are_read
+);
+
+async fn a_tenant_holds_a_bounded_number_of_scopes(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = spawn(backend, &upstreams).await else {
+        return;
+    };
+    let admin = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let csrf = admin.csrf().await;
+    let save = |scope: String| {
+        let admin = admin.clone();
+        let csrf = csrf.clone();
+        async move {
+            admin
+                .post_form(
+                    "/admin/settings",
+                    &[
+                        ("csrf", &csrf),
+                        ("scope", &scope),
+                        ("version", "0"),
+                        ("helpdesk_phone", "+1 425 555 0100"),
+                    ],
+                )
+                .await
+                .status()
+        }
+    };
+    let max = authwalk::admin::scopes::MAX_SCOPES_PER_TENANT;
+    for n in 0..max {
+        assert_eq!(
+            save(format!("s{n}.contoso.com")).await,
+            StatusCode::OK,
+            "{n}"
+        );
+    }
+    // Any subdomain is within the admin's rights, but not without bound.
+    let rows = rows_in(&app, "tenant_settings").await;
+    let response = admin
+        .post_form(
+            "/admin/settings",
+            &[
+                ("csrf", &csrf),
+                ("scope", "one-too-many.contoso.com"),
+                ("version", "0"),
+                ("helpdesk_phone", "+1 425 555 0100"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let page = response.text().await.unwrap();
+    assert!(
+        alert(&page).starts_with(&format!(
+            "Your tenant already has its own settings for {max} domains"
+        )),
+        "{page}"
+    );
+    assert_eq!(
+        input_value(&page, "#helpdesk_phone").as_deref(),
+        Some("+1 425 555 0100"),
+        "the typed form is kept"
+    );
+    assert_eq!(
+        rows_in(&app, "tenant_settings").await,
+        rows,
+        "nothing stored"
+    );
+    let logo = images::banner(400, 100, [0x6B, 0x2F, 0xA0]).png();
+    let (status, _) = read(
+        admin
+            .upload_logo_to(&csrf, "another.contoso.com", "logo.png", &logo)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a logo makes no new scope either"
+    );
+    assert_eq!(rows_in(&app, "tenant_settings").await, rows);
+    app.stop().await;
+}
+both_backends!(bounded_scopes, a_tenant_holds_a_bounded_number_of_scopes);
+
+async fn text_stored_before_todays_rules_is_cleaned_when_shown(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = spawn(backend, &upstreams).await else {
+        return;
+    };
+    let admin = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    // Rows written before invisible characters were removed on save, and before the helpdesk
+    // email had to be a plain address.
+    let rlo = '\u{202E}';
+    let saved = app
+        .store
+        .save_scope_settings(
+            contoso(),
+            "contoso.com",
+            0,
+            &authwalk::store::models::SettingsUpdate {
+                brand_color: None,
+                passkey_policy: "authenticator_only".into(),
+                helpdesk_email: Some("help@contoso.com?subject=Send%20your%20password".into()),
+                helpdesk_phone: Some(format!("+1 425 555 0100{rlo}")),
+                helpdesk_url: Some(format!("https://help.contoso.com/{rlo}moc.live")),
+                intro_message: Some(format!("Call {rlo}0010 555 524 1+ now")),
+                short_slug: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        saved,
+        authwalk::store::models::SettingsSaved::Saved(_)
+    ));
+    app.state.customizations.invalidate(contoso()).await;
+    let page = tenant_page(&app, "contoso.com").await;
+    assert!(!page.contains(rlo), "no bidi override reaches the page");
+    assert!(page.contains("Call 0010 555 524 1+ now"), "{page}");
+    assert!(page.contains("+1 425 555 0100"));
+    assert!(
+        !page.contains("subject="),
+        "an email with a subject is not shown"
+    );
+    let (_, form) = admin.get_text("/admin/settings").await;
+    assert!(!form.contains(rlo), "nor the admin's form");
+
+    // Microsoft's sign-in text stored before it was cleaned on arrival: cleaned when shown.
+    execute(
+        &app,
+        &[&format!(
+            "UPDATE brandings SET sign_in_text = 'Sign in {rlo}drowssap ruoy{rlo} here'"
+        )],
+    )
+    .await;
+    let (database, raw) = app.stop_keeping_database().await;
+    let app = TestApp::start(raw, database).await;
+    let (status, json) = app.get_json("/api/v1/tenants/contoso.com").await;
+    assert_eq!(status, 200);
+    let text = json["branding"]["sign_in_text"]
+        .as_str()
+        .unwrap_or_default();
+    assert_eq!(text, "Sign in drowssap ruoy here");
+    app.stop().await;
+}
+both_backends!(
+    cleaned_when_shown,
+    text_stored_before_todays_rules_is_cleaned_when_shown
+);
+
+async fn behind_https_leftover_unprefixed_cookies_are_deleted(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = TestApp::spawn_wired(backend, &upstreams, |config| {
+        config.public_url = Some("https://walk.example.test".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let response = app
+        .client
+        .get(app.url("/admin"))
+        .header(
+            header::COOKIE,
+            "authwalk_admin=planted; authwalk_admin_browser=old; unrelated=1",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let set: Vec<String> = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .collect();
+    for name in ["authwalk_admin", "authwalk_admin_browser"] {
+        for path in ["/admin", "/"] {
+            let deletion =
+                format!("{name}=; Path={path}; Max-Age=0; HttpOnly; SameSite=Lax; Secure");
+            assert!(set.contains(&deletion), "{deletion} in {set:?}");
+        }
+    }
+    assert!(
+        !set.iter().any(|cookie| cookie.starts_with("unrelated=")),
+        "only admin cookies are touched"
+    );
+    app.stop().await;
+}
+both_backends!(
+    unprefixed_cookies_deleted,
+    behind_https_leftover_unprefixed_cookies_are_deleted
+);
+
+async fn a_tenant_holds_a_bounded_number_of_verified_domains(backend: Backend) {
+    let upstreams = Upstreams::start().await;
+    let Some(app) = spawn(backend, &upstreams).await else {
+        return;
+    };
+    let admin = AdminClient::sign_in(&app, &upstreams, "contoso.com").await;
+    let max = authwalk::admin::rights::MAX_DOMAINS_PER_TENANT;
+    let statements: Vec<String> = (1..max)
+        .map(|n| {
+            format!(
+                "INSERT INTO verified_domains (domain, tenant_id, method, status, verified_at, \
+                 last_checked_at) VALUES ('d{n}.contoso.com', '{CONTOSO_TENANT}', 'dns_txt', \
+                 'active', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')"
+            )
+        })
+        .collect();
+    let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
+    execute(&app, &statements).await;
+    // One more domain of the tenant is proven, but not added; the challenge is not used up.
+    let browser = AdminClient::new(&app);
+    let value = browser.start_challenge("sales.contoso.com").await;
+    publish_record(&upstreams, "sales.contoso.com", &value);
+    let (status, page) = read(browser.check_dns("sales.contoso.com").await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        alert(&page).starts_with(&format!(
+            "Your tenant already has {max} verified domains here"
+        )),
+        "{page}"
+    );
+    assert!(browser.cookie(SESSION_COOKIE).is_none());
+    assert_eq!(
+        app.store.verified_domains(contoso()).await.unwrap().len(),
+        max
+    );
+    // A domain removed makes room, and the same record signs in.
+    let csrf = admin.csrf().await;
+    let response = admin
+        .post_form(
+            "/admin/domains/revoke",
+            &[("csrf", &csrf), ("domain", "d1.contoso.com")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let response = browser.check_dns("sales.contoso.com").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.stop().await;
+}
+both_backends!(
+    bounded_domains,
+    a_tenant_holds_a_bounded_number_of_verified_domains
 );

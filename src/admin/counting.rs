@@ -10,11 +10,15 @@
 //!   walkthrough; each (token, event) counts once. A script that never loaded a page counts
 //!   nothing.
 //! - De-duplication per client, in memory only: a browser (known by the id in its token) counts
-//!   each (tenant, day, walkthrough, event) once. One address (IPv6: one /64) may bring new
-//!   browsers only so fast ([`NEW_BROWSERS_PER_HOUR`], burst [`NEW_BROWSERS_BURST`]): a crowd
-//!   behind one corporate NAT opening the link together is counted person by person, while a
-//!   script that throws its cookies away soon shares one id per address and User-Agent, and
-//!   counts once more at most.
+//!   each (tenant, day, walkthrough, event) once. One network (an IPv4 address, an IPv6 /48: the
+//!   block one site is given, so rotating /64s buys nothing) may bring new browsers only so fast
+//!   ([`NEW_BROWSERS_PER_HOUR`], burst [`NEW_BROWSERS_BURST`]): a crowd behind one corporate NAT
+//!   opening the link together is counted person by person, while a script that throws its
+//!   cookies away soon shares one id per network, tenant and day — whatever User-Agent it sends,
+//!   since a script picks that freely — and counts once more at most. At most
+//!   [`MAX_NETWORKS`] networks' allowances are tracked; past that new networks get no new ids.
+//! - The sets of what was counted and spent drop their oldest entries when full (never the one
+//!   just added), so a flood cannot make a fresh token or browser count twice.
 //!
 //! Nothing here is stored: the in-memory sets hold keyed hashes (HMAC-SHA-256 under the secret)
 //! that expire after two days; no address, User-Agent or token is ever written anywhere.
@@ -43,6 +47,8 @@ pub const NEW_BROWSERS_BURST: u32 = 300;
 const REMEMBER: Duration = Duration::from_secs(2 * 24 * 3600);
 /// Most hashes each de-duplication set holds (about 100 bytes each, so some 25 MiB at most).
 const MAX_REMEMBERED: u64 = 250_000;
+/// Most networks whose new-browser allowance is tracked at once.
+pub const MAX_NETWORKS: usize = 100_000;
 /// Token layout: format version, day (Julian day number), walkthrough, browser id, nonce, MAC.
 const TOKEN_VERSION: u8 = 1;
 const TOKEN_BYTES: usize = 1 + 4 + 1 + 16 + 16 + 32;
@@ -81,9 +87,10 @@ pub enum NotCounted {
 /// The browser a request comes from, as far as counting can tell.
 #[derive(Debug, Clone, Copy)]
 pub struct Client<'a> {
-    /// The rate-limit key of its address (IPv6: its /64).
+    /// Its address (or its rate-limit key); counting goes by its network (IPv6: the /48).
     pub address: IpAddr,
-    /// Its User-Agent (empty when none).
+    /// Its User-Agent (empty when none). Never part of a browser's identity: a script sends
+    /// whatever it likes there.
     pub user_agent: &'a str,
 }
 
@@ -125,10 +132,19 @@ impl CountingGate {
     /// The rules under `key`, with one address bringing at most `per_hour` new browsers an hour,
     /// `burst` at once.
     pub fn with_new_browser_rate(key: [u8; 32], per_hour: u32, burst: u32) -> Self {
+        Self::with_limits(key, per_hour, burst, MAX_REMEMBERED)
+    }
+
+    /// Like [`Self::with_new_browser_rate`], each de-duplication set holding at most `remembered`
+    /// hashes.
+    fn with_limits(key: [u8; 32], per_hour: u32, burst: u32, remembered: u64) -> Self {
+        // Least recently used out: the default policy may refuse to admit a new entry when full,
+        // which would let that token or browser count again.
         let remembered = || {
             moka::sync::Cache::builder()
-                .max_capacity(MAX_REMEMBERED)
+                .max_capacity(remembered)
                 .time_to_live(REMEMBER)
+                .eviction_policy(moka::policy::EvictionPolicy::lru())
                 .build()
         };
         let per_hour = NonZeroU32::new(per_hour).unwrap_or(NonZeroU32::MIN);
@@ -219,14 +235,16 @@ impl CountingGate {
         self.counted.entry(key).or_insert(()).is_fresh()
     }
 
-    /// A fresh random browser id, while the address may still bring new browsers; past that, one
-    /// id per address, User-Agent, tenant and day.
+    /// A fresh random browser id, while the client's network may still bring new browsers; past
+    /// that, one id per network, tenant and day.
     fn new_browser(&self, client: Client<'_>, tenant: Uuid, day: Date) -> [u8; 16] {
-        let address = address_bytes(client.address);
-        let address_key = self.hash(&[b"address", &address]);
+        let network = network_bytes(client.address);
+        let network_key = self.hash(&[b"address", &network]);
         let mut short = [0u8; 16];
-        short.copy_from_slice(&address_key[..16]);
-        if self.new_browsers.check_key(&short).is_ok() {
+        short.copy_from_slice(&network_key[..16]);
+        // Past the bound, new networks get no allowance of their own (memory stays bounded).
+        let tracked = self.new_browsers.len() < MAX_NETWORKS;
+        if tracked && self.new_browsers.check_key(&short).is_ok() {
             let mut browser = [0u8; 16];
             if getrandom::fill(&mut browser).is_ok() {
                 return browser;
@@ -234,8 +252,7 @@ impl CountingGate {
         }
         let derived = self.hash(&[
             b"browser",
-            &address,
-            client.user_agent.as_bytes(),
+            &network,
             tenant.as_bytes(),
             &day.to_julian_day().to_be_bytes(),
         ]);
@@ -334,10 +351,11 @@ fn kind_from_byte(byte: u8) -> Option<WalkthroughKind> {
         .find(|kind| kind_byte(*kind) == byte)
 }
 
-fn address_bytes(address: IpAddr) -> Vec<u8> {
+/// The network counting knows a client by: an IPv4 address, an IPv6 /48.
+fn network_bytes(address: IpAddr) -> Vec<u8> {
     match address.to_canonical() {
         IpAddr::V4(v4) => v4.octets().to_vec(),
-        IpAddr::V6(v6) => v6.octets().to_vec(),
+        IpAddr::V6(v6) => v6.octets().get(..6).unwrap_or_default().to_vec(),
     }
 }
 
@@ -529,7 +547,7 @@ mod tests {
             );
         }
         assert_eq!(counted, usize::try_from(NEW_BROWSERS_BURST).unwrap());
-        // Past the burst, cookie-less views from this address and User-Agent share one id.
+        // Past the burst, cookie-less views from this address share one id.
         let extra: Vec<bool> = (0..20)
             .map(|_| {
                 gate.page_view(TENANT, TODAY, WalkthroughKind::Ios, office, &[])
@@ -548,5 +566,68 @@ mod tests {
             )
             .counts
         );
+    }
+
+    #[test]
+    fn a_script_rotating_user_agents_or_64s_gains_no_counts_past_the_allowance() {
+        let gate = CountingGate::with_new_browser_rate([7; 32], 600, 3);
+        let view = |address: &str, user_agent: &'static str| {
+            gate.page_view(
+                TENANT,
+                TODAY,
+                WalkthroughKind::Ios,
+                Client {
+                    address: address.parse().unwrap(),
+                    user_agent,
+                },
+                &[],
+            )
+            .counts
+        };
+        let user_agents = ["Mozilla/5.0 A", "Mozilla/5.0 B", "Mozilla/5.0 C", "curl/8"];
+        let mut counted = 0;
+        for round in 0..10 {
+            for (n, user_agent) in user_agents.iter().enumerate() {
+                // A fresh /64 of the same /48 each time, a fresh User-Agent, no cookie.
+                let address = format!("2001:db8:42:{:x}::1", round * 4 + n);
+                counted += usize::from(view(&address, user_agent));
+            }
+        }
+        assert_eq!(counted, 3 + 1, "the burst, then one shared id");
+        // Another site's network is not affected.
+        assert!(view("2001:db8:43::1", "Mozilla/5.0 A"));
+    }
+
+    #[test]
+    fn a_token_spent_when_the_sets_are_full_is_still_remembered() {
+        let gate = CountingGate::with_limits([7; 32], 600, 300, 100);
+        // Both sets are full of entries seen again and again (a flood of genuine visits).
+        let fillers: Vec<[u8; 32]> = (0..100u32)
+            .map(|n| gate.hash(&[b"filler", &n.to_be_bytes()]))
+            .collect();
+        for _ in 0..5 {
+            for filler in &fillers {
+                for set in [&gate.spent, &gate.counted] {
+                    set.insert(*filler, ());
+                    let _ = set.get(filler);
+                }
+            }
+            gate.spent.run_pending_tasks();
+            gate.counted.run_pending_tasks();
+        }
+        let view = gate.page_view(
+            TENANT,
+            TODAY,
+            WalkthroughKind::Ios,
+            client("198.51.100.1"),
+            &[],
+        );
+        let done = Event::Done(WalkthroughKind::Ios);
+        let token = view.token.as_str();
+        assert_eq!(gate.event(TENANT, TODAY, done, &[token]), Ok(true));
+        gate.spent.run_pending_tasks();
+        gate.counted.run_pending_tasks();
+        // Replayed at once: the fresh spend was kept, the token counts nothing more.
+        assert_eq!(gate.event(TENANT, TODAY, done, &[token]), Ok(false));
     }
 }

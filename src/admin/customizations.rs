@@ -17,7 +17,7 @@ use crate::store::{SettingsChange, Store};
 use crate::walkthrough::{Helpdesk, PasskeyPolicy, TenantSettings};
 
 use super::AdminError;
-use super::rights;
+use super::{rights, settings};
 
 /// What one scope's admins chose, as the pages need it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,10 +44,15 @@ impl Customization {
         let Some(record) = record else {
             return Self::default();
         };
+        // Rows may predate today's rules (invisible characters, a `?subject=` in an email): what
+        // is shown passes them again, and a value they refuse is not shown at all.
+        let shown = |value: &Option<String>, rule: fn(&str) -> Result<Option<String>, String>| {
+            value.as_deref().and_then(|raw| rule(raw).ok().flatten())
+        };
         let helpdesk = Helpdesk {
-            email: record.helpdesk_email.clone(),
-            phone: record.helpdesk_phone.clone(),
-            url: record.helpdesk_url.clone(),
+            email: shown(&record.helpdesk_email, settings::email),
+            phone: shown(&record.helpdesk_phone, settings::phone),
+            url: shown(&record.helpdesk_url, settings::web_address),
         };
         let has_helpdesk = helpdesk != Helpdesk::default();
         Self {
@@ -55,7 +60,11 @@ impl Customization {
             settings: TenantSettings {
                 passkey_policy: policy_from_stored(&record.passkey_policy),
                 helpdesk: has_helpdesk.then_some(helpdesk),
-                intro_message: record.intro_message.clone(),
+                intro_message: record
+                    .intro_message
+                    .as_deref()
+                    .map(|text| crate::invisible::strip(text).trim().to_owned())
+                    .filter(|text| !text.is_empty()),
             },
             logo_sha256: record.logo_sha256.clone(),
             brand_color: record.brand_color.clone(),

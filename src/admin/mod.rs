@@ -203,6 +203,39 @@ pub enum AdminError {
         /// The proven domain, as people read it.
         domain: String,
     },
+    /// The tenant already holds the most verified domains it may.
+    #[error(
+        "Your tenant already has {max} verified domains here, the most it can hold, so {domain} \
+         was not added and nothing was used up. Remove a domain you no longer need on the \
+         overview page, then check DNS again.",
+        max = rights::MAX_DOMAINS_PER_TENANT
+    )]
+    TooManyDomains {
+        /// The proven domain, as people read it.
+        domain: String,
+    },
+    /// The tenant already has settings for the most scopes it may.
+    #[error(
+        "Your tenant already has its own settings for {max} domains, the most it can hold, so \
+         {domain} can't get settings of its own; it shows the settings of the domain above it. \
+         Remove the settings of a domain you no longer need first.",
+        max = scopes::MAX_SCOPES_PER_TENANT
+    )]
+    TooManyScopes {
+        /// The scope asked for, as people read it.
+        domain: String,
+    },
+    /// Only an admin of a whole registrable domain of the tenant may approve or refuse.
+    #[error(
+        "You proved control of {root}, a subdomain: only an admin of one of your tenant's \
+         top-level domains (such as {top}) can approve or refuse another domain."
+    )]
+    NotAnApprover {
+        /// The session's proven domain.
+        root: String,
+        /// Its registrable domain.
+        top: String,
+    },
     /// The named admin session or verified domain does not exist (any more).
     #[error("{what} isn't there any more: it may have ended or been removed already.")]
     NoSuchRecord {

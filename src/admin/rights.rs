@@ -8,7 +8,12 @@
 //!   domain: `dept.contoso.com`'s own settings, else `contoso.com`'s, else none.
 //! - The first proof in a tenant is granted at once, and so is a proof of a domain above or below
 //!   an active grant (the same DNS tree). A sibling domain of a tenant that already has admins
-//!   waits for an existing admin's approval. The operator's admin link is granted at once.
+//!   waits for an existing admin's approval, and so does a domain (or a subdomain of one) that
+//!   an admin removed or refused: proving it again does not undo the removal. The operator's
+//!   admin link is granted at once.
+//! - Only an admin of a whole registrable domain (`contoso.com`, not `dept.contoso.com`) may
+//!   approve or refuse: a department's admin cannot let another domain into the tenant.
+//! - A tenant holds at most [`MAX_DOMAINS_PER_TENANT`] verified domains.
 //! - A grant records how it was proven (`dns_txt`, `admin_link`, `approval`). Signing in with an
 //!   Entra admin role (`entra_role`, next) slots in as another kind of grant: [`Rights`] is the
 //!   one place every action asks what a session may touch.
@@ -16,6 +21,9 @@
 use uuid::Uuid;
 
 use crate::domain::DomainName;
+
+/// Most verified domains (grants, waiting ones included) one tenant holds.
+pub const MAX_DOMAINS_PER_TENANT: usize = 100;
 use crate::store::models::{GrantMethod, GrantStatus, VerifiedDomain};
 
 /// Whether rights over `root` cover `domain`: the same domain, or a subdomain of it (by labels:
@@ -51,20 +59,33 @@ impl Rights {
         self.is_active() && covers(self.root.as_str(), domain)
     }
 
-    /// Whether the session may approve or refuse another domain's pending grant: any active
-    /// admin of the tenant (a sibling is nobody's to cover, so the tenant's admins decide).
+    /// Whether the session may approve or refuse another domain's pending grant: an active
+    /// admin whose proof covers a whole registrable domain of the tenant (a sibling is nobody's
+    /// to cover, so the tenant's top-level admins decide; a department's admin does not).
     pub fn may_approve(&self) -> bool {
-        self.is_active()
+        self.is_active() && is_top_level(self.root.as_str())
     }
 }
 
+/// Whether `domain` is a registrable domain itself (`contoso.com`, `contoso.co.uk`), not a
+/// subdomain of one.
+pub fn is_top_level(domain: &str) -> bool {
+    DomainName::parse(domain).is_ok_and(|parsed| parsed.registrable() == parsed.as_str())
+}
+
 /// The status of a new grant of `domain` proven by `method`, given the tenant's grants (which may
-/// include a grant of `domain` itself).
+/// include a grant of `domain` itself) and the domains its admins removed or refused; `None` when
+/// the tenant already holds [`MAX_DOMAINS_PER_TENANT`] other domains.
 pub fn status_of_new_grant(
     domain: &str,
     method: GrantMethod,
     grants: &[VerifiedDomain],
-) -> GrantStatus {
+    removed: &[String],
+) -> Option<GrantStatus> {
+    let known = grants.iter().any(|grant| grant.domain == domain);
+    if !known && grants.len() >= MAX_DOMAINS_PER_TENANT {
+        return None;
+    }
     let active: Vec<&VerifiedDomain> = grants
         .iter()
         .filter(|grant| grant.status == GrantStatus::Active)
@@ -77,11 +98,15 @@ pub fn status_of_new_grant(
         .any(|grant| covers(&grant.domain, domain) || covers(domain, &grant.domain));
     // The operator who runs the server needs nobody's approval.
     let operator = method == GrantMethod::AdminLink;
-    if already_active || first_admin || related || operator {
+    // Removed (or refused) by an admin, itself or a domain above it: a fresh proof must not undo
+    // that decision, so it waits for an admin again.
+    let removed = removed.iter().any(|gone| covers(gone, domain));
+    let status = if already_active || first_admin || operator || (related && !removed) {
         GrantStatus::Active
     } else {
         GrantStatus::Pending
-    }
+    };
+    Some(status)
 }
 
 /// The nearest scope that covers `domain` among `scopes` (the longest one), if any.
@@ -141,12 +166,66 @@ mod tests {
     }
 
     #[test]
+    fn only_an_admin_of_a_whole_registrable_domain_may_approve() {
+        assert!(rights("contoso.com", GrantStatus::Active).may_approve());
+        assert!(rights("contoso.co.uk", GrantStatus::Active).may_approve());
+        assert!(!rights("dept.contoso.com", GrantStatus::Active).may_approve());
+        assert!(!rights("dept.contoso.co.uk", GrantStatus::Active).may_approve());
+        assert!(!rights("contoso.com", GrantStatus::Pending).may_approve());
+    }
+
+    #[test]
+    fn a_removed_domain_proven_again_waits_for_an_admin() {
+        use GrantStatus::{Active, Pending};
+        let tenant = [grant("contoso.com", Active)];
+        let removed = ["dept.contoso.com".to_owned()];
+        for domain in ["dept.contoso.com", "eu.dept.contoso.com"] {
+            assert_eq!(
+                status_of_new_grant(domain, GrantMethod::DnsTxt, &tenant, &removed),
+                Some(Pending),
+                "{domain}"
+            );
+        }
+        assert_eq!(
+            status_of_new_grant("sales.contoso.com", GrantMethod::DnsTxt, &tenant, &removed),
+            Some(Active),
+            "a domain nobody removed"
+        );
+        assert_eq!(
+            status_of_new_grant(
+                "dept.contoso.com",
+                GrantMethod::AdminLink,
+                &tenant,
+                &removed
+            ),
+            Some(Active),
+            "the operator decides"
+        );
+    }
+
+    #[test]
+    fn a_tenant_holds_a_bounded_number_of_domains() {
+        let many: Vec<VerifiedDomain> = (0..MAX_DOMAINS_PER_TENANT)
+            .map(|n| grant(&format!("d{n}.contoso.com"), GrantStatus::Active))
+            .collect();
+        assert_eq!(
+            status_of_new_grant("new.contoso.com", GrantMethod::DnsTxt, &many, &[]),
+            None
+        );
+        assert_eq!(
+            status_of_new_grant("d7.contoso.com", GrantMethod::DnsTxt, &many, &[]),
+            Some(GrantStatus::Active),
+            "a domain already held is proven again"
+        );
+    }
+
+    #[test]
     fn a_sibling_of_a_tenant_with_admins_waits_for_approval() {
         use GrantStatus::{Active, Pending};
         let none: [VerifiedDomain; 0] = [];
         assert_eq!(
-            status_of_new_grant("contoso.com", GrantMethod::DnsTxt, &none),
-            Active,
+            status_of_new_grant("contoso.com", GrantMethod::DnsTxt, &none, &[]),
+            Some(Active),
             "the first admin"
         );
         let tenant = [grant("contoso.com", Active)];
@@ -157,36 +236,36 @@ mod tests {
             ("fabrikam.com", Pending),
         ] {
             assert_eq!(
-                status_of_new_grant(domain, GrantMethod::DnsTxt, &tenant),
-                expected,
+                status_of_new_grant(domain, GrantMethod::DnsTxt, &tenant, &[]),
+                Some(expected),
                 "{domain}"
             );
         }
         // Proving a parent covers the subdomain already administered.
         let dept_only = [grant("dept.contoso.com", Active)];
         assert_eq!(
-            status_of_new_grant("contoso.com", GrantMethod::DnsTxt, &dept_only),
-            Active
+            status_of_new_grant("contoso.com", GrantMethod::DnsTxt, &dept_only, &[]),
+            Some(Active)
         );
         // A sibling subdomain is a sibling.
         assert_eq!(
-            status_of_new_grant("sales.contoso.com", GrantMethod::DnsTxt, &dept_only),
-            Pending
+            status_of_new_grant("sales.contoso.com", GrantMethod::DnsTxt, &dept_only, &[]),
+            Some(Pending)
         );
         // Pending grants do not count as admins; the operator's link needs no approval.
         let waiting = [grant("contoso.net", Pending), grant("contoso.com", Active)];
         assert_eq!(
-            status_of_new_grant("contoso.net", GrantMethod::DnsTxt, &waiting),
-            Pending
+            status_of_new_grant("contoso.net", GrantMethod::DnsTxt, &waiting, &[]),
+            Some(Pending)
         );
         assert_eq!(
-            status_of_new_grant("contoso.net", GrantMethod::AdminLink, &waiting),
-            Active
+            status_of_new_grant("contoso.net", GrantMethod::AdminLink, &waiting, &[]),
+            Some(Active)
         );
         let only_pending = [grant("contoso.net", Pending)];
         assert_eq!(
-            status_of_new_grant("contoso.org", GrantMethod::DnsTxt, &only_pending),
-            Active,
+            status_of_new_grant("contoso.org", GrantMethod::DnsTxt, &only_pending, &[]),
+            Some(Active),
             "nobody can approve yet, so nobody is asked"
         );
     }

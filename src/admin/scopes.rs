@@ -17,6 +17,11 @@ use super::session::AdminSession;
 use super::settings::{self, FieldErrors, SettingsForm};
 use super::{AdminError, AdminService};
 
+/// Most scopes (domains with settings of their own) one tenant holds: a scope may be any
+/// subdomain an admin's rights cover, so without a bound one admin could make a tenant's every
+/// page load carry thousands of them.
+pub const MAX_SCOPES_PER_TENANT: usize = 100;
+
 /// What saving the settings form did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SettingsOutcome {
@@ -90,6 +95,23 @@ impl AdminService {
         Ok(scopes)
     }
 
+    /// Refuse to give `scope` settings of its own when it has none and the tenant already holds
+    /// [`MAX_SCOPES_PER_TENANT`] scopes.
+    async fn require_room_for(
+        &self,
+        session: &AdminSession,
+        scope: &DomainName,
+    ) -> Result<(), AdminError> {
+        let scopes = self.customizations.for_tenant(session.tenant_id()).await?;
+        let held = scopes.scope_names().count();
+        if scopes.own(scope.as_str()).is_none() && held >= MAX_SCOPES_PER_TENANT {
+            return Err(AdminError::TooManyScopes {
+                domain: scope.to_unicode(),
+            });
+        }
+        Ok(())
+    }
+
     /// The scope's own settings (the defaults, version 0, when it has none: its pages then read
     /// the nearest scope above it).
     pub async fn own_settings(
@@ -141,6 +163,7 @@ impl AdminService {
             Ok(update) if errors.is_empty() => update,
             _ => return Ok(SettingsOutcome::Invalid(Box::new(errors))),
         };
+        self.require_room_for(session, scope).await?;
         let saved = self
             .store
             .save_scope_settings(tenant_id, scope.as_str(), loaded_version, &update)
@@ -219,6 +242,7 @@ impl AdminService {
         scope: &DomainName,
         bytes: Bytes,
     ) -> Result<String, AdminError> {
+        self.require_room_for(session, scope).await?;
         let slots = &self.decode_slots;
         let asset =
             crate::branding::prepare(bytes, ImageRole::Logo, slots, DecodeLane::Upload).await?;
@@ -258,15 +282,33 @@ impl AdminService {
         }
     }
 
-    /// The domain a short link leads to, if the slug is valid and taken.
+    /// The domain a short link leads to, if the slug is valid and taken, and still the tenant's
+    /// to use: its scope is covered by an active grant of the tenant, and the slug is still a
+    /// name of one of the tenant's active domains (a domain removed, or moved to another
+    /// tenant, takes its name with it).
     pub async fn domain_for_slug(&self, raw: &str) -> Result<Option<DomainName>, AdminError> {
         let Ok(Some(slug)) = settings::short_slug(raw) else {
             return Ok(None);
         };
-        let Some(domain) = self.store.domain_for_slug(&slug).await? else {
+        let Some((tenant_id, scope)) = self.store.domain_for_slug(&slug).await? else {
             return Ok(None);
         };
-        Ok(DomainName::parse(&domain).ok())
+        let Ok(scope) = DomainName::parse(&scope) else {
+            return Ok(None);
+        };
+        let active: Vec<DomainName> = self
+            .store
+            .verified_domains(tenant_id)
+            .await?
+            .into_iter()
+            .filter(|grant| grant.status == GrantStatus::Active)
+            .filter_map(|grant| DomainName::parse(&grant.domain).ok())
+            .collect();
+        let covered = active
+            .iter()
+            .any(|grant| super::rights::covers(grant.as_str(), scope.as_str()));
+        let still_ours = settings::slug_labels(active.iter()).contains(&slug);
+        Ok((covered && still_ours).then_some(scope))
     }
 
     /// The ONE link the scope's employees get: its short link when set, else `/t/{scope}`.

@@ -268,12 +268,16 @@ impl AdminService {
             session: started.row.clone(),
             replaces_session_sha256: previous.map(secret::sha256_hex),
         };
-        let decide =
-            |grants: &[_]| rights::status_of_new_grant(domain.as_str(), method.into(), grants);
+        let decide = |grants: &[_], removed: &[String]| {
+            rights::status_of_new_grant(domain.as_str(), method.into(), grants, removed)
+        };
         match self.store.complete_admin_sign_in(&sign_in, &decide).await? {
             SignInOutcome::AlreadyUsed => Err(match method {
                 ChallengeKind::DnsTxt => AdminError::ChallengeUsed,
                 ChallengeKind::AdminLink => AdminError::LinkUsed,
+            }),
+            SignInOutcome::TooManyDomains => Err(AdminError::TooManyDomains {
+                domain: domain.to_unicode(),
             }),
             SignInOutcome::Started(status) => {
                 tracing::info!(

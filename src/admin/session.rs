@@ -188,6 +188,30 @@ impl AdminCookies {
         cookie
     }
 
+    /// Behind https: `Set-Cookie` values that delete the unprefixed admin cookies this `Cookie`
+    /// header still carries (left from plain-http days, or planted by a subdomain), which are
+    /// never read but would ride along on every request; none on plain http.
+    pub fn clear_unprefixed(&self, cookie_header: &str) -> Vec<String> {
+        if !self.secure {
+            return Vec::new();
+        }
+        [SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, BROWSER_COOKIE]
+            .into_iter()
+            .filter(|base| {
+                cookie_header
+                    .split(';')
+                    .filter_map(|pair| pair.trim().split_once('='))
+                    .any(|(name, _)| name == *base)
+            })
+            .flat_map(|base| {
+                // A cookie is deleted under the path it was set with: plain http used /admin.
+                [COOKIE_PATH, "/"].map(|path| {
+                    format!("{base}=; Path={path}; Max-Age=0; HttpOnly; SameSite=Lax; Secure")
+                })
+            })
+            .collect()
+    }
+
     /// The value of cookie `base` in a `Cookie` request header (only under its own name: behind
     /// https an unprefixed cookie, which any subdomain could have set, is ignored).
     pub fn value<'a>(&self, cookie_header: &'a str, base: &str) -> Option<&'a str> {
@@ -328,6 +352,24 @@ mod tests {
                 format!("__Host-{base}=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=3600; Secure")
             );
         }
+        // Unprefixed cookies still sent behind https are deleted, under both paths.
+        assert_eq!(
+            cookies.clear_unprefixed("authwalk_admin=old; __Host-authwalk_admin=real; x=1"),
+            [
+                "authwalk_admin=; Path=/admin; Max-Age=0; HttpOnly; SameSite=Lax; Secure",
+                "authwalk_admin=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure",
+            ]
+        );
+        assert!(
+            cookies
+                .clear_unprefixed("__Host-authwalk_admin=real")
+                .is_empty()
+        );
+        assert!(
+            AdminCookies::for_scheme("http")
+                .clear_unprefixed("authwalk_admin=x")
+                .is_empty()
+        );
         // An unprefixed cookie (settable by any subdomain) is not read behind https.
         assert_eq!(
             cookies.value("authwalk_admin=planted", SESSION_COOKIE),

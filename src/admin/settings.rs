@@ -15,10 +15,43 @@ use super::customizations::{Customization, policy_as_stored};
 pub const INTRO_MAX_CHARS: usize = 500;
 /// Short link length bounds, in characters.
 pub const SLUG_LENGTH: (usize, usize) = (3, 40);
-/// Words a short link may not be (they name our own routes, or could pass for them).
+/// Words a short link may not be: they name our own routes, could pass for them, or would read
+/// as Microsoft's or our own sign-in and security pages on our domain, whoever owns a domain
+/// called so.
 pub const RESERVED_SLUGS: &[&str] = &[
-    "about", "admin", "api", "assets", "go", "healthz", "help", "login", "logout", "readyz",
-    "signin", "signout", "static", "support", "t", "www",
+    "about",
+    "account",
+    "accounts",
+    "admin",
+    "aka",
+    "api",
+    "assets",
+    "authenticator",
+    "authwalk",
+    "azure",
+    "entra",
+    "go",
+    "healthz",
+    "help",
+    "login",
+    "logout",
+    "microsoft",
+    "mysignins",
+    "office",
+    "outlook",
+    "passkey",
+    "passkeys",
+    "password",
+    "readyz",
+    "security",
+    "signin",
+    "signout",
+    "sso",
+    "static",
+    "support",
+    "t",
+    "verify",
+    "www",
 ];
 
 /// The settings form as typed (every field a string, echoed back on errors).
@@ -192,10 +225,13 @@ pub fn email(value: &str) -> Result<Option<String>, String> {
     {
         return refuse("the part before the @ has a space or a character addresses can't have");
     }
-    if DomainName::parse(domain).is_err() || domain.ends_with('.') || domain.contains(['/', ':']) {
-        return refuse("the part after the @ isn't a public domain such as contoso.com");
-    }
-    Ok(Some(value.into_owned()))
+    let parsed = match DomainName::parse(domain) {
+        Ok(parsed) if !domain.ends_with('.') && !domain.contains(['/', ':']) => parsed,
+        _ => return refuse("the part after the @ isn't a public domain such as contoso.com"),
+    };
+    // Stored as judged: the domain normalised (lower case, full-width letters and dots mapped), so
+    // the address shown and written to is the one checked, not a look-alike spelling of it.
+    Ok(Some(format!("{local}@{}", parsed.to_unicode())))
 }
 
 /// The `mailto:` link of a helpdesk address (the walkthrough writes it; the rule is its).
@@ -322,25 +358,28 @@ pub fn short_slug(value: &str) -> Result<Option<String>, String> {
     Ok(Some(slug))
 }
 
-/// The names a short link of a tenant may be: every label of its active (verified or approved)
-/// domains except their public suffix (`dept.contoso.co.uk` gives `dept` and `contoso`), so no
-/// tenant can put `/go/{someone-else}` on our domain.
+/// The names a short link of a tenant may be: the name each of its active (verified or approved)
+/// domains is registered under (`contoso` for `contoso.com` and `dept.contoso.co.uk`), alone or
+/// followed by one label below it (`contoso-dept`). A subdomain's label alone is not enough: a
+/// tenant can add any subdomain of its own domain (`microsoft.contoso.com`), so it would let
+/// anyone put another company's name on our domain. Labels are compared in their ASCII (punycode)
+/// form, as domain names are stored.
 pub fn slug_labels<'a>(domains: impl IntoIterator<Item = &'a DomainName>) -> Vec<String> {
     let mut labels: Vec<String> = domains
         .into_iter()
         .flat_map(|domain| {
             let registrable = domain.registrable();
+            let Some(own) = registrable.split('.').next().filter(|own| !own.is_empty()) else {
+                return Vec::new();
+            };
             let below = domain
                 .as_str()
                 .strip_suffix(registrable)
                 .unwrap_or_default()
-                .split('.');
-            let own = registrable.split('.').next();
-            below
-                .chain(own)
+                .split('.')
                 .filter(|label| !label.is_empty())
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
+                .map(|label| format!("{own}-{label}"));
+            std::iter::once(own.to_owned()).chain(below).collect()
         })
         .collect();
     labels.sort();
@@ -356,8 +395,9 @@ pub fn slug_not_own_message(slug: &str, labels: &[String]) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "A short link must be a name of one of your verified domains, so that nobody can pass \
-         for another company on our site; “{slug}” isn't. Choose one of {choices}."
+        "A short link must be the name one of your verified domains is registered under, alone \
+         or followed by one of its subdomains, so that nobody can pass for another company on \
+         our site; “{slug}” isn't. Choose one of {choices}."
     )
 }
 
@@ -453,6 +493,9 @@ mod tests {
             "con toso",
             "admin",
             "assets",
+            "Microsoft",
+            "MySignIns",
+            "passkeys",
             &"a".repeat(41),
         ] {
             assert!(short_slug(bad).is_err(), "{bad}");
@@ -534,6 +577,13 @@ mod tests {
         ] {
             assert!(email(bad).is_err(), "{bad}");
         }
+        for (typed, stored) in [
+            ("help@CONTOSO.com", "help@contoso.com"),
+            ("help@ｃｏｎｔｏｓｏ。com", "help@contoso.com"),
+            ("help@xn--bcher-kva.de", "help@bücher.de"),
+        ] {
+            assert_eq!(email(typed), Ok(Some(stored.to_owned())), "{typed}");
+        }
         for good in [
             "helpdesk@contoso.com",
             "it.help+passkeys@contoso.com",
@@ -555,10 +605,20 @@ mod tests {
             .map(|domain| DomainName::parse(domain).unwrap());
         assert_eq!(
             slug_labels(domains.iter()),
-            ["contoso", "dept", "xn--bcher-kva"]
+            ["contoso", "contoso-dept", "xn--bcher-kva"]
         );
         let message = slug_not_own_message("microsoft", &slug_labels(domains.iter()));
         assert!(message.contains("“microsoft” isn't"), "{message}");
-        assert!(message.contains("“contoso”, “dept”"), "{message}");
+        assert!(message.contains("“contoso”, “contoso-dept”"), "{message}");
+        // A subdomain named after another company gives its name to nobody.
+        let borrowed = [DomainName::parse("fabrikam.contoso.com").unwrap()];
+        assert_eq!(
+            slug_labels(borrowed.iter()),
+            ["contoso", "contoso-fabrikam"]
+        );
+        // An internationalised domain is named by its ASCII form; the Unicode form is no slug.
+        let idn = [DomainName::parse("bücher.de").unwrap()];
+        assert_eq!(slug_labels(idn.iter()), ["xn--bcher-kva"]);
+        assert!(short_slug("bücher").is_err());
     }
 }

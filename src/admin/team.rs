@@ -4,7 +4,9 @@
 use time::OffsetDateTime;
 
 use crate::domain::DomainName;
-use crate::store::models::{GrantStatus, Purged, SessionSummary, VerifiedDomain};
+use crate::store::models::{
+    GrantStatus, Purged, Revocation, RevocationKind, Revoker, SessionSummary, VerifiedDomain,
+};
 use crate::store::{Store, StoreError};
 
 use super::session::{self, AdminSession};
@@ -13,6 +15,9 @@ use super::{AdminError, AdminService};
 /// How long a sibling domain may wait for approval before its grant is purged.
 pub const PENDING_LIFETIME: time::Duration = time::Duration::days(7);
 
+/// How many of the latest removals the overview lists.
+pub const REVOCATIONS_SHOWN: i64 = 20;
+
 /// The tenant's admins as the overview page lists them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Team {
@@ -20,6 +25,17 @@ pub struct Team {
     pub domains: Vec<VerifiedDomain>,
     /// Every live session of the tenant, latest sign-in first.
     pub sessions: Vec<SessionSummary>,
+    /// The latest removals (who ended which session, removed or refused which domain, when).
+    pub revocations: Vec<Revocation>,
+}
+
+/// The acting session as the record of a removal names it.
+fn revoker(session: &AdminSession, now: OffsetDateTime) -> Revoker {
+    Revoker {
+        domain: session.domain().to_owned(),
+        session_public_id: session.public_id.clone(),
+        at: now,
+    }
 }
 
 impl AdminService {
@@ -36,6 +52,7 @@ impl AdminService {
                 .store
                 .tenant_sessions(tenant_id, now, now - session::IDLE_TIMEOUT)
                 .await?,
+            revocations: self.store.revocations(tenant_id, REVOCATIONS_SHOWN).await?,
         })
     }
 
@@ -55,9 +72,15 @@ impl AdminService {
                 what: "That admin session".into(),
             })?;
         require_covered(session, &target.domain)?;
-        self.store
-            .delete_session_by_public_id(session.tenant_id(), public_id)
-            .await?;
+        if !self
+            .store
+            .revoke_session(session.tenant_id(), public_id, &revoker(session, now))
+            .await?
+        {
+            return Err(AdminError::NoSuchRecord {
+                what: "That admin session".into(),
+            });
+        }
         tracing::info!(
             by = session.domain(),
             revoked = %target.domain,
@@ -72,12 +95,18 @@ impl AdminService {
         &self,
         session: &AdminSession,
         domain: &str,
+        now: OffsetDateTime,
     ) -> Result<(), AdminError> {
         let domain = DomainName::parse(domain)?;
         require_covered(session, domain.as_str())?;
         if !self
             .store
-            .revoke_verified_domain(session.tenant_id(), domain.as_str())
+            .revoke_verified_domain(
+                session.tenant_id(),
+                domain.as_str(),
+                RevocationKind::Domain,
+                &revoker(session, now),
+            )
             .await?
         {
             return Err(AdminError::NoSuchRecord {
@@ -89,7 +118,7 @@ impl AdminService {
     }
 
     /// Approve a sibling domain's pending grant: its admin gets rights over it (and its
-    /// subdomains) at once. Any active admin of the tenant may.
+    /// subdomains) at once. Only an active admin of a whole registrable domain may.
     pub async fn approve_domain(
         &self,
         session: &AdminSession,
@@ -115,11 +144,23 @@ impl AdminService {
         &self,
         session: &AdminSession,
         domain: &str,
+        now: OffsetDateTime,
     ) -> Result<(), AdminError> {
         let domain = self.pending(session, domain).await?;
-        self.store
-            .revoke_verified_domain(session.tenant_id(), domain.as_str())
-            .await?;
+        if !self
+            .store
+            .revoke_verified_domain(
+                session.tenant_id(),
+                domain.as_str(),
+                RevocationKind::Refusal,
+                &revoker(session, now),
+            )
+            .await?
+        {
+            return Err(AdminError::NoSuchRecord {
+                what: format!("A request for {} waiting for approval", domain.to_unicode()),
+            });
+        }
         tracing::info!(by = session.domain(), refused = %domain, "verified domain refused");
         Ok(())
     }
@@ -130,9 +171,16 @@ impl AdminService {
         session: &AdminSession,
         domain: &str,
     ) -> Result<DomainName, AdminError> {
-        if !session.rights.may_approve() {
+        if !session.rights.is_active() {
             return Err(AdminError::AwaitingApproval {
                 domain: session.rights.root.to_unicode(),
+            });
+        }
+        if !session.rights.may_approve() {
+            return Err(AdminError::NotAnApprover {
+                root: session.rights.root.to_unicode(),
+                top: DomainName::parse(session.rights.root.registrable())
+                    .map_or_else(|_| session.rights.root.to_unicode(), |top| top.to_unicode()),
             });
         }
         let domain = DomainName::parse(domain)?;

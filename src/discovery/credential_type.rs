@@ -165,7 +165,9 @@ pub fn plain_text(html: &str) -> Option<String> {
     let trimmed: String = lines
         .join("\n")
         .chars()
-        .filter(|c| !c.is_control() || *c == '\n')
+        // Bidi controls and other invisible format characters would make the text read as
+        // something else than it says.
+        .filter(|c| (!c.is_control() || *c == '\n') && !crate::invisible::is_invisible(*c))
         .take(SIGN_IN_TEXT_LIMIT)
         .collect();
     (!trimmed.is_empty()).then_some(trimmed)
@@ -235,6 +237,14 @@ mod tests {
                 "{body}"
             );
         }
+    }
+
+    #[test]
+    fn sign_in_text_loses_invisible_format_characters() {
+        assert_eq!(
+            plain_text("<p>Call \u{202E}0010 555 524 1+\u{202C} for help\u{200B}</p>").as_deref(),
+            Some("Call 0010 555 524 1+ for help")
+        );
     }
 
     #[test]

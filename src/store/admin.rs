@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use super::models::{
     AdminSignIn, ChallengeKind, GrantStatus, LogoChange, LogoChanged, NewChallenge, Purged,
-    SessionSummary, SettingsSaved, SettingsUpdate, SignInOutcome, StoredAdminSession,
-    StoredChallenge, TenantSettingsRecord, VerifiedDomain,
+    Revocation, RevocationKind, Revoker, SessionSummary, SettingsSaved, SettingsUpdate,
+    SignInOutcome, StoredAdminSession, StoredChallenge, TenantSettingsRecord, VerifiedDomain,
 };
 use super::{Backend, Store, StoreError, postgres, sqlite};
 
@@ -16,9 +16,11 @@ use super::{Backend, Store, StoreError, postgres, sqlite};
 /// `"{tenant id} {version} {scope}"`).
 pub const SETTINGS_CHANNEL: &str = "authwalk_tenant_settings";
 
-/// Decides the status of a new grant from the tenant's grants, inside the sign-in's transaction
-/// (so two sign-ins of one tenant are judged one after the other).
-pub type GrantDecision<'a> = &'a (dyn Fn(&[VerifiedDomain]) -> GrantStatus + Send + Sync);
+/// Decides the status of a new grant from the tenant's grants and the domains its admins removed
+/// or refused, inside the sign-in's transaction (so two sign-ins of one tenant are judged one
+/// after the other); `None` refuses the grant (the tenant holds the most domains it may).
+pub type GrantDecision<'a> =
+    &'a (dyn Fn(&[VerifiedDomain], &[String]) -> Option<GrantStatus> + Send + Sync);
 
 /// Dispatch one call to the backend's function of the same name.
 macro_rules! on_backend {
@@ -126,13 +128,27 @@ impl Store {
             .collect()
     }
 
-    /// End the tenant's session named `public_id`; whether there was one.
-    pub async fn delete_session_by_public_id(
+    /// End the tenant's session named `public_id` and record who ended it; whether there was
+    /// one.
+    pub async fn revoke_session(
         &self,
         tenant_id: Uuid,
         public_id: &str,
+        by: &Revoker,
     ) -> Result<bool, StoreError> {
-        on_backend!(self, delete_session_by_public_id(tenant_id, public_id))
+        on_backend!(self, revoke_session(tenant_id, public_id, by))
+    }
+
+    /// The tenant's latest removals (sessions ended, domains removed or refused), newest first.
+    pub async fn revocations(
+        &self,
+        tenant_id: Uuid,
+        limit: i64,
+    ) -> Result<Vec<Revocation>, StoreError> {
+        let rows = on_backend!(self, revocations(tenant_id, limit))?;
+        rows.into_iter()
+            .map(super::models::RevocationRow::into_record)
+            .collect()
     }
 
     /// The grants (verified domains) of `tenant_id`, oldest first.
@@ -147,7 +163,8 @@ impl Store {
     }
 
     /// Approve the tenant's pending grant of `domain` (method `approval`, approved by the admin of
-    /// `approved_by`); whether it was pending.
+    /// `approved_by`, whose own grant must still be active when this is written); whether it was
+    /// pending.
     pub async fn approve_verified_domain(
         &self,
         tenant_id: Uuid,
@@ -161,14 +178,17 @@ impl Store {
         )
     }
 
-    /// Delete the tenant's grant of `domain` and end every session signed in with it; whether
-    /// there was one.
+    /// Delete the tenant's grant of `domain` (only a pending one for a refusal), end every
+    /// session signed in with it, withdraw the unused challenges and links of it and its
+    /// subdomains, and record who did it; whether there was such a grant.
     pub async fn revoke_verified_domain(
         &self,
         tenant_id: Uuid,
         domain: &str,
+        kind: RevocationKind,
+        by: &Revoker,
     ) -> Result<bool, StoreError> {
-        on_backend!(self, revoke_verified_domain(tenant_id, domain))
+        on_backend!(self, revoke_verified_domain(tenant_id, domain, kind, by))
     }
 
     /// Delete what can never be used again: challenges and links past their expiry, sessions
@@ -253,9 +273,18 @@ impl Store {
         on_backend!(self, slug_taken(slug, tenant_id, scope))
     }
 
-    /// The scope (a domain) whose short link is `slug`.
-    pub async fn domain_for_slug(&self, slug: &str) -> Result<Option<String>, StoreError> {
-        on_backend!(self, domain_for_slug(slug))
+    /// The tenant and scope (a domain) whose short link is `slug`.
+    pub async fn domain_for_slug(&self, slug: &str) -> Result<Option<(Uuid, String)>, StoreError> {
+        let row: Option<(String, String)> = on_backend!(self, domain_for_slug(slug))?;
+        row.map(|(tenant, scope)| {
+            Uuid::parse_str(&tenant)
+                .map(|tenant| (tenant, scope))
+                .map_err(|error| StoreError::Corrupt {
+                    what: format!("the short link {slug}"),
+                    detail: format!("tenant id {tenant:?}: {error}"),
+                })
+        })
+        .transpose()
     }
 
     /// Subscribe to tenant-settings changes made by any instance: `None` on SQLite, where this

@@ -410,6 +410,99 @@ pub enum SignInOutcome {
     AlreadyUsed,
     /// The session started; the domain's grant now has this status.
     Started(GrantStatus),
+    /// The tenant already holds the most verified domains it may: nothing written (the
+    /// challenge or link is not used up).
+    TooManyDomains,
+}
+
+/// The admin who removes something: the domain they proved and their session's public id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revoker {
+    /// The acting session's proven domain.
+    pub domain: String,
+    /// The acting session's public id.
+    pub session_public_id: String,
+    /// When.
+    pub at: OffsetDateTime,
+}
+
+/// What an admin removed (`admin_revocations.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevocationKind {
+    /// Another admin's session was ended.
+    Session,
+    /// A verified domain was removed (its sessions ended).
+    Domain,
+    /// A sibling domain's request for approval was refused.
+    Refusal,
+}
+
+impl RevocationKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevocationKind::Session => "session",
+            RevocationKind::Domain => "domain",
+            RevocationKind::Refusal => "refusal",
+        }
+    }
+
+    /// The kind of a stored name.
+    pub fn from_stored(value: &str) -> Option<Self> {
+        match value {
+            "session" => Some(RevocationKind::Session),
+            "domain" => Some(RevocationKind::Domain),
+            "refusal" => Some(RevocationKind::Refusal),
+            _ => None,
+        }
+    }
+}
+
+/// The record of one removal: who removed what, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    /// What was removed.
+    pub kind: RevocationKind,
+    /// The domain removed or refused, or the domain the ended session had signed in with.
+    pub domain: String,
+    /// The public id of the ended session (sessions only).
+    pub session_public_id: Option<String>,
+    /// The domain the acting admin proved.
+    pub revoked_by: String,
+    /// The public id of the acting admin's session.
+    pub revoked_by_session: String,
+    /// When.
+    pub revoked_at: OffsetDateTime,
+}
+
+/// An `admin_revocations` row in types both backends decode alike.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct RevocationRow {
+    pub kind: String,
+    pub domain: String,
+    pub session_public_id: Option<String>,
+    pub revoked_by: String,
+    pub revoked_by_session: String,
+    pub revoked_at: OffsetDateTime,
+}
+
+impl RevocationRow {
+    /// The typed record; `Corrupt` for a value our code never writes.
+    pub(crate) fn into_record(self) -> Result<Revocation, super::StoreError> {
+        let kind =
+            RevocationKind::from_stored(&self.kind).ok_or_else(|| super::StoreError::Corrupt {
+                what: format!("admin revocation of {}", self.domain),
+                detail: format!("kind {:?}", self.kind),
+            })?;
+        Ok(Revocation {
+            kind,
+            domain: self.domain,
+            session_public_id: self.session_public_id,
+            revoked_by: self.revoked_by,
+            revoked_by_session: self.revoked_by_session,
+            revoked_at: self.revoked_at,
+        })
+    }
 }
 
 /// An active admin session as the tenant's other admins see it.

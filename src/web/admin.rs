@@ -89,7 +89,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `POST /admin/logo`, with its own body limit (the router's global one is 64 KiB).
-pub fn upload_routes() -> Router<AppState> {
+pub fn upload_routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/admin/logo", post(upload_logo))
         .route_layer(middleware::from_fn(refuse_cross_origin))
@@ -99,7 +99,10 @@ pub fn upload_routes() -> Router<AppState> {
         // wrapper for the length-limit error: a chunked upload cut off by the limit would then be
         // "could not be read" instead of 413 "too large".
         .layer(DefaultBodyLimit::disable())
-        .layer(middleware::from_fn(refuse_oversized_upload))
+        .layer(middleware::from_fn_with_state(
+            state,
+            refuse_oversized_upload,
+        ))
 }
 
 /// Largest oversized upload we still read (and discard) before refusing it, so the browser gets
@@ -107,8 +110,14 @@ pub fn upload_routes() -> Router<AppState> {
 const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Middleware: an upload that announces more than [`UPLOAD_BODY_LIMIT`] is refused without
-/// looking at it, saying why in words (the body-limit layer would only say "too much data").
-async fn refuse_oversized_upload(request: Request, next: Next) -> Response {
+/// looking at it, saying why in words (the body-limit layer would only say "too much data"). Only
+/// a signed-in admin's body is read (and discarded) first, for their browser's sake: a stranger
+/// makes us read nothing.
+async fn refuse_oversized_upload(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let announced = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -116,7 +125,11 @@ async fn refuse_oversized_upload(request: Request, next: Next) -> Response {
         .and_then(|value| value.parse::<usize>().ok());
     match announced {
         Some(bytes) if bytes > UPLOAD_BODY_LIMIT => {
-            if bytes <= DRAIN_LIMIT {
+            let signed_in = match cookie(&state, request.headers(), SESSION_COOKIE) {
+                Some(value) => matches!(state.admin.session(&value, now()).await, Ok(Some(_))),
+                None => false,
+            };
+            if signed_in && bytes <= DRAIN_LIMIT {
                 let mut chunks = request.into_body().into_data_stream();
                 let mut seen = 0;
                 while let Some(Ok(chunk)) = chunks.next().await {
@@ -247,9 +260,24 @@ fn cookie(state: &AppState, headers: &HeaderMap, base: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn set_cookie(response: &mut Response, value: &str) {
+pub(super) fn set_cookie(response: &mut Response, value: &str) {
     if let Ok(value) = HeaderValue::from_str(value) {
         response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+/// Delete, behind https, the unprefixed admin cookies the request still carries (never read:
+/// see [`AdminCookies::clear_unprefixed`]).
+fn clear_unprefixed_cookies(state: &AppState, headers: &HeaderMap, response: &mut Response) {
+    let cookies = cookies(state);
+    for header in headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+    {
+        for clear in cookies.clear_unprefixed(header) {
+            set_cookie(response, &clear);
+        }
     }
 }
 
@@ -476,6 +504,7 @@ async fn dashboard(
         rights_method: team::method_label(session.rights.method),
         domains: team.domains,
         sessions: team.sessions,
+        revocations: team.revocations,
         scopes: context.scope_choices("/admin/settings"),
         share_url,
         has_logo: customization.logo_sha256.is_some(),
@@ -552,58 +581,72 @@ fn render_logo(
     Ok(page(status, html))
 }
 
-/// `POST /admin/logo` (multipart: `csrf`, `scope`, `logo`): check the image and keep it as the
-/// scope's preview. Limited per tenant (429) and by free decode slots (503), both with
-/// `Retry-After`.
+/// `POST /admin/logo` (multipart: `csrf`, `scope`, `logo`, in the form's order): check the image
+/// and keep it as the scope's preview. Everything that can refuse the upload — the session, the
+/// CSRF token, the scope, the tenant's upload rate (429) — is decided before the file's bytes
+/// are read, and the file is kept in memory only up to the 5 MiB images may have. Free decode
+/// slots are waited for a bounded time (503); both refusals carry `Retry-After`.
 pub async fn upload_logo(
     State(state): State<AppState>,
     client: ClientIp,
     Admin(session): Admin,
-    multipart: Multipart,
+    mut multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let upload = match read_upload(multipart).await {
-        Ok(upload) => upload,
-        Err(error) => {
-            let context = context(&state, &session, None).await?;
-            let too_large = error.status() == StatusCode::PAYLOAD_TOO_LARGE;
-            let (message, status) = if too_large {
-                (
-                    format!(
-                        "That file is larger than the {} MiB we accept; save it smaller and try \
-                         again.",
-                        MAX_INPUT_BYTES / (1024 * 1024)
-                    ),
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                )
-            } else {
-                (
-                    format!(
-                        "The upload could not be read ({}); try again.",
-                        error.body_text()
-                    ),
-                    StatusCode::BAD_REQUEST,
-                )
-            };
-            return render_logo(&context, Some(message), status);
+    let mut csrf = String::new();
+    let mut requested_scope = String::new();
+    let file = loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break None,
+            Err(error) => return unreadable_upload(&state, &session, &error).await,
+        };
+        let read = match field.name() {
+            Some("csrf") => read_text_field(field).await.map(|text| csrf = text),
+            Some("scope") => read_text_field(field)
+                .await
+                .map(|text| requested_scope = text),
+            Some("logo") => {
+                session.check_csrf(&csrf)?;
+                let scope = state.admin.scope(&session, Some(&requested_scope))?;
+                if let Err(AppError::RateLimited { retry_after }) =
+                    state.limits.logo_upload(session.tenant_id(), &client)
+                {
+                    let context = context(&state, &session, Some(scope.as_str())).await?;
+                    let message = format!(
+                        "Your company's admins have uploaded several logos in a short time. Try \
+                         again in {} seconds; nothing was saved.",
+                        retry_after.as_secs().max(1)
+                    );
+                    let page = render_logo(&context, Some(message), StatusCode::TOO_MANY_REQUESTS)?;
+                    return Ok(with_retry_after(page, retry_after));
+                }
+                match read_file_field(field).await {
+                    Ok(file) => break Some((scope, file)),
+                    Err(error) => return unreadable_upload(&state, &session, &error).await,
+                }
+            }
+            _ => Ok(()),
+        };
+        if let Err(error) = read {
+            return unreadable_upload(&state, &session, &error).await;
         }
     };
-    session.check_csrf(&upload.csrf)?;
-    let scope = state.admin.scope(&session, Some(&upload.scope))?;
-    if let Err(AppError::RateLimited { retry_after }) =
-        state.limits.logo_upload(session.tenant_id(), &client)
-    {
+    let Some((scope, file)) = file else {
+        session.check_csrf(&csrf)?;
+        let scope = state.admin.scope(&session, Some(&requested_scope))?;
         let context = context(&state, &session, Some(scope.as_str())).await?;
-        let message = format!(
-            "Your company's admins have uploaded several logos in a short time. Try again in {} \
-             seconds; nothing was saved.",
-            retry_after.as_secs().max(1)
+        return render_logo(
+            &context,
+            Some(AdminError::NoFile.to_string()),
+            StatusCode::BAD_REQUEST,
         );
-        let page = render_logo(&context, Some(message), StatusCode::TOO_MANY_REQUESTS)?;
-        return Ok(with_retry_after(page, retry_after));
-    }
-    let result = match upload.file {
-        Some(bytes) if !bytes.is_empty() => state.admin.upload_logo(&session, &scope, bytes).await,
-        _ => Err(AdminError::NoFile),
+    };
+    let result = match file {
+        UploadedFile::Kept(bytes) if !bytes.is_empty() => {
+            state.admin.upload_logo(&session, &scope, bytes).await
+        }
+        UploadedFile::Kept(_) => Err(AdminError::NoFile),
+        UploadedFile::TooLarge { bytes } => Err(AdminError::Image(ImageError::TooLarge { bytes })),
     };
     match result {
         Ok(_) => Ok(back_to("/admin/logo", &session, &scope)),
@@ -618,15 +661,47 @@ pub async fn upload_logo(
             Ok(with_retry_after(page, retry_after))
         }
         Err(error) if !error.is_server_side() => {
+            let status = match error {
+                AdminError::TooManyScopes { .. } => StatusCode::CONFLICT,
+                _ => StatusCode::BAD_REQUEST,
+            };
             let context = context(&state, &session, Some(scope.as_str())).await?;
-            render_logo(&context, Some(error.to_string()), StatusCode::BAD_REQUEST)
+            render_logo(&context, Some(error.to_string()), status)
         }
         Err(error) => Err(error.into()),
     }
 }
 
+/// The logo page after a multipart body that could not be read: 413 when it was cut off at the
+/// route's limit, else 400.
+async fn unreadable_upload(
+    state: &AppState,
+    session: &AdminSession,
+    error: &MultipartError,
+) -> Result<Response, AppError> {
+    let context = context(state, session, None).await?;
+    let (message, status) = if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        (
+            format!(
+                "That file is larger than the {} MiB we accept; save it smaller and try again.",
+                MAX_INPUT_BYTES / (1024 * 1024)
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        )
+    } else {
+        (
+            format!(
+                "The upload could not be read ({}); try again.",
+                error.body_text()
+            ),
+            StatusCode::BAD_REQUEST,
+        )
+    };
+    render_logo(&context, Some(message), status)
+}
+
 /// `response` with `Retry-After` in whole seconds (at least 1).
-fn with_retry_after(mut response: Response, wait: std::time::Duration) -> Response {
+pub(super) fn with_retry_after(mut response: Response, wait: std::time::Duration) -> Response {
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     response
         .headers_mut()
@@ -634,29 +709,47 @@ fn with_retry_after(mut response: Response, wait: std::time::Duration) -> Respon
     response
 }
 
-/// The fields of an upload form.
-struct Upload {
-    csrf: String,
-    scope: String,
-    file: Option<Bytes>,
+/// Longest text field of the upload form kept (the CSRF token and the scope are far shorter).
+const TEXT_FIELD_LIMIT: usize = 1024;
+
+/// A small text field, kept up to [`TEXT_FIELD_LIMIT`] bytes (the rest is read and dropped).
+async fn read_text_field(
+    mut field: axum::extract::multipart::Field<'_>,
+) -> Result<String, MultipartError> {
+    let mut kept = Vec::new();
+    while let Some(chunk) = field.chunk().await? {
+        let room = TEXT_FIELD_LIMIT.saturating_sub(kept.len());
+        kept.extend_from_slice(chunk.get(..room.min(chunk.len())).unwrap_or_default());
+    }
+    Ok(String::from_utf8_lossy(&kept).into_owned())
 }
 
-/// The CSRF token, the scope and the file of an upload form.
-async fn read_upload(mut multipart: Multipart) -> Result<Upload, MultipartError> {
-    let mut upload = Upload {
-        csrf: String::new(),
-        scope: String::new(),
-        file: None,
-    };
-    while let Some(field) = multipart.next_field().await? {
-        match field.name() {
-            Some("csrf") => upload.csrf = field.text().await?,
-            Some("scope") => upload.scope = field.text().await?,
-            Some("logo") => upload.file = Some(field.bytes().await?),
-            _ => {}
+/// The uploaded file: its bytes, or only its size when it is over [`MAX_INPUT_BYTES`].
+enum UploadedFile {
+    Kept(Bytes),
+    TooLarge { bytes: usize },
+}
+
+/// The file field, kept in memory only up to [`MAX_INPUT_BYTES`]: past that the rest is counted
+/// (within the route's body limit) and dropped, so the refusal can name the size.
+async fn read_file_field(
+    mut field: axum::extract::multipart::Field<'_>,
+) -> Result<UploadedFile, MultipartError> {
+    let mut kept = bytes::BytesMut::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = field.chunk().await? {
+        seen += chunk.len();
+        if seen <= MAX_INPUT_BYTES {
+            kept.extend_from_slice(&chunk);
+        } else if !kept.is_empty() {
+            kept = bytes::BytesMut::new();
         }
     }
-    Ok(upload)
+    if seen > MAX_INPUT_BYTES {
+        Ok(UploadedFile::TooLarge { bytes: seen })
+    } else {
+        Ok(UploadedFile::Kept(kept.freeze()))
+    }
 }
 
 /// A logo form: the CSRF token, the scope and the preview's hash the admin saw.
@@ -675,12 +768,14 @@ pub struct LogoForm {
 
 async fn change_logo(
     state: &AppState,
+    client: &ClientIp,
     session: &AdminSession,
     form: &LogoForm,
     change: LogoChange,
 ) -> Result<Response, AppError> {
     session.check_csrf(&form.csrf)?;
     let scope = state.admin.scope(session, Some(&form.scope))?;
+    state.limits.admin_save(session, client)?;
     match state.admin.change_logo(session, &scope, change).await {
         Ok(()) => Ok(back_to("/admin/logo", session, &scope)),
         Err(error) if !error.is_server_side() => {
@@ -699,30 +794,33 @@ async fn change_logo(
 /// every page of the scope shows; never whatever preview is there now.
 pub async fn publish_logo(
     State(state): State<AppState>,
+    client: ClientIp,
     Admin(session): Admin,
     Form(form): Form<LogoForm>,
 ) -> Result<Response, AppError> {
     let change = LogoChange::PublishPending(form.logo.clone());
-    change_logo(&state, &session, &form, change).await
+    change_logo(&state, &client, &session, &form, change).await
 }
 
 /// `POST /admin/logo/discard`: drop the preview the admin saw.
 pub async fn discard_logo(
     State(state): State<AppState>,
+    client: ClientIp,
     Admin(session): Admin,
     Form(form): Form<LogoForm>,
 ) -> Result<Response, AppError> {
     let change = LogoChange::DiscardPending(form.logo.clone());
-    change_logo(&state, &session, &form, change).await
+    change_logo(&state, &client, &session, &form, change).await
 }
 
 /// `POST /admin/logo/automatic`: no admin logo; Entra or website branding again.
 pub async fn automatic_logo(
     State(state): State<AppState>,
+    client: ClientIp,
     Admin(session): Admin,
     Form(form): Form<LogoForm>,
 ) -> Result<Response, AppError> {
-    change_logo(&state, &session, &form, LogoChange::UseAutomatic).await
+    change_logo(&state, &client, &session, &form, LogoChange::UseAutomatic).await
 }
 
 // --- short links ---

@@ -170,7 +170,10 @@ fn admin_status(error: &crate::admin::AdminError) -> StatusCode {
     use crate::admin::AdminError as E;
     match error {
         E::Csrf | E::CrossOrigin => StatusCode::FORBIDDEN,
-        E::OutsideRights { .. } | E::AwaitingApproval { .. } => StatusCode::FORBIDDEN,
+        E::OutsideRights { .. } | E::AwaitingApproval { .. } | E::NotAnApprover { .. } => {
+            StatusCode::FORBIDDEN
+        }
+        E::TooManyDomains { .. } | E::TooManyScopes { .. } => StatusCode::CONFLICT,
         E::LinkInvalid | E::NoSuchRecord { .. } => StatusCode::NOT_FOUND,
         E::LinkExpired { .. } | E::LinkUsed => StatusCode::GONE,
         E::SettingsChanged | E::PreviewChanged => StatusCode::CONFLICT,
@@ -205,6 +208,8 @@ fn admin_details(error: &crate::admin::AdminError, status: StatusCode) -> ErrorD
         E::InvalidDomain(error) => (error.code(), "That doesn't look like a company domain"),
         E::OutsideRights { .. } => ("outside_rights", "That's outside your rights"),
         E::AwaitingApproval { .. } => ("awaiting_approval", "Waiting for approval"),
+        E::NotAnApprover { .. } => ("not_an_approver", "That's outside your rights"),
+        E::TooManyDomains { .. } | E::TooManyScopes { .. } => ("limit", "That's the most we hold"),
         E::SettingsChanged | E::PreviewChanged => ("conflict", "Someone else changed this"),
         E::TenantUnconfirmed { .. } => ("tenant_unconfirmed", "We couldn't reach Microsoft"),
         E::Image(image) => (image.code(), "That image can't be used"),

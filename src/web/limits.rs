@@ -12,8 +12,16 @@
 //! [`MAX_KEYS`] keys, past which new keys share one overflow bucket (a flood of addresses or
 //! domains cannot grow memory without bound).
 //!
+//! IPv6 clients rotate addresses cheaply: a subscriber's /64 is one client for new domains, and
+//! its /48 (the block one site is given) shares [`NETWORK_SHARE`] clients' worth, so a /48's
+//! 65 536 /64s buy no more than that. The admin sign-in limits (challenges, "Check DNS") count a
+//! whole IPv6 /48 as one client: otherwise one client with a /48 could use up a domain's
+//! allowance by itself, locking the domain's real admin out.
+//!
 //! Logo uploads are limited per tenant ([`Limits::logo_upload`]): decoding is the costliest work
-//! an admin can ask for, and a tenant's allowance is shared by all its admins.
+//! an admin can ask for, and a tenant's allowance is shared by all its admins. Every other admin
+//! write (settings, logo changes, removals, approvals) is limited per tenant and proven domain
+//! ([`Limits::admin_save`]), so one admin cannot use up the allowance of the admins above them.
 //!
 //! A refusal is logged with the client's address truncated (IPv4 /24, IPv6 /48): enough to see
 //! an abusive network, not enough to name a person.
@@ -38,6 +46,8 @@ use super::error::AppError;
 pub const CLEANUP_INTERVAL: Duration = Duration::from_secs(60);
 /// Most keys one limiter map holds; new keys past it share one overflow bucket.
 pub const MAX_KEYS: usize = 100_000;
+/// How many clients' allowance of new domains one IPv6 /48 shares.
+pub const NETWORK_SHARE: u32 = 16;
 
 /// Which limit turned a request away (the `limit` label of `rate_limited_total`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +60,8 @@ pub enum LimitKind {
     Challenge,
     /// Logo uploads, per tenant.
     LogoUpload,
+    /// Admin writes (settings, logo changes, removals, approvals), per tenant and proven domain.
+    AdminSave,
 }
 
 impl LimitKind {
@@ -60,6 +72,7 @@ impl LimitKind {
             LimitKind::Verification => "verification",
             LimitKind::Challenge => "challenge",
             LimitKind::LogoUpload => "logo_upload",
+            LimitKind::AdminSave => "admin_save",
         }
     }
 }
@@ -72,6 +85,8 @@ pub struct Limits {
 
 struct Inner {
     new_domain: Bounded<IpAddr>,
+    new_domain_by_network: Bounded<IpAddr>,
+    admin_saves: Bounded<(Uuid, String)>,
     verification_by_client: Bounded<IpAddr>,
     verification_by_domain: Bounded<DomainName>,
     challenge_by_client: Bounded<IpAddr>,
@@ -93,6 +108,8 @@ pub struct AdminRates {
     pub challenge_per_domain: Rate,
     /// Logo uploads per tenant.
     pub logo_upload_per_tenant: Rate,
+    /// Other admin writes per tenant and proven domain.
+    pub save_per_admin: Rate,
 }
 
 /// A keyed limiter whose map holds at most `max_keys` keys: past that, new keys are charged to
@@ -146,6 +163,8 @@ impl Limits {
         Self {
             inner: Arc::new(Inner {
                 new_domain: Bounded::new(new_domain, max_keys),
+                new_domain_by_network: Bounded::new(new_domain.times(NETWORK_SHARE), max_keys),
+                admin_saves: Bounded::new(admin.save_per_admin, max_keys),
                 verification_by_client: Bounded::new(admin.verify_per_client, max_keys),
                 verification_by_domain: Bounded::new(admin.verify_per_domain, max_keys),
                 challenge_by_client: Bounded::new(admin.challenge_per_client, max_keys),
@@ -158,7 +177,7 @@ impl Limits {
 
     /// Limits with the configured rates (`AUTHWALK_NEW_DOMAIN_RATE`, `AUTHWALK_VERIFY_RATE`,
     /// `AUTHWALK_VERIFY_DOMAIN_RATE`, `AUTHWALK_CHALLENGE_RATE`, `AUTHWALK_CHALLENGE_DOMAIN_RATE`,
-    /// `AUTHWALK_LOGO_UPLOAD_RATE`).
+    /// `AUTHWALK_LOGO_UPLOAD_RATE`, `AUTHWALK_ADMIN_SAVE_RATE`).
     pub fn from_config(config: &Config) -> Self {
         Self::new(
             config.new_domain_rate,
@@ -168,6 +187,7 @@ impl Limits {
                 challenge_per_client: config.challenge_rate,
                 challenge_per_domain: config.challenge_domain_rate,
                 logo_upload_per_tenant: config.logo_upload_rate,
+                save_per_admin: config.admin_save_rate,
             },
         )
     }
@@ -175,14 +195,34 @@ impl Limits {
     /// May `client` make us look up a domain we do not know yet? Call it only for unknown domains:
     /// known ones cost nothing upstream.
     pub fn new_domain(&self, client: &ClientIp) -> Result<(), AppError> {
-        let limiter = &self.inner.new_domain;
-        limiter.check(&client.limiter_key()).map_err(|not_until| {
-            self.refused(
+        self.charge(
+            &self.inner.new_domain,
+            &client.limiter_key(),
+            LimitKind::NewDomain,
+            client,
+        )?;
+        // The client's own allowance passed: its IPv6 /48 shares a bounded number of them.
+        if let Some(network) = ipv6_network(client.ip()) {
+            self.charge(
+                &self.inner.new_domain_by_network,
+                &network,
                 LimitKind::NewDomain,
                 client,
-                not_until.wait_time_from(self.inner.clock.now()),
-            )
-        })
+            )?;
+        }
+        Ok(())
+    }
+
+    /// May the admin of `session` write a change (settings, a logo change, a removal or an
+    /// approval) now? One allowance per tenant and proven domain, checked after the form's CSRF
+    /// token (a forged post costs nobody anything).
+    pub fn admin_save(
+        &self,
+        session: &crate::admin::session::AdminSession,
+        client: &ClientIp,
+    ) -> Result<(), AppError> {
+        let key = (session.tenant_id(), session.domain().to_owned());
+        self.charge(&self.inner.admin_saves, &key, LimitKind::AdminSave, client)
     }
 
     /// May an admin of `tenant_id` upload a logo now? One allowance per tenant, whichever admin
@@ -211,7 +251,7 @@ impl Limits {
     pub fn verification_by_client(&self, client: &ClientIp) -> Result<(), AppError> {
         self.charge(
             &self.inner.verification_by_client,
-            &client.limiter_key(),
+            &admin_client_key(client),
             LimitKind::Verification,
             client,
         )
@@ -236,7 +276,7 @@ impl Limits {
     pub fn challenge(&self, client: &ClientIp, domain: &DomainName) -> Result<(), AppError> {
         self.charge(
             &self.inner.challenge_by_client,
-            &client.limiter_key(),
+            &admin_client_key(client),
             LimitKind::Challenge,
             client,
         )?;
@@ -272,6 +312,8 @@ impl Limits {
     /// How many keys the limiters hold (for tests and debugging).
     pub fn tracked_keys(&self) -> usize {
         self.inner.new_domain.len()
+            + self.inner.new_domain_by_network.len()
+            + self.inner.admin_saves.len()
             + self.inner.verification_by_client.len()
             + self.inner.verification_by_domain.len()
             + self.inner.challenge_by_client.len()
@@ -299,6 +341,8 @@ impl Limits {
 
     fn forget_idle_in(inner: &Inner) {
         inner.new_domain.forget_idle();
+        inner.new_domain_by_network.forget_idle();
+        inner.admin_saves.forget_idle();
         inner.verification_by_client.forget_idle();
         inner.verification_by_domain.forget_idle();
         inner.challenge_by_client.forget_idle();
@@ -312,6 +356,22 @@ impl Limits {
         tracing::info!(limit = kind.as_str(), client = %network, ?wait, "rate limited");
         AppError::RateLimited { retry_after: wait }
     }
+}
+
+/// The IPv6 /48 of an address (`None` for IPv4).
+fn ipv6_network(address: IpAddr) -> Option<IpAddr> {
+    match address.to_canonical() {
+        IpAddr::V4(_) => None,
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & !((1u128 << 80) - 1);
+            Some(IpAddr::V6(std::net::Ipv6Addr::from(network)))
+        }
+    }
+}
+
+/// The key of the admin sign-in limits: the address for IPv4, the whole /48 for IPv6.
+fn admin_client_key(client: &ClientIp) -> IpAddr {
+    ipv6_network(client.ip()).unwrap_or_else(|| client.limiter_key())
 }
 
 /// An address as logs may carry it: its network, IPv4 /24 or IPv6 /48 (`203.0.113.0/24`).
@@ -356,6 +416,7 @@ mod tests {
             challenge_per_client: client,
             challenge_per_domain: domain,
             logo_upload_per_tenant: domain,
+            save_per_admin: domain,
         }
     }
 
@@ -392,6 +453,51 @@ mod tests {
         );
         // Another client is not affected.
         assert!(limits.new_domain(&client("198.51.100.8")).is_ok());
+    }
+
+    #[test]
+    fn one_ipv6_48_gets_a_bounded_share_of_new_domains_however_many_64s_it_uses() {
+        let one = rate(1, Duration::from_secs(3600), 1);
+        let limits = Limits::new(one, admin(one, one));
+        let network = NETWORK_SHARE;
+        for n in 0..network {
+            let address = client(&format!("2001:db8:7:{n:x}::1"));
+            assert!(limits.new_domain(&address).is_ok(), "/64 number {n}");
+        }
+        assert!(
+            limits.new_domain(&client("2001:db8:7:ff::1")).is_err(),
+            "the /48's share is used up"
+        );
+        assert!(
+            limits.new_domain(&client("2001:db8:8::1")).is_ok(),
+            "another /48"
+        );
+    }
+
+    #[test]
+    fn admin_sign_in_limits_count_an_ipv6_48_as_one_client() {
+        let limits = Limits::new(
+            rate(20, Duration::from_secs(60), 20),
+            admin(hourly(2), hourly(5)),
+        );
+        let contoso = DomainName::parse("contoso.com").unwrap();
+        assert!(
+            limits
+                .challenge(&client("2001:db8:9:1::1"), &contoso)
+                .is_ok()
+        );
+        assert!(
+            limits
+                .challenge(&client("2001:db8:9:2::1"), &contoso)
+                .is_ok()
+        );
+        assert!(
+            limits
+                .challenge(&client("2001:db8:9:3::1"), &contoso)
+                .is_err()
+        );
+        // The domain's allowance is left for its real admin elsewhere.
+        assert!(limits.challenge(&client("198.51.100.7"), &contoso).is_ok());
     }
 
     #[test]

@@ -135,7 +135,7 @@ pub fn router(state: AppState) -> Router {
         // Form-sized bodies everywhere except the logo upload, merged after with its own limit.
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .merge(admin::upload_routes())
+        .merge(admin::upload_routes(state.clone()))
         // After every route: labels requests with the template that matched.
         .route_layer(axum::middleware::from_fn(metrics::remember_route))
         .fallback(|| async { error::AppError::NotFound })

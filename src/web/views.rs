@@ -352,6 +352,8 @@ pub struct AdminDashboardPage {
     pub domains: Vec<DomainRow>,
     /// The tenant's live admin sessions, with what this admin may do to each.
     pub sessions: Vec<SessionRow>,
+    /// The latest removals: who ended which session or removed which domain, and when.
+    pub revocations: Vec<RevocationLine>,
     /// The scopes this admin may change (its domain and those below it).
     pub scopes: Vec<ScopeChoice>,
     /// The one link for employees.
@@ -411,6 +413,15 @@ pub struct DomainRow {
     pub can_revoke: bool,
     /// Whether this admin may approve or refuse it.
     pub can_decide: bool,
+}
+
+/// One removal on the overview page.
+#[derive(Debug, Clone)]
+pub struct RevocationLine {
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who did what, as a sentence.
+    pub what: String,
 }
 
 /// One live admin session of the tenant on the overview page.

@@ -591,8 +591,11 @@ const TENANTS: &[Tenant] = &[
             "contoso.com",
             "contoso.onmicrosoft.com",
             "dept.contoso.com",
+            "eu.dept.contoso.com",
             "sales.contoso.com",
             "contoso.net",
+            // A subdomain named after another company (short links must not borrow its name).
+            "fabrikam.contoso.com",
         ],
         id: Cow::Borrowed(CONTOSO_TENANT),
         cloud: Cloud::Public,

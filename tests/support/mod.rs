@@ -186,6 +186,7 @@ pub fn test_config(database_url: &str) -> RawConfig {
         challenge_rate: GENEROUS_RATE.into(),
         challenge_domain_rate: GENEROUS_RATE.into(),
         logo_upload_rate: GENEROUS_RATE.into(),
+        admin_save_rate: GENEROUS_RATE.into(),
         ..RawConfig::default()
     }
 }

@@ -8,8 +8,8 @@ use crate::store::StoreError;
 use crate::store::admin::{GrantDecision, SETTINGS_CHANNEL};
 use crate::store::models::{
     AdminSessionRow, AdminSignIn, ChallengeRow, GrantStatus, LogoChange, LogoChanged, NewChallenge,
-    Purged, SessionSummaryRow, SettingsSaved, SettingsUpdate, SignInOutcome, TenantSettingsRecord,
-    VerifiedDomainRow,
+    Purged, RevocationKind, RevocationRow, Revoker, SessionSummaryRow, SettingsSaved,
+    SettingsUpdate, SignInOutcome, TenantSettingsRecord, VerifiedDomainRow,
 };
 
 type Transaction = sqlx::Transaction<'static, sqlx::Postgres>;
@@ -145,7 +145,17 @@ pub(crate) async fn complete_admin_sign_in(
         .into_iter()
         .map(VerifiedDomainRow::into_record)
         .collect::<Result<Vec<_>, _>>()?;
-    let status = decide(&grants);
+    let revoked: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT domain FROM admin_revocations \
+         WHERE tenant_id = $1 AND kind IN ('domain', 'refusal')",
+    )
+    .bind(sign_in.tenant_id)
+    .fetch_all(&mut *transaction)
+    .await?;
+    let Some(status) = decide(&grants, &revoked) else {
+        transaction.rollback().await?;
+        return Ok(SignInOutcome::TooManyDomains);
+    };
     sqlx::query(
         "INSERT INTO verified_domains (domain, tenant_id, method, status, verified_at, \
            last_checked_at) VALUES ($1, $2, $3, $4, $5, $5) \
@@ -253,17 +263,75 @@ pub(crate) async fn tenant_sessions(
     Ok(rows)
 }
 
-pub(crate) async fn delete_session_by_public_id(
+pub(crate) async fn revoke_session(
     pool: &PgPool,
     tenant_id: Uuid,
     public_id: &str,
+    by: &Revoker,
 ) -> Result<bool, StoreError> {
-    let deleted = sqlx::query("DELETE FROM admin_sessions WHERE tenant_id = $1 AND public_id = $2")
-        .bind(tenant_id)
-        .bind(public_id)
-        .execute(pool)
-        .await?;
-    Ok(deleted.rows_affected() > 0)
+    let mut transaction = pool.begin().await?;
+    let domain: Option<String> = sqlx::query_scalar(
+        "DELETE FROM admin_sessions WHERE tenant_id = $1 AND public_id = $2 RETURNING domain",
+    )
+    .bind(tenant_id)
+    .bind(public_id)
+    .fetch_optional(&mut *transaction)
+    .await?;
+    let Some(domain) = domain else {
+        transaction.rollback().await?;
+        return Ok(false);
+    };
+    record_revocation(
+        &mut transaction,
+        tenant_id,
+        RevocationKind::Session,
+        &domain,
+        Some(public_id),
+        by,
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(true)
+}
+
+async fn record_revocation(
+    transaction: &mut Transaction,
+    tenant_id: Uuid,
+    kind: RevocationKind,
+    domain: &str,
+    session_public_id: Option<&str>,
+    by: &Revoker,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO admin_revocations (tenant_id, kind, domain, session_public_id, revoked_by, \
+           revoked_by_session, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(tenant_id)
+    .bind(kind.as_str())
+    .bind(domain)
+    .bind(session_public_id)
+    .bind(&by.domain)
+    .bind(&by.session_public_id)
+    .bind(by.at)
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn revocations(
+    pool: &PgPool,
+    tenant_id: Uuid,
+    limit: i64,
+) -> Result<Vec<RevocationRow>, StoreError> {
+    let rows = sqlx::query_as(
+        "SELECT kind, domain, session_public_id, revoked_by, revoked_by_session, revoked_at \
+         FROM admin_revocations WHERE tenant_id = $1 ORDER BY revoked_at DESC, id DESC LIMIT $2",
+    )
+    .bind(tenant_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
 }
 
 pub(crate) async fn verified_domains(
@@ -287,9 +355,12 @@ pub(crate) async fn approve_verified_domain(
     approved_by: &str,
     now: OffsetDateTime,
 ) -> Result<bool, StoreError> {
+    // The approver's own grant must still be active as this is written (not removed meanwhile).
     let approved = sqlx::query(
         "UPDATE verified_domains SET status = 'active', method = 'approval', approved_by = $3, \
-           approved_at = $4 WHERE tenant_id = $1 AND domain = $2 AND status = 'pending'",
+           approved_at = $4 WHERE tenant_id = $1 AND domain = $2 AND status = 'pending' \
+           AND EXISTS (SELECT 1 FROM verified_domains a WHERE a.tenant_id = $1 \
+                       AND a.domain = $3 AND a.status = 'active')",
     )
     .bind(tenant_id)
     .bind(domain)
@@ -304,20 +375,41 @@ pub(crate) async fn revoke_verified_domain(
     pool: &PgPool,
     tenant_id: Uuid,
     domain: &str,
+    kind: RevocationKind,
+    by: &Revoker,
 ) -> Result<bool, StoreError> {
     let mut transaction = pool.begin().await?;
+    // A refusal only ever removes a request still waiting (not one approved meanwhile).
+    let only_pending = kind == RevocationKind::Refusal;
+    let deleted = sqlx::query(
+        "DELETE FROM verified_domains WHERE tenant_id = $1 AND domain = $2 \
+           AND (NOT $3 OR status = 'pending')",
+    )
+    .bind(tenant_id)
+    .bind(domain)
+    .bind(only_pending)
+    .execute(&mut *transaction)
+    .await?;
+    if deleted.rows_affected() == 0 {
+        transaction.rollback().await?;
+        return Ok(false);
+    }
     sqlx::query("DELETE FROM admin_sessions WHERE tenant_id = $1 AND domain = $2")
         .bind(tenant_id)
         .bind(domain)
         .execute(&mut *transaction)
         .await?;
-    let deleted = sqlx::query("DELETE FROM verified_domains WHERE tenant_id = $1 AND domain = $2")
-        .bind(tenant_id)
-        .bind(domain)
-        .execute(&mut *transaction)
-        .await?;
+    // Challenges and links issued before the removal, for the domain or below it, are void.
+    sqlx::query(
+        "DELETE FROM admin_challenges WHERE used_at IS NULL \
+           AND (domain = $1 OR right(domain, length($1) + 1) = '.' || $1)",
+    )
+    .bind(domain)
+    .execute(&mut *transaction)
+    .await?;
+    record_revocation(&mut transaction, tenant_id, kind, domain, None, by).await?;
     transaction.commit().await?;
-    Ok(deleted.rows_affected() > 0)
+    Ok(true)
 }
 
 pub(crate) async fn purge_expired_admin_records(
@@ -615,17 +707,14 @@ pub(crate) async fn slug_taken(
 pub(crate) async fn domain_for_slug(
     pool: &PgPool,
     slug: &str,
-) -> Result<Option<String>, StoreError> {
-    // A tenant none of whose grants is active any more has no working short link.
-    let domain = sqlx::query_scalar(
-        "SELECT s.scope FROM tenant_settings s WHERE s.short_slug = $1 AND EXISTS ( \
-           SELECT 1 FROM verified_domains v WHERE v.tenant_id = s.tenant_id \
-             AND v.status = 'active')",
+) -> Result<Option<(String, String)>, StoreError> {
+    let row = sqlx::query_as(
+        "SELECT tenant_id::text AS tenant_id, scope FROM tenant_settings WHERE short_slug = $1",
     )
     .bind(slug)
     .fetch_optional(pool)
     .await?;
-    Ok(domain)
+    Ok(row)
 }
 
 pub(crate) async fn settings_listener(

@@ -12,8 +12,8 @@ use crate::store::StoreError;
 use crate::store::admin::GrantDecision;
 use crate::store::models::{
     AdminSessionRow, AdminSignIn, ChallengeRow, GrantMethod, GrantStatus, LogoChange, LogoChanged,
-    NewChallenge, Purged, SessionSummaryRow, SettingsSaved, SettingsUpdate, SignInOutcome,
-    TenantSettingsRecord, VerifiedDomainRow,
+    NewChallenge, Purged, RevocationKind, RevocationRow, Revoker, SessionSummaryRow, SettingsSaved,
+    SettingsUpdate, SignInOutcome, TenantSettingsRecord, VerifiedDomainRow,
 };
 
 fn uuid_text(id: Uuid) -> String {
@@ -139,7 +139,17 @@ pub(crate) async fn complete_admin_sign_in(
         .into_iter()
         .map(VerifiedDomainRow::into_record)
         .collect::<Result<Vec<_>, _>>()?;
-    let status = decide(&grants);
+    let revoked: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT domain FROM admin_revocations \
+         WHERE tenant_id = ?1 AND kind IN ('domain', 'refusal')",
+    )
+    .bind(&tenant)
+    .fetch_all(&mut *transaction)
+    .await?;
+    let Some(status) = decide(&grants, &revoked) else {
+        transaction.rollback().await?;
+        return Ok(SignInOutcome::TooManyDomains);
+    };
     sqlx::query(
         "INSERT INTO verified_domains (domain, tenant_id, method, status, verified_at, \
            last_checked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) \
@@ -250,17 +260,76 @@ pub(crate) async fn tenant_sessions(
     Ok(rows)
 }
 
-pub(crate) async fn delete_session_by_public_id(
+pub(crate) async fn revoke_session(
     pool: &SqlitePool,
     tenant_id: Uuid,
     public_id: &str,
+    by: &Revoker,
 ) -> Result<bool, StoreError> {
-    let deleted = sqlx::query("DELETE FROM admin_sessions WHERE tenant_id = ?1 AND public_id = ?2")
-        .bind(uuid_text(tenant_id))
-        .bind(public_id)
-        .execute(pool)
-        .await?;
-    Ok(deleted.rows_affected() > 0)
+    let tenant = uuid_text(tenant_id);
+    let mut transaction = pool.begin().await?;
+    let domain: Option<String> = sqlx::query_scalar(
+        "DELETE FROM admin_sessions WHERE tenant_id = ?1 AND public_id = ?2 RETURNING domain",
+    )
+    .bind(&tenant)
+    .bind(public_id)
+    .fetch_optional(&mut *transaction)
+    .await?;
+    let Some(domain) = domain else {
+        transaction.rollback().await?;
+        return Ok(false);
+    };
+    record_revocation(
+        &mut transaction,
+        &tenant,
+        RevocationKind::Session,
+        &domain,
+        Some(public_id),
+        by,
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(true)
+}
+
+async fn record_revocation(
+    transaction: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    tenant: &str,
+    kind: RevocationKind,
+    domain: &str,
+    session_public_id: Option<&str>,
+    by: &Revoker,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO admin_revocations (tenant_id, kind, domain, session_public_id, revoked_by, \
+           revoked_by_session, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .bind(tenant)
+    .bind(kind.as_str())
+    .bind(domain)
+    .bind(session_public_id)
+    .bind(&by.domain)
+    .bind(&by.session_public_id)
+    .bind(by.at)
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn revocations(
+    pool: &SqlitePool,
+    tenant_id: Uuid,
+    limit: i64,
+) -> Result<Vec<RevocationRow>, StoreError> {
+    let rows = sqlx::query_as(
+        "SELECT kind, domain, session_public_id, revoked_by, revoked_by_session, revoked_at \
+         FROM admin_revocations WHERE tenant_id = ?1 ORDER BY revoked_at DESC, id DESC LIMIT ?2",
+    )
+    .bind(uuid_text(tenant_id))
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
 }
 
 pub(crate) async fn verified_domains(
@@ -284,9 +353,12 @@ pub(crate) async fn approve_verified_domain(
     approved_by: &str,
     now: OffsetDateTime,
 ) -> Result<bool, StoreError> {
+    // The approver's own grant must still be active as this is written (not removed meanwhile).
     let approved = sqlx::query(
         "UPDATE verified_domains SET status = 'active', method = 'approval', approved_by = ?3, \
-           approved_at = ?4 WHERE tenant_id = ?1 AND domain = ?2 AND status = 'pending'",
+           approved_at = ?4 WHERE tenant_id = ?1 AND domain = ?2 AND status = 'pending' \
+           AND EXISTS (SELECT 1 FROM verified_domains a WHERE a.tenant_id = ?1 \
+                       AND a.domain = ?3 AND a.status = 'active')",
     )
     .bind(uuid_text(tenant_id))
     .bind(domain)
@@ -301,21 +373,42 @@ pub(crate) async fn revoke_verified_domain(
     pool: &SqlitePool,
     tenant_id: Uuid,
     domain: &str,
+    kind: RevocationKind,
+    by: &Revoker,
 ) -> Result<bool, StoreError> {
     let tenant = uuid_text(tenant_id);
     let mut transaction = pool.begin().await?;
+    // A refusal only ever removes a request still waiting (not one approved meanwhile).
+    let only_pending = kind == RevocationKind::Refusal;
+    let deleted = sqlx::query(
+        "DELETE FROM verified_domains WHERE tenant_id = ?1 AND domain = ?2 \
+           AND (NOT ?3 OR status = 'pending')",
+    )
+    .bind(&tenant)
+    .bind(domain)
+    .bind(only_pending)
+    .execute(&mut *transaction)
+    .await?;
+    if deleted.rows_affected() == 0 {
+        transaction.rollback().await?;
+        return Ok(false);
+    }
     sqlx::query("DELETE FROM admin_sessions WHERE tenant_id = ?1 AND domain = ?2")
         .bind(&tenant)
         .bind(domain)
         .execute(&mut *transaction)
         .await?;
-    let deleted = sqlx::query("DELETE FROM verified_domains WHERE tenant_id = ?1 AND domain = ?2")
-        .bind(&tenant)
-        .bind(domain)
-        .execute(&mut *transaction)
-        .await?;
+    // Challenges and links issued before the removal, for the domain or below it, are void.
+    sqlx::query(
+        "DELETE FROM admin_challenges WHERE used_at IS NULL \
+           AND (domain = ?1 OR substr(domain, -length(?1) - 1) = '.' || ?1)",
+    )
+    .bind(domain)
+    .execute(&mut *transaction)
+    .await?;
+    record_revocation(&mut transaction, &tenant, kind, domain, None, by).await?;
     transaction.commit().await?;
-    Ok(deleted.rows_affected() > 0)
+    Ok(true)
 }
 
 pub(crate) async fn purge_expired_admin_records(
@@ -360,9 +453,19 @@ const SETTINGS_COLUMNS: &str = "scope, logo_sha256, pending_logo_sha256, brand_c
     passkey_policy, helpdesk_email, helpdesk_phone, helpdesk_url, intro_message, short_slug, \
     version";
 
-/// The next settings version, unique across all scopes (inside a writing transaction, which
-/// holds the write lock).
-const NEXT_VERSION: &str = "(SELECT COALESCE(MAX(version), 0) + 1 FROM tenant_settings)";
+/// The next settings version: one counter that only grows, so a version is never given twice,
+/// not even after the newest row was deleted. Being a write, it also takes SQLite's write lock
+/// for the rest of the transaction.
+async fn next_version(
+    transaction: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+) -> Result<i64, StoreError> {
+    let version = sqlx::query_scalar(
+        "UPDATE tenant_settings_version SET last = last + 1 WHERE id = 1 RETURNING last",
+    )
+    .fetch_one(&mut **transaction)
+    .await?;
+    Ok(version)
+}
 
 /// When a row was last written.
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
@@ -404,19 +507,19 @@ pub(crate) async fn save_scope_settings(
 ) -> Result<SettingsSaved, StoreError> {
     let tenant = uuid_text(tenant_id);
     let mut transaction = pool.begin().await?;
+    let new_version = next_version(&mut transaction).await?;
     // Only the version the form was loaded at may be replaced (0: no settings yet).
     let statement = if expected_version == 0 {
-        format!(
-            "INSERT INTO tenant_settings (tenant_id, scope, brand_color, passkey_policy, \
-               helpdesk_email, helpdesk_phone, helpdesk_url, intro_message, short_slug, version) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, {NEXT_VERSION}) \
-             ON CONFLICT (tenant_id, scope) DO NOTHING RETURNING version"
-        )
+        "INSERT INTO tenant_settings (tenant_id, scope, brand_color, passkey_policy, \
+           helpdesk_email, helpdesk_phone, helpdesk_url, intro_message, short_slug, version) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+         ON CONFLICT (tenant_id, scope) DO NOTHING RETURNING version"
+            .to_owned()
     } else {
         format!(
             "UPDATE tenant_settings SET brand_color = ?3, passkey_policy = ?4, \
                helpdesk_email = ?5, helpdesk_phone = ?6, helpdesk_url = ?7, intro_message = ?8, \
-               short_slug = ?9, version = {NEXT_VERSION}, updated_at = {NOW} \
+               short_slug = ?9, version = ?11, updated_at = {NOW} \
              WHERE tenant_id = ?1 AND scope = ?2 AND version = ?10 RETURNING version"
         )
     };
@@ -433,7 +536,9 @@ pub(crate) async fn save_scope_settings(
     if expected_version != 0 {
         query = query.bind(expected_version);
     }
-    // The first statement writes, so the slug check below runs under the write lock.
+    query = query.bind(new_version);
+    // The transaction already writes (the version counter), so the slug check below runs under
+    // the write lock.
     let written: Result<Option<i64>, sqlx::Error> = query.fetch_optional(&mut *transaction).await;
     match written {
         Ok(Some(version)) => {
@@ -479,11 +584,12 @@ pub(crate) async fn change_scope_logo(
     scope: &str,
     change: &LogoChange,
 ) -> Result<LogoChanged, StoreError> {
+    // The new version is bound last.
     let (statement, hash) = match change {
         LogoChange::SetPending(sha256) => (
             format!(
                 "INSERT INTO tenant_settings (tenant_id, scope, pending_logo_sha256, version) \
-                 VALUES (?1, ?2, ?3, {NEXT_VERSION}) \
+                 VALUES (?1, ?2, ?3, ?4) \
                  ON CONFLICT (tenant_id, scope) DO UPDATE SET \
                    pending_logo_sha256 = excluded.pending_logo_sha256, \
                    version = excluded.version, updated_at = {NOW}"
@@ -494,14 +600,14 @@ pub(crate) async fn change_scope_logo(
         LogoChange::PublishPending(sha256) => (
             format!(
                 "UPDATE tenant_settings SET logo_sha256 = pending_logo_sha256, \
-                   pending_logo_sha256 = NULL, version = {NEXT_VERSION}, updated_at = {NOW} \
+                   pending_logo_sha256 = NULL, version = ?4, updated_at = {NOW} \
                  WHERE tenant_id = ?1 AND scope = ?2 AND pending_logo_sha256 = ?3"
             ),
             Some(sha256),
         ),
         LogoChange::DiscardPending(sha256) => (
             format!(
-                "UPDATE tenant_settings SET pending_logo_sha256 = NULL, version = {NEXT_VERSION}, \
+                "UPDATE tenant_settings SET pending_logo_sha256 = NULL, version = ?4, \
                    updated_at = {NOW} \
                  WHERE tenant_id = ?1 AND scope = ?2 AND pending_logo_sha256 = ?3"
             ),
@@ -510,19 +616,26 @@ pub(crate) async fn change_scope_logo(
         LogoChange::UseAutomatic => (
             format!(
                 "UPDATE tenant_settings SET logo_sha256 = NULL, pending_logo_sha256 = NULL, \
-                   version = {NEXT_VERSION}, updated_at = {NOW} \
+                   version = ?3, updated_at = {NOW} \
                  WHERE tenant_id = ?1 AND scope = ?2"
             ),
             None,
         ),
     };
+    let mut transaction = pool.begin().await?;
+    let version = next_version(&mut transaction).await?;
     let mut query = sqlx::query(sqlx::AssertSqlSafe(statement))
         .bind(uuid_text(tenant_id))
         .bind(scope);
     if let Some(hash) = hash {
         query = query.bind(hash);
     }
-    let changed = query.execute(pool).await?.rows_affected();
+    let changed = query
+        .bind(version)
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+    transaction.commit().await?;
     let needs_preview = matches!(
         change,
         LogoChange::PublishPending(_) | LogoChange::DiscardPending(_)
@@ -554,15 +667,10 @@ pub(crate) async fn slug_taken(
 pub(crate) async fn domain_for_slug(
     pool: &SqlitePool,
     slug: &str,
-) -> Result<Option<String>, StoreError> {
-    // A tenant none of whose grants is active any more has no working short link.
-    let domain = sqlx::query_scalar(
-        "SELECT s.scope FROM tenant_settings s WHERE s.short_slug = ?1 AND EXISTS ( \
-           SELECT 1 FROM verified_domains v WHERE v.tenant_id = s.tenant_id \
-             AND v.status = 'active')",
-    )
-    .bind(slug)
-    .fetch_optional(pool)
-    .await?;
-    Ok(domain)
+) -> Result<Option<(String, String)>, StoreError> {
+    let row = sqlx::query_as("SELECT tenant_id, scope FROM tenant_settings WHERE short_slug = ?1")
+        .bind(slug)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row)
 }

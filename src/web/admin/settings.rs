@@ -14,9 +14,12 @@ use crate::admin::scopes::SettingsOutcome;
 use crate::admin::settings::{FieldErrors, SettingsForm};
 
 use super::super::AppState;
+use super::super::client_ip::ClientIp;
 use super::super::error::AppError;
 use super::super::views::{AdminSettingsPage, Layout, SettingsConflict};
-use super::{Admin, Context, ScopeQuery, back_to, context, context_after_failure, page};
+use super::{
+    Admin, Context, ScopeQuery, back_to, context, context_after_failure, page, with_retry_after,
+};
 
 /// `GET /admin/settings`: the settings form of a scope, filled with what its pages show.
 pub async fn settings_page(
@@ -99,12 +102,28 @@ pub struct SettingsPost {
 /// (409), or after the store failed (503 or 500).
 pub async fn save_settings(
     State(state): State<AppState>,
+    client: ClientIp,
     Admin(session): Admin,
     Form(post): Form<SettingsPost>,
 ) -> Result<Response, AppError> {
     session.check_csrf(&post.csrf)?;
     let scope = state.admin.scope(&session, Some(&post.scope))?;
     let loaded_version = post.version.trim().parse::<i64>().unwrap_or(-1);
+    if let Err(AppError::RateLimited { retry_after }) = state.limits.admin_save(&session, &client) {
+        let context = context(&state, &session, Some(scope.as_str())).await?;
+        let view = SettingsView {
+            form: post.form,
+            version: loaded_version.max(0),
+            failure: Some(format!(
+                "Nothing was saved: your company's admins have saved many changes in a short \
+                 time. Your changes are still in the form below; try again in {} seconds.",
+                retry_after.as_secs().max(1)
+            )),
+            ..SettingsView::default()
+        };
+        let page = render_settings(&context, view, StatusCode::TOO_MANY_REQUESTS)?;
+        return Ok(with_retry_after(page, retry_after));
+    }
     let outcome = state
         .admin
         .save_settings(&session, &scope, loaded_version, &post.form)
@@ -161,6 +180,16 @@ pub async fn save_settings(
             };
             render_settings(&context, view, status)
         }
+        Err(error @ AdminError::TooManyScopes { .. }) => {
+            let context = context(&state, &session, Some(&scope_text)).await?;
+            let view = SettingsView {
+                form: post.form,
+                version: loaded_version.max(0),
+                failure: Some(error.to_string()),
+                ..SettingsView::default()
+            };
+            render_settings(&context, view, StatusCode::CONFLICT)
+        }
         Err(error) => Err(error.into()),
     }
 }
@@ -194,11 +223,13 @@ pub struct ScopeVersionForm {
 /// `POST /admin/settings/remove`: the scope's own settings go; its pages read the scope above.
 pub async fn remove_settings(
     State(state): State<AppState>,
+    client: ClientIp,
     Admin(session): Admin,
     Form(form): Form<ScopeVersionForm>,
 ) -> Result<Response, AppError> {
     session.check_csrf(&form.csrf)?;
     let scope = state.admin.scope(&session, Some(&form.scope))?;
+    state.limits.admin_save(&session, &client)?;
     let version = form.version.trim().parse::<i64>().unwrap_or(-1);
     state
         .admin

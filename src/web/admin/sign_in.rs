@@ -20,7 +20,8 @@ use super::super::client_ip::ClientIp;
 use super::super::error::AppError;
 use super::super::views::{AdminChallengePage, AdminLinkPage, AdminSignInPage, Layout};
 use super::{
-    Admin, MaybeAdmin, cookie, cookies, dashboard, no_store, now, page, set_cookie, sign_in_csrf,
+    Admin, MaybeAdmin, clear_unprefixed_cookies, cookie, cookies, dashboard, no_store, now, page,
+    set_cookie, sign_in_csrf,
 };
 
 /// Refuse a sign-in form whose token is not the browser's sign-in CSRF cookie.
@@ -73,6 +74,7 @@ fn status_of(error: &AdminError) -> StatusCode {
         AdminError::Unreachable { .. }
         | AdminError::TenantUnconfirmed { .. }
         | AdminError::DnsFailed { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        AdminError::TooManyDomains { .. } => StatusCode::CONFLICT,
         _ => StatusCode::BAD_REQUEST,
     }
 }
@@ -104,10 +106,12 @@ pub async fn home(
     maybe: MaybeAdmin,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    match maybe.session {
+    let mut response = match maybe.session {
         Some(session) => dashboard(&state, &session, &headers).await,
         None => sign_in_page(&state, &headers, String::new(), None, StatusCode::OK),
-    }
+    }?;
+    clear_unprefixed_cookies(&state, &headers, &mut response);
+    Ok(response)
 }
 
 fn sign_in_page(

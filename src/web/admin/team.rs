@@ -11,11 +11,12 @@ use serde::Deserialize;
 
 use crate::admin::session::AdminSession;
 use crate::domain::DomainName;
-use crate::store::models::{ChallengeKind, GrantMethod, GrantStatus};
+use crate::store::models::{ChallengeKind, GrantMethod, GrantStatus, Revocation, RevocationKind};
 
 use super::super::AppState;
+use super::super::client_ip::ClientIp;
 use super::super::error::AppError;
-use super::super::views::{AdminAwaitingPage, DomainRow, Layout, SessionRow};
+use super::super::views::{AdminAwaitingPage, DomainRow, Layout, RevocationLine, SessionRow};
 use super::{Admin, no_store, now, page};
 
 /// How a proof reads on the admin pages.
@@ -39,10 +40,29 @@ fn shown(domain: &str) -> String {
     DomainName::parse(domain).map_or_else(|_| domain.to_owned(), |domain| domain.to_unicode())
 }
 
-/// The overview's lists of the tenant's verified domains and live sessions.
+/// The overview's lists of the tenant's verified domains, live sessions and latest removals.
 pub(super) struct Rows {
     pub domains: Vec<DomainRow>,
     pub sessions: Vec<SessionRow>,
+    pub revocations: Vec<RevocationLine>,
+}
+
+/// A removal as the overview says it.
+fn revocation_line(revocation: &Revocation) -> RevocationLine {
+    let by = shown(&revocation.revoked_by);
+    let domain = shown(&revocation.domain);
+    let what = match revocation.kind {
+        RevocationKind::Session => format!(
+            "the admin of {by} ended a session signed in with {domain} (session {})",
+            revocation.session_public_id.as_deref().unwrap_or_default()
+        ),
+        RevocationKind::Domain => format!("the admin of {by} removed {domain}"),
+        RevocationKind::Refusal => format!("the admin of {by} refused {domain}"),
+    };
+    RevocationLine {
+        at: crate::admin::format_time(revocation.revoked_at),
+        what,
+    }
 }
 
 /// The tenant's admins as `session` may see and act on them.
@@ -80,7 +100,12 @@ pub(super) async fn rows(state: &AppState, session: &AdminSession) -> Result<Row
             public_id: other.public_id,
         })
         .collect();
-    Ok(Rows { domains, sessions })
+    let revocations = team.revocations.iter().map(revocation_line).collect();
+    Ok(Rows {
+        domains,
+        sessions,
+        revocations,
+    })
 }
 
 /// The overview of an admin whose domain waits for approval: no rights, only who can approve.
@@ -92,7 +117,9 @@ pub(super) async fn awaiting_page(
     let approvers = team
         .domains
         .iter()
-        .filter(|grant| grant.status == GrantStatus::Active)
+        .filter(|grant| {
+            grant.status == GrantStatus::Active && crate::admin::rights::is_top_level(&grant.domain)
+        })
         .map(|grant| shown(&grant.domain))
         .collect();
     let html = AdminAwaitingPage {
@@ -134,10 +161,12 @@ fn back_to_overview() -> Response {
 /// `POST /admin/sessions/revoke`: end another admin's session (one whose domain is within yours).
 pub async fn revoke_session(
     State(state): State<AppState>,
+    client: ClientIp,
     Admin(session): Admin,
     Form(form): Form<SessionActionForm>,
 ) -> Result<Response, AppError> {
     session.check_csrf(&form.csrf)?;
+    state.limits.admin_save(&session, &client)?;
     state
         .admin
         .revoke_session(&session, &form.session, now())
@@ -148,21 +177,28 @@ pub async fn revoke_session(
 /// `POST /admin/domains/revoke`: remove a verified domain within yours, ending its sessions.
 pub async fn revoke_domain(
     State(state): State<AppState>,
+    client: ClientIp,
     Admin(session): Admin,
     Form(form): Form<DomainActionForm>,
 ) -> Result<Response, AppError> {
     session.check_csrf(&form.csrf)?;
-    state.admin.revoke_domain(&session, &form.domain).await?;
+    state.limits.admin_save(&session, &client)?;
+    state
+        .admin
+        .revoke_domain(&session, &form.domain, now())
+        .await?;
     Ok(back_to_overview())
 }
 
 /// `POST /admin/domains/approve`: a sibling domain's admin gets rights over it.
 pub async fn approve_domain(
     State(state): State<AppState>,
+    client: ClientIp,
     Admin(session): Admin,
     Form(form): Form<DomainActionForm>,
 ) -> Result<Response, AppError> {
     session.check_csrf(&form.csrf)?;
+    state.limits.admin_save(&session, &client)?;
     state
         .admin
         .approve_domain(&session, &form.domain, now())
@@ -173,10 +209,15 @@ pub async fn approve_domain(
 /// `POST /admin/domains/refuse`: a sibling domain's request is refused and its sessions end.
 pub async fn refuse_domain(
     State(state): State<AppState>,
+    client: ClientIp,
     Admin(session): Admin,
     Form(form): Form<DomainActionForm>,
 ) -> Result<Response, AppError> {
     session.check_csrf(&form.csrf)?;
-    state.admin.refuse_domain(&session, &form.domain).await?;
+    state.limits.admin_save(&session, &client)?;
+    state
+        .admin
+        .refuse_domain(&session, &form.domain, now())
+        .await?;
     Ok(back_to_overview())
 }
