@@ -392,7 +392,7 @@ impl Adoption {
         tenant_id: Uuid,
         device: &Device,
         shown: WalkthroughKind,
-        client: Client<'_>,
+        client: Client,
         presented: &[&str],
     ) -> Option<ViewToken> {
         if device.bot {

@@ -300,7 +300,6 @@ async fn walkthrough_page(
     headers: &HeaderMap,
     client: &ClientIp,
 ) -> Result<Response, AppError> {
-    let header_text = |name: &'static str| headers.get(name).and_then(|v| v.to_str().ok());
     let device = state.devices.detect(
         headers
             .iter()
@@ -316,7 +315,6 @@ async fn walkthrough_page(
             let presented: Vec<&str> = presented.iter().map(String::as_str).collect();
             let visitor = Client {
                 address: client.limiter_key(),
-                user_agent: header_text("user-agent").unwrap_or_default(),
             };
             state
                 .adoption
