@@ -19,6 +19,9 @@ use crate::walkthrough::{Helpdesk, PasskeyPolicy, TenantSettings};
 use super::AdminError;
 use super::{rights, settings};
 
+/// The customisation of a page no admin has changed: made once, shared by every such page view.
+static DEFAULTS: std::sync::LazyLock<Arc<Customization>> = std::sync::LazyLock::new(Arc::default);
+
 /// What one scope's admins chose, as the pages need it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Customization {
@@ -39,6 +42,11 @@ pub struct Customization {
 }
 
 impl Customization {
+    /// The defaults, shared (most tenants' pages: no admin has changed anything).
+    pub fn defaults() -> Arc<Customization> {
+        Arc::clone(&DEFAULTS)
+    }
+
     /// The customisation a stored row describes (defaults when there is none).
     pub fn from_record(record: Option<&TenantSettingsRecord>) -> Self {
         let Some(record) = record else {
@@ -112,7 +120,7 @@ impl TenantScopes {
         let nearest = rights::nearest_scope(domain, self.scope_names());
         nearest
             .and_then(|scope| self.own(scope))
-            .unwrap_or_default()
+            .unwrap_or_else(Customization::defaults)
     }
 
     /// The settings of exactly `scope`, if it has some.

@@ -1,34 +1,31 @@
 //! Detection remembered per header set: a crowd opening the rollout link sends a handful of
 //! distinct User-Agent and client-hint combinations thousands of times, and parsing them again
 //! for each request was the largest part of a warm page's own work.
+//!
+//! A plain map under a read-write lock, not a cache with an eviction policy: a read is then a
+//! shared lock and one hash (half what moka's bookkeeping cost per read under load). When full it
+//! is emptied; an attacker cycling random User-Agents only makes real visitors' browsers be
+//! parsed once more after each emptying.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use super::{ClientHints, Device};
 
-/// Header sets remembered (a few hundred bytes each; an attacker cycling random User-Agents only
-/// churns this bounded cache, whose admission policy keeps the frequent ones).
-const CAPACITY: u64 = 10_000;
+/// Header sets remembered (a few hundred bytes each: a few MiB at most).
+const CAPACITY: usize = 10_000;
 
 /// [`Device::detect`] results by the exact header values they were detected from.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct Detections {
-    devices: moka::sync::Cache<Box<str>, Arc<Device>>,
+    devices: Arc<RwLock<HashMap<Box<str>, Arc<Device>>>>,
 }
 
 impl std::fmt::Debug for Detections {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Detections")
-            .field("entries", &self.devices.entry_count())
+            .field("entries", &self.len())
             .finish()
-    }
-}
-
-impl Default for Detections {
-    fn default() -> Self {
-        Self {
-            devices: moka::sync::Cache::new(CAPACITY),
-        }
     }
 }
 
@@ -73,7 +70,12 @@ impl Detections {
                 None => key.push(ABSENT),
             }
         }
-        if let Some(device) = self.devices.get(key.as_str()) {
+        let remembered = self
+            .devices
+            .read()
+            .ok()
+            .and_then(|devices| devices.get(key.as_str()).cloned());
+        if let Some(device) = remembered {
             return device;
         }
         let [
@@ -96,8 +98,23 @@ impl Detections {
             requested_with,
         };
         let device = Arc::new(Device::detect(user_agent, &hints));
-        self.devices.insert(key.into_boxed_str(), device.clone());
+        if let Ok(mut devices) = self.devices.write() {
+            if devices.len() >= CAPACITY {
+                devices.clear();
+            }
+            devices.insert(key.into_boxed_str(), device.clone());
+        }
         device
+    }
+
+    /// How many header sets are remembered.
+    pub fn len(&self) -> usize {
+        self.devices.read().map_or(0, |devices| devices.len())
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -153,8 +170,20 @@ mod tests {
         let hinted = detections.detect(all(sets[1]));
         assert_ne!(bare, hinted);
         assert!(Arc::ptr_eq(&hinted, &detections.detect(all(sets[1]))));
+        assert_eq!(detections.len(), 4);
         // A repeated header: the first value counts, as for a lookup by name.
         let repeated = [("user-agent", PIXEL), ("user-agent", "curl/8.0")];
         assert_eq!(detections.detect(all(&repeated)), bare);
+    }
+
+    #[test]
+    fn random_user_agents_never_grow_it_past_its_capacity() {
+        let detections = Detections::default();
+        for n in 0..CAPACITY + 10 {
+            let user_agent = format!("Mozilla/5.0 (X11; Linux x86_64) Random/{n}");
+            detections.detect([("user-agent", user_agent.as_str())]);
+            assert!(detections.len() <= CAPACITY);
+        }
+        assert!(!detections.is_empty());
     }
 }

@@ -430,7 +430,7 @@ pub(super) async fn customization_of(
     profile: &TenantProfile,
 ) -> Arc<Customization> {
     let Some(tenant) = &profile.tenant else {
-        return Arc::default();
+        return Customization::defaults();
     };
     let domain = profile.domain.as_str();
     match state
@@ -441,7 +441,7 @@ pub(super) async fn customization_of(
         Ok(customization) => customization,
         Err(error) => {
             tracing::warn!(%error, tenant_id = %tenant.tenant_id, "tenant settings unavailable; showing defaults");
-            Arc::default()
+            Customization::defaults()
         }
     }
 }
