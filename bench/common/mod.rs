@@ -180,7 +180,8 @@ impl RunningApp {
         upstreams.wire(&mut raw);
         // Every load generator here is one address holding a pool per target: allowed as many
         // connections as the whole server, as an operator would allow a known load balancer.
-        raw.max_connections_per_client.clone_from(&raw.max_connections);
+        raw.max_connections_per_client
+            .clone_from(&raw.max_connections);
         if let Ok(filter) = std::env::var("AUTHWALK_BENCH_LOG") {
             raw.rust_log = filter;
         }
